@@ -1,0 +1,40 @@
+# CPE Portal — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test install lint bench clean
+
+$(STAMP): pyproject.toml build-constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.3"
+	$(BIN)/python -m pip install --quiet --build-constraint build-constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve the portal on http://127.0.0.1:8000 with SQLite, inline tasks and mail to the console.
+run: install
+	DJANGO_SETTINGS_MODULE=cpe_portal.settings.local $(BIN)/python manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=cpe_portal.settings.local $(BIN)/python manage.py load_demo_data
+	DJANGO_SETTINGS_MODULE=cpe_portal.settings.local $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## The whole suite, on PostgreSQL and Redis (DATABASE_URL / REDIS_URL).
+test: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/cpe_portal} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	DJANGO_SETTINGS_MODULE=cpe_portal.settings.local $(BIN)/python manage.py makemigrations --check --dry-run
+
+## Benchmarks (never part of `make test`).
+bench: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/cpe_portal} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	DJANGO_SETTINGS_MODULE=cpe_portal.settings.test $(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles var

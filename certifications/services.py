@@ -1,0 +1,80 @@
+"""Writes for certifications and their years."""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts.models import User
+
+from .enums import CertificationStatus
+from .models import Certification, CertificationTitle, CertificationYear
+from .rules import year_containing, year_window
+
+
+def _grace_days() -> int:
+    return settings.CPE_REPORTING_GRACE_DAYS
+
+
+def ensure_certification_years(
+    *, today: date, certifications: Iterable[Certification] | None = None
+) -> int:
+    """Create the missing CertificationYear rows, up to the year containing `today`, for the
+    given certifications (default: every active one). Set-based: one read, one insert.
+
+    Side effects: inserts rows; existing rows are left as they are. Returns how many were new.
+    """
+    if certifications is None:
+        certifications = Certification.objects.filter(
+            status=CertificationStatus.ACTIVE, awarded_on__lte=today
+        ).select_related("title__level")
+    grace = _grace_days()
+    rows = []
+    for certification in certifications:
+        current = year_containing(certification.awarded_on, today, grace_days=grace)
+        if current is None:
+            continue
+        requirement = certification.title.level.required_credits
+        for number in range(1, current.number + 1):
+            window = year_window(certification.awarded_on, number, grace_days=grace)
+            rows.append(CertificationYear(
+                certification=certification, number=number, starts_on=window.starts_on,
+                ends_on=window.ends_on, deadline=window.deadline, required_credits=requirement,
+            ))
+    before = CertificationYear.objects.count()
+    CertificationYear.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return CertificationYear.objects.count() - before
+
+
+@transaction.atomic
+def award_certification(
+    *, holder: User, title: CertificationTitle, awarded_on: date, today: date
+) -> tuple[Certification, bool]:
+    """Register (or correct the award date of) a holder's certification of a title.
+
+    Side effects: creates or updates the Certification and creates its years up to `today`.
+    When the award date changes, its years are laid anew. Returns the
+    certification and whether anything changed.
+    """
+    certification = (
+        Certification.objects.select_for_update()
+        .select_related("title__level")
+        .filter(holder=holder, title=title)
+        .first()
+    )
+    changed = False
+    if certification is None:
+        certification = Certification(holder=holder, title=title, awarded_on=awarded_on)
+        certification.full_clean()
+        certification.save()
+        changed = True
+    elif certification.awarded_on != awarded_on:
+        certification.awarded_on = awarded_on
+        certification.full_clean()
+        certification.save(update_fields=["awarded_on"])
+        certification.years.all().delete()
+        changed = True
+    if changed:
+        ensure_certification_years(today=today, certifications=[certification])
+    return certification, changed

@@ -1,0 +1,9 @@
+"""`make run` on a laptop: SQLite, tasks inline, mail to the console, debug on."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+}

@@ -1,0 +1,30 @@
+"""The test suite: PostgreSQL and Redis from DATABASE_URL and REDIS_URL."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DATABASES = {
+    "default": env.db_url(
+        "DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/cpe_portal"
+    ),
+}
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_cpe_portal")}
+
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
+# Services enqueue on commit; unit tests run those tasks inline, and the tests that claim a
+# worker start a real one against Redis.
+CELERY_TASK_ALWAYS_EAGER = True
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+}
+STORAGES["private"]["OPTIONS"]["location"] = env.path(  # noqa: F405
+    "PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "test-private-media"  # noqa: F405
+)
+ACCOUNT_RATE_LIMITS = False
+LOGGING = {"version": 1, "disable_existing_loggers": False}

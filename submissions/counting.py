@@ -1,0 +1,113 @@
+"""Counting a certification year's entries: pure functions (no ORM, no clock).
+
+Entries are taken in order of activity date, then logging time. Each activity's annual cap is
+applied in that order, then, for years that have one, the annual submission cap on the total.
+Whatever goes over a cap does not count; the result says which cap stopped it.
+"""
+
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+ZERO = Decimal("0.00")
+
+
+class StoppedBy(StrEnum):
+    ACTIVITY_CAP = "activity_cap"
+    SUBMISSION_CAP = "submission_cap"
+
+
+@dataclass(frozen=True)
+class Countable:
+    """An entry as counting sees it. `key` identifies it and breaks ties (the entry's id)."""
+
+    key: int
+    activity: Hashable
+    activity_date: date
+    logged_at: datetime
+    credits: Decimal
+
+    @property
+    def order(self) -> tuple[date, datetime, int]:
+        return (self.activity_date, self.logged_at, self.key)
+
+
+@dataclass(frozen=True)
+class Counted:
+    key: int
+    activity: Hashable
+    credits: Decimal
+    counted: Decimal
+    stopped_by: StoppedBy | None = None
+
+    @property
+    def not_counted(self) -> Decimal:
+        return self.credits - self.counted
+
+
+@dataclass(frozen=True)
+class YearCount:
+    entries: tuple[Counted, ...]
+    total: Decimal
+    by_activity: Mapping[Hashable, Decimal] = field(default_factory=dict)
+
+    def of(self, key: int) -> Counted | None:
+        return next((c for c in self.entries if c.key == key), None)
+
+
+def _take(credits: Decimal, room: Decimal | None) -> Decimal:
+    if room is None:
+        return credits
+    return max(ZERO, min(credits, room))
+
+
+def count_addition(
+    credits: Decimal,
+    *,
+    activity: Hashable,
+    used_by_activity: Mapping[Hashable, Decimal],
+    used_total: Decimal,
+    caps: Mapping[Hashable, Decimal | None],
+    submission_cap: Decimal | None,
+) -> tuple[Decimal, StoppedBy | None]:
+    """How much of `credits` still fits after what is already used, and the cap that stopped
+    the rest."""
+    cap = caps.get(activity)
+    activity_room = None if cap is None else cap - used_by_activity.get(activity, ZERO)
+    after_activity = _take(credits, activity_room)
+    total_room = None if submission_cap is None else submission_cap - used_total
+    counted = _take(after_activity, total_room)
+    if after_activity < credits:
+        return counted, StoppedBy.ACTIVITY_CAP
+    if counted < after_activity:
+        return counted, StoppedBy.SUBMISSION_CAP
+    return counted, None
+
+
+def count_year(
+    entries: Iterable[Countable],
+    *,
+    caps: Mapping[Hashable, Decimal | None],
+    submission_cap: Decimal | None,
+) -> YearCount:
+    """Count a year's entries under the activity caps and the submission cap."""
+    used_by_activity: dict[Hashable, Decimal] = {}
+    total = ZERO
+    counted_entries = []
+    for entry in sorted(entries, key=lambda e: e.order):
+        counted, stopped_by = count_addition(
+            entry.credits,
+            activity=entry.activity,
+            used_by_activity=used_by_activity,
+            used_total=total,
+            caps=caps,
+            submission_cap=submission_cap,
+        )
+        used_by_activity[entry.activity] = used_by_activity.get(entry.activity, ZERO) + counted
+        total += counted
+        counted_entries.append(
+            Counted(entry.key, entry.activity, entry.credits, counted, stopped_by)
+        )
+    return YearCount(tuple(counted_entries), total, used_by_activity)

@@ -1,0 +1,22 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EntryState(models.TextChoices):
+    SUBMITTED = "submitted", _("submitted")
+    PENDING_APPROVAL = "pending_approval", _("pending approval")
+    APPROVED = "approved", _("approved")
+    PROOF_REQUESTED = "proof_requested", _("proof requested")
+    REJECTED = "rejected", _("rejected")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+# Entries that count toward a certification year.
+COUNTING_STATES = frozenset({EntryState.SUBMITTED, EntryState.APPROVED})
+# Entries waiting for a decision: they do not count yet, but they hold their place under a cap
+# when a new entry is logged, and they keep a year's close open.
+UNDECIDED_STATES = frozenset({EntryState.PENDING_APPROVAL, EntryState.PROOF_REQUESTED})
+# The holder may still edit or withdraw these.
+WITHDRAWABLE_STATES = frozenset(
+    {EntryState.SUBMITTED, EntryState.PENDING_APPROVAL, EntryState.PROOF_REQUESTED}
+)

@@ -1,0 +1,160 @@
+import uuid
+from decimal import Decimal
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from activities.models import ActivityType
+
+from .enums import EntryState
+
+
+def private_storage():
+    return storages["private"]
+
+
+def proof_upload_to(instance: "ProofFile", filename: str) -> str:
+    # The stored name is generated: nothing a holder typed ends up in a path.
+    suffix = PurePosixPath(filename).suffix.lower()[:5]
+    return f"proof/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class Entry(models.Model):
+    """One CPE activity a holder logged, with what it earns under its activity type's rule."""
+
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="entries",
+        verbose_name=_("holder"),
+    )
+    activity_type = models.ForeignKey(
+        ActivityType, on_delete=models.PROTECT, related_name="entries",
+        verbose_name=_("activity type"),
+    )
+    activity_date = models.DateField(_("activity date"))
+    title = models.CharField(_("title"), max_length=200)
+    provider = models.CharField(_("provider"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    # The inputs of the activity type's rule kind; the others stay empty.
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=2, null=True, blank=True)
+    length_minutes = models.PositiveIntegerField(_("session length (minutes)"), null=True,
+                                                 blank=True)
+    attended_minutes = models.PositiveIntegerField(_("minutes attended"), null=True, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=8, decimal_places=2, null=True,
+                                   blank=True)
+    proposed_credits = models.DecimalField(_("proposed credits"), max_digits=6, decimal_places=2,
+                                           null=True, blank=True)
+    # Computed when logged and kept: a later change of a rate does not rewrite history.
+    claimed_credits = models.DecimalField(_("claimed credits"), max_digits=6, decimal_places=2)
+    # Set when a reviewer approves a lower value than claimed (an adjustment).
+    approved_credits = models.DecimalField(_("approved credits"), max_digits=6, decimal_places=2,
+                                           null=True, blank=True)
+    state = models.CharField(_("state"), max_length=20, choices=EntryState.choices)
+    relevance_confirmed = models.BooleanField(
+        _("relevant and not part of my regular job"), default=False
+    )
+    logged_at = models.DateTimeField(_("logged at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-activity_date", "-logged_at"]
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
+        constraints = [
+            models.CheckConstraint(condition=Q(claimed_credits__gte=0),
+                                   name="entry_claimed_not_negative"),
+            models.CheckConstraint(
+                condition=Q(approved_credits__isnull=True)
+                | Q(approved_credits__gte=0, approved_credits__lte=F("claimed_credits")),
+                name="entry_approved_within_claimed",
+            ),
+            models.CheckConstraint(condition=Q(hours__isnull=True) | Q(hours__gt=0),
+                                   name="entry_hours_positive"),
+            models.CheckConstraint(condition=Q(quantity__isnull=True) | Q(quantity__gt=0),
+                                   name="entry_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(length_minutes__isnull=True) | Q(length_minutes__gt=0),
+                name="entry_length_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(attended_minutes__isnull=True)
+                | Q(length_minutes__isnull=False, attended_minutes__lte=F("length_minutes")),
+                name="entry_attended_within_length",
+            ),
+            models.CheckConstraint(
+                condition=Q(proposed_credits__isnull=True) | Q(proposed_credits__gte=0),
+                name="entry_proposed_not_negative",
+            ),
+            models.CheckConstraint(condition=Q(state__in=EntryState.values),
+                                   name="entry_state_valid"),
+        ]
+        indexes = [
+            # The status selector: a holder's entries between two activity dates.
+            models.Index(fields=["holder", "activity_date"], name="entry_holder_date"),
+            # The review queue: entries in a state, oldest first.
+            models.Index(fields=["state", "logged_at"], name="entry_state_logged"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.activity_date})"
+
+    @property
+    def credits(self) -> Decimal:
+        """What the entry is worth when it counts: the approved value after an adjustment."""
+        return self.approved_credits if self.approved_credits is not None else self.claimed_credits
+
+
+class EntryStateChange(models.Model):
+    """Who changed an entry's state, when, and why."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="state_changes",
+                              verbose_name=_("entry"))
+    from_state = models.CharField(_("from"), max_length=20, choices=EntryState.choices,
+                                  blank=True)
+    to_state = models.CharField(_("to"), max_length=20, choices=EntryState.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        verbose_name = _("state change")
+        verbose_name_plural = _("state changes")
+
+    def __str__(self) -> str:
+        return f"{self.from_state or '—'} → {self.to_state}"
+
+
+class ProofFile(models.Model):
+    """Evidence for an entry. Stored privately under a generated name."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="proof_files",
+                              verbose_name=_("entry"))
+    file = models.FileField(_("file"), storage=private_storage, upload_to=proof_upload_to,
+                            max_length=200)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=50)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("proof file")
+        verbose_name_plural = _("proof files")
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="proof_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
