@@ -1,0 +1,306 @@
+"""Reads for entries and counting. Every function runs a fixed number of queries, however many
+entries a holder has."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from activities.models import ActivityType
+from certifications.enums import CertificationStatus
+from certifications.models import Certification
+from certifications.rules import YearWindow, submission_cap, year_containing, year_window
+
+from .counting import ZERO, Countable, StoppedBy, YearCount, count_addition, count_year
+from .enums import COUNTING_STATES, UNDECIDED_STATES
+from .models import Entry
+
+
+def _grace_days() -> int:
+    return settings.CPE_REPORTING_GRACE_DAYS
+
+
+def _submission_cap(requirement: Decimal, window: YearWindow) -> Decimal | None:
+    return submission_cap(
+        requirement, window.starts_on,
+        cap_from=settings.CPE_SUBMISSION_CAP_FROM, factor=settings.CPE_SUBMISSION_CAP_FACTOR,
+    )
+
+
+def _countable(entry: Entry) -> Countable:
+    return Countable(
+        key=entry.pk, activity=entry.activity_type_id, activity_date=entry.activity_date,
+        logged_at=entry.logged_at, credits=entry.credits,
+    )
+
+
+def _holder_certifications(holder: User) -> list[Certification]:
+    return list(
+        Certification.objects.filter(holder=holder)
+        .select_related("title__level")
+        .order_by("-title__level__position", "awarded_on", "pk")
+    )
+
+
+def _entries_between(holder: User, windows: Iterable[YearWindow],
+                     states: Iterable[str]) -> QuerySet[Entry]:
+    windows = list(windows)
+    if not windows:
+        return Entry.objects.none()
+    return Entry.objects.filter(
+        holder=holder,
+        state__in=list(states),
+        activity_date__gte=min(w.starts_on for w in windows),
+        activity_date__lte=max(w.ends_on for w in windows),
+    ).select_related("activity_type")
+
+
+def _count(entries: Iterable[Entry], window: YearWindow, requirement: Decimal,
+           caps: dict[int, Decimal | None]) -> YearCount:
+    return count_year(
+        (_countable(e) for e in entries if e.activity_date in window),
+        caps=caps, submission_cap=_submission_cap(requirement, window),
+    )
+
+
+def _caps_of(entries: Iterable[Entry]) -> dict[int, Decimal | None]:
+    return {e.activity_type_id: e.activity_type.annual_cap for e in entries}
+
+
+# --- Standing of a holder's certification years ------------------------------------------------
+
+@dataclass(frozen=True)
+class CapUse:
+    activity_type: ActivityType
+    used: Decimal
+    cap: Decimal
+
+    @property
+    def is_full(self) -> bool:
+        return self.used >= self.cap
+
+
+@dataclass(frozen=True)
+class YearStanding:
+    """Where one certification year stands on `today`."""
+
+    certification: Certification
+    window: YearWindow
+    requirement: Decimal
+    counted: Decimal
+    undecided: Decimal
+    submission_cap: Decimal | None
+    cap_uses: tuple[CapUse, ...]
+    count: YearCount
+    today: date
+
+    @property
+    def met(self) -> bool:
+        return self.counted >= self.requirement
+
+    @property
+    def missing(self) -> Decimal:
+        return max(ZERO, self.requirement - self.counted)
+
+    @property
+    def days_left(self) -> int:
+        return (self.window.deadline - self.today).days
+
+    @property
+    def is_current(self) -> bool:
+        return self.today in self.window
+
+
+@dataclass(frozen=True)
+class CertificationStanding:
+    certification: Certification
+    # The years still open for logging: the current one and, during the reporting window after
+    # a year's end, the one before it. Empty for decertified and Foundation certifications.
+    years: tuple[YearStanding, ...] = field(default_factory=tuple)
+
+    @property
+    def requires_cpe(self) -> bool:
+        return self.certification.title.level.requires_cpe
+
+    @property
+    def current(self) -> YearStanding | None:
+        return next((y for y in self.years if y.is_current), None)
+
+
+def _open_windows(certification: Certification, today: date) -> list[YearWindow]:
+    """The years of a certification into which an activity may still be logged on `today`."""
+    current = year_containing(certification.awarded_on, today, grace_days=_grace_days())
+    if current is None:
+        return []
+    windows = [current]
+    if current.number > 1:
+        previous = year_window(certification.awarded_on, current.number - 1,
+                               grace_days=_grace_days())
+        if previous.deadline >= today:
+            windows.insert(0, previous)
+    return windows
+
+
+def certification_standings(*, holder: User, today: date) -> list[CertificationStanding]:
+    """Per certification of the holder, each open year's counted credits, requirement,
+    deadline and use of each capped activity. Three queries, whatever the number of entries."""
+    certifications = _holder_certifications(holder)
+    counting = [
+        c for c in certifications
+        if c.status == CertificationStatus.ACTIVE and c.title.level.requires_cpe
+    ]
+    windows = {c.pk: _open_windows(c, today) for c in counting}
+    entries = list(_entries_between(
+        holder, (w for ws in windows.values() for w in ws), COUNTING_STATES | UNDECIDED_STATES
+    ))
+    capped = list(ActivityType.objects.filter(annual_cap__isnull=False).order_by("position"))
+    caps: dict[int, Decimal | None] = {a.pk: a.annual_cap for a in capped} | _caps_of(entries)
+    counting_entries = [e for e in entries if e.state in COUNTING_STATES]
+
+    standings = []
+    for certification in certifications:
+        years = []
+        for window in windows.get(certification.pk, []):
+            requirement = certification.title.level.required_credits
+            count = _count(counting_entries, window, requirement, caps)
+            years.append(YearStanding(
+                certification=certification,
+                window=window,
+                requirement=requirement,
+                counted=count.total,
+                undecided=sum(
+                    (e.credits for e in entries
+                     if e.state in UNDECIDED_STATES and e.activity_date in window),
+                    ZERO,
+                ),
+                submission_cap=_submission_cap(requirement, window),
+                cap_uses=tuple(
+                    CapUse(a, count.by_activity.get(a.pk, ZERO), a.annual_cap)
+                    for a in capped if a.active and a.annual_cap is not None
+                ),
+                count=count,
+                today=today,
+            ))
+        standings.append(CertificationStanding(certification, tuple(years)))
+    return standings
+
+
+# --- What a new entry would count for ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Share:
+    """How much of an entry counts toward one certification year, and the cap that stopped
+    the rest."""
+
+    certification: Certification
+    window: YearWindow
+    counted: Decimal
+    stopped_by: StoppedBy | None
+    cap: Decimal | None
+
+
+@dataclass(frozen=True)
+class EntryAssessment:
+    credits: Decimal
+    shares: tuple[Share, ...] = ()
+    refusal: str = ""
+    # The form field the refusal belongs to, or None for the form as a whole.
+    refusal_field: str | None = None
+
+    @property
+    def counted(self) -> Decimal:
+        """The most the entry counts toward any one certification."""
+        return max((s.counted for s in self.shares), default=ZERO)
+
+
+def _date(day: date) -> str:
+    return formats.date_format(day, "j F Y")
+
+
+def _cap_message(activity_type: ActivityType, share: Share) -> str:
+    window = share.window
+    names = {"title": share.certification.title.name, "start": _date(window.starts_on),
+             "end": _date(window.ends_on), "cap": share.cap, "activity": activity_type.name}
+    if share.stopped_by == StoppedBy.SUBMISSION_CAP:
+        return _(
+            "The annual submission cap of %(cap)s credits is already reached for your "
+            "%(title)s year from %(start)s to %(end)s."
+        ) % names
+    return _(
+        "The annual cap of %(cap)s credits for “%(activity)s” is already reached in your "
+        "%(title)s year from %(start)s to %(end)s."
+    ) % names
+
+
+def assess_entry(
+    *,
+    holder: User,
+    activity_type: ActivityType,
+    activity_date: date,
+    credits: Decimal,
+    today: date,
+    exclude_entry_ids: Sequence[int] = (),
+) -> EntryAssessment:
+    """Whether an entry of `credits` may be logged, and how much of it would count toward each
+    of the holder's certifications. Entries waiting for a decision hold their place under the
+    caps. Two queries."""
+    certifications = [
+        c for c in _holder_certifications(holder) if c.status == CertificationStatus.ACTIVE
+    ]
+    if not certifications:
+        return EntryAssessment(credits, refusal=_(
+            "You have no active certification to log CPE for."))
+    counting = [c for c in certifications if c.title.level.requires_cpe]
+    if not counting:
+        return EntryAssessment(credits, refusal=_(
+            "Your certifications require no CPE, so there is nothing to log."))
+    if activity_date > today:
+        return EntryAssessment(credits, refusal=_("The activity date is in the future."),
+                               refusal_field="activity_date")
+    first_award = min(c.awarded_on for c in counting)
+    if activity_date < first_award:
+        return EntryAssessment(credits, refusal_field="activity_date", refusal=_(
+            "The activity took place before your first certification was awarded "
+            "(%(date)s).") % {"date": _date(first_award)})
+
+    grace = _grace_days()
+    containing = [
+        (c, w) for c in counting
+        if (w := year_containing(c.awarded_on, activity_date, grace_days=grace)) is not None
+    ]
+    open_years = [(c, w) for c, w in containing if w.deadline >= today]
+    if not open_years:
+        deadline = max(w.deadline for _c, w in containing)
+        return EntryAssessment(credits, refusal_field="activity_date", refusal=_(
+            "The certification year that contains this date closed on %(deadline)s; "
+            "activities can no longer be logged for it.") % {"deadline": _date(deadline)})
+
+    entries = [
+        e for e in _entries_between(holder, (w for _c, w in open_years),
+                                    COUNTING_STATES | UNDECIDED_STATES)
+        if e.pk not in exclude_entry_ids
+    ]
+    caps = _caps_of(entries) | {activity_type.pk: activity_type.annual_cap}
+    shares = []
+    for certification, window in open_years:
+        requirement = certification.title.level.required_credits
+        count = _count(entries, window, requirement, caps)
+        cap_total = _submission_cap(requirement, window)
+        counted, stopped_by = count_addition(
+            credits, activity=activity_type.pk, used_by_activity=count.by_activity,
+            used_total=count.total, caps=caps, submission_cap=cap_total,
+        )
+        cap = {StoppedBy.ACTIVITY_CAP: activity_type.annual_cap,
+               StoppedBy.SUBMISSION_CAP: cap_total, None: None}[stopped_by]
+        shares.append(Share(certification, window, counted, stopped_by, cap))
+    if all(s.counted == ZERO for s in shares):
+        return EntryAssessment(credits, tuple(shares), refusal=" ".join(
+            _cap_message(activity_type, s) for s in shares
+        ) + " " + _("This activity would not count for anything."))
+    return EntryAssessment(credits, tuple(shares))

@@ -1,0 +1,139 @@
+"""Writes for entries: logging, withdrawing and the state changes every later step records."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from activities.models import ActivityType
+from activities.rules import Inputs, InvalidInput, earned_credits
+
+from .enums import WITHDRAWABLE_STATES, EntryState
+from .models import Entry, EntryStateChange
+from .selectors import EntryAssessment, assess_entry
+
+
+def _lock_holder(holder: User) -> None:
+    """Serialise everything that reads a holder's caps and then writes an entry: two entries
+    logged at the same moment are counted one after the other, never both against the same
+    room under a cap."""
+    User.objects.select_for_update().filter(pk=holder.pk).values_list("pk", flat=True).get()
+
+
+def record_state_change(*, entry: Entry, to_state: str, by: User | None, reason: str = "") -> None:
+    """Move `entry` to `to_state` and keep who, when and why. The caller holds the entry's lock."""
+    from_state = entry.state
+    entry.state = to_state
+    entry.save(update_fields=["state", "approved_credits", "updated_at"])
+    EntryStateChange.objects.create(
+        entry=entry, from_state=from_state, to_state=to_state, changed_by=by, reason=reason
+    )
+
+
+def earn(activity_type: ActivityType, inputs: Inputs) -> tuple[Inputs, Decimal]:
+    """The credits an entry earns, keeping only the inputs of the activity's rule kind.
+
+    Raises ValidationError naming the field for nonsense, and for an entry that earns nothing
+    (a webinar attended below the minimum) with the reason.
+    """
+    rule = activity_type.rule
+    kept = Inputs(**{name: getattr(inputs, name) for name in rule.input_fields})
+    try:
+        earning = earned_credits(rule, kept)
+    except InvalidInput as error:
+        raise ValidationError({error.field: error.message}) from error
+    if earning.credits <= 0:
+        field = "attended_minutes" if rule.needs_attendance else NON_FIELD_ERRORS
+        raise ValidationError({field: earning.reason})
+    return kept, earning.credits
+
+
+def refuse(assessment: EntryAssessment) -> None:
+    if assessment.refusal:
+        raise ValidationError({assessment.refusal_field or NON_FIELD_ERRORS: assessment.refusal})
+
+
+def log_entry(
+    *,
+    holder: User,
+    activity_type: ActivityType,
+    activity_date: date,
+    title: str,
+    provider: str = "",
+    description: str = "",
+    hours: Decimal | None = None,
+    length_minutes: int | None = None,
+    attended_minutes: int | None = None,
+    quantity: Decimal | None = None,
+    proposed_credits: Decimal | None = None,
+    relevance_confirmed: bool,
+    today: date,
+) -> Entry:
+    """Log a CPE activity for a holder.
+
+    Validates the activity against the rules (dates, inputs, caps), computes and stores the
+    claimed credits and sets the state: `pending approval` for activity types that need it,
+    `submitted` otherwise. Records the first state change. Raises ValidationError, storing
+    nothing, when the entry is refused.
+    """
+    errors: dict[str, str] = {}
+    if not activity_type.active:
+        errors["activity_type"] = _("This activity type is no longer offered.")
+    if not title.strip():
+        errors["title"] = _("Give the activity a title, e.g. the course or book name.")
+    if not relevance_confirmed:
+        errors["relevance_confirmed"] = _(
+            "Confirm that the activity is relevant to your field and not part of your "
+            "regular job."
+        )
+    if errors:
+        raise ValidationError(errors)
+    inputs, credits = earn(activity_type, Inputs(
+        hours=hours, length_minutes=length_minutes, attended_minutes=attended_minutes,
+        quantity=quantity, proposed_credits=proposed_credits,
+    ))
+
+    with transaction.atomic():
+        _lock_holder(holder)
+        refuse(assess_entry(holder=holder, activity_type=activity_type,
+                            activity_date=activity_date, credits=credits, today=today))
+        state = (EntryState.PENDING_APPROVAL if activity_type.needs_approval
+                 else EntryState.SUBMITTED)
+        entry = Entry(
+            holder=holder, activity_type=activity_type, activity_date=activity_date,
+            title=title.strip(), provider=provider.strip(), description=description.strip(),
+            hours=inputs.hours, length_minutes=inputs.length_minutes,
+            attended_minutes=inputs.attended_minutes, quantity=inputs.quantity,
+            proposed_credits=inputs.proposed_credits, claimed_credits=credits, state=state,
+            relevance_confirmed=True,
+        )
+        entry.full_clean()
+        entry.save()
+        EntryStateChange.objects.create(
+            entry=entry, from_state="", to_state=state, changed_by=holder, reason=_("Logged")
+        )
+    return entry
+
+
+@transaction.atomic
+def withdraw_entry(*, entry: Entry, by: User, reason: str = "", today: date) -> Entry:
+    """Withdraw an entry that no reviewer has decided on yet.
+
+    Side effects: the entry's state becomes `withdrawn` (it no longer counts) and the change is
+    recorded. Raises ValidationError for an entry already decided or in a closed year.
+    """
+    locked = Entry.objects.select_for_update().select_related("activity_type").get(pk=entry.pk)
+    if locked.state not in WITHDRAWABLE_STATES:
+        raise ValidationError(_("This entry can no longer be withdrawn: it is %(state)s.")
+                              % {"state": locked.get_state_display()})
+    assessment = assess_entry(holder=locked.holder, activity_type=locked.activity_type,
+                              activity_date=locked.activity_date, credits=locked.credits,
+                              today=today, exclude_entry_ids=[locked.pk])
+    if assessment.refusal_field == "activity_date":
+        raise ValidationError(_("This entry's certification year is closed; it can no longer "
+                                "be withdrawn."))
+    record_state_change(entry=locked, to_state=EntryState.WITHDRAWN, by=by, reason=reason)
+    return locked

@@ -1,0 +1,54 @@
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from certifications.rules import anniversary, year_containing, year_window
+
+
+def test_year_containing_first_year_starts_on_award():
+    window = year_containing(date(2024, 3, 15), date(2024, 3, 15), grace_days=30)
+    assert (window.number, window.starts_on, window.ends_on) == (
+        1, date(2024, 3, 15), date(2025, 3, 14))
+    assert window.deadline == date(2025, 4, 13)
+
+
+def test_year_containing_day_before_award_is_none():
+    assert year_containing(date(2024, 3, 15), date(2024, 3, 14), grace_days=30) is None
+
+
+def test_year_containing_anniversary_starts_next_year():
+    window = year_containing(date(2024, 3, 15), date(2025, 3, 15), grace_days=30)
+    assert (window.number, window.starts_on) == (2, date(2025, 3, 15))
+
+
+def test_leap_day_award_anniversaries_on_28_february():
+    award = date(2024, 2, 29)
+    assert anniversary(award, 1) == date(2025, 2, 28)
+    assert anniversary(award, 4) == date(2028, 2, 29)
+    first = year_containing(award, date(2025, 2, 27), grace_days=30)
+    second = year_containing(award, date(2025, 2, 28), grace_days=30)
+    assert (first.number, first.ends_on) == (1, date(2025, 2, 27))
+    assert (second.number, second.starts_on, second.ends_on) == (
+        2, date(2025, 2, 28), date(2026, 2, 27))
+    fifth = year_window(award, 5, grace_days=30)
+    assert (fifth.starts_on, fifth.ends_on) == (date(2028, 2, 29), date(2029, 2, 27))
+
+
+def test_year_window_rejects_year_zero():
+    with pytest.raises(ValueError, match="numbered from 1"):
+        year_window(date(2024, 1, 1), 0, grace_days=30)
+
+
+@given(
+    award=st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31)),
+    offset=st.integers(min_value=0, max_value=20 * 366),
+)
+def test_year_containing_contains_the_day_and_years_tile(award, offset):
+    day = award + timedelta(days=offset)
+    window = year_containing(award, day, grace_days=30)
+    assert window.starts_on <= day <= window.ends_on
+    following = year_window(award, window.number + 1, grace_days=30)
+    assert following.starts_on == window.ends_on + timedelta(days=1)
+    assert 365 <= (window.ends_on - window.starts_on).days + 1 <= 366

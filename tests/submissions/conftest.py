@@ -1,0 +1,27 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from submissions.services import log_entry
+from tests.factories import activity
+
+
+@pytest.fixture
+def log(holder):
+    """Log an entry for the holder with sensible defaults; keyword arguments override them."""
+
+    def _log(code: str = "other-course", *, today: date = date(2025, 6, 1), **fields: object):
+        defaults: dict[str, object] = {
+            "holder": holder,
+            "activity_type": activity(code),
+            "activity_date": date(2025, 3, 1),
+            "title": "Threat modelling workshop",
+            "relevance_confirmed": True,
+            "today": today,
+        }
+        if code == "other-course":
+            defaults["hours"] = Decimal("1")
+        return log_entry(**(defaults | fields))
+
+    return _log

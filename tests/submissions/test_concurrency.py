@@ -1,0 +1,56 @@
+"""Two entries logged at the same moment can never push a holder past a cap."""
+
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+
+from submissions.enums import COUNTING_STATES
+from submissions.models import Entry
+from submissions.selectors import certification_standings
+from submissions.services import log_entry
+from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity
+
+THREADS = 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_simultaneous_webinar_hours_fill_the_cap_exactly_once():
+    assert connection.vendor == "postgresql"
+    holder = UserFactory()
+    CertificationFactory(holder=holder, awarded_on=date(2025, 1, 1))
+    webinar = activity("attend-webinar")
+    for day in range(1, 10):
+        EntryFactory(holder=holder, activity_type=webinar, activity_date=date(2025, 2, day),
+                     hours=None, length_minutes=60, attended_minutes=60)
+    start = threading.Barrier(THREADS)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def attempt() -> None:
+        try:
+            start.wait()
+            log_entry(holder=holder, activity_type=webinar, activity_date=date(2025, 3, 1),
+                      title="Webinar", length_minutes=60, attended_minutes=60,
+                      relevance_confirmed=True, today=date(2025, 6, 1))
+            outcome = "logged"
+        except ValidationError:
+            outcome = "refused"
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=attempt) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes) == ["logged"] + ["refused"] * (THREADS - 1)
+    assert Entry.objects.filter(holder=holder, state__in=COUNTING_STATES).count() == 10
+    [standing] = certification_standings(holder=holder, today=date(2025, 6, 1))
+    assert standing.current.counted == Decimal("10")

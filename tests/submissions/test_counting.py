@@ -1,0 +1,121 @@
+"""Counting a year: caps in order, the submission cap, and the properties that must always hold."""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from submissions.counting import Countable, StoppedBy, count_addition, count_year
+
+D = Decimal
+T0 = datetime(2025, 1, 1, 12, 0)
+
+
+def entry(key: int, activity: str, credits: str, day: date = date(2025, 3, 1)) -> Countable:
+    return Countable(key, activity, day, T0 + timedelta(minutes=key), D(credits))
+
+
+def test_twelfth_webinar_hour_counts_nothing():
+    entries = [entry(i, "webinar", "1", date(2025, 1, i)) for i in range(1, 13)]
+    count = count_year(entries, caps={"webinar": D("10")}, submission_cap=None)
+    assert count.total == D("10")
+    assert count.of(11).counted == D("0")
+    assert count.of(12).counted == D("0")
+    assert count.of(12).stopped_by == StoppedBy.ACTIVITY_CAP
+    assert count.of(10).counted == D("1")
+
+
+def test_activity_cap_truncates_the_entry_that_crosses_it():
+    entries = [entry(1, "webinar", "9.5"), entry(2, "webinar", "1.5")]
+    count = count_year(entries, caps={"webinar": D("10")}, submission_cap=None)
+    assert (count.of(2).counted, count.of(2).stopped_by) == (D("0.5"), StoppedBy.ACTIVITY_CAP)
+
+
+def test_expert_course_and_ten_hours_counts_40_under_the_2025_cap():
+    entries = [entry(1, "expert-course", "40"), entry(2, "other-course", "10")]
+    count = count_year(entries, caps={}, submission_cap=D("40"))
+    assert count.total == D("40")
+    assert (count.of(2).counted, count.of(2).stopped_by) == (D("0"), StoppedBy.SUBMISSION_CAP)
+
+
+def test_expert_course_and_ten_hours_counts_50_without_the_cap():
+    entries = [entry(1, "expert-course", "40"), entry(2, "other-course", "10")]
+    assert count_year(entries, caps={}, submission_cap=None).total == D("50")
+
+
+def test_entries_count_in_order_of_activity_date_then_logging_time():
+    late_logged_early_date = Countable(1, "webinar", date(2025, 1, 1), T0 + timedelta(days=9),
+                                       D("6"))
+    early_logged_late_date = Countable(2, "webinar", date(2025, 2, 1), T0, D("6"))
+    count = count_year([early_logged_late_date, late_logged_early_date],
+                       caps={"webinar": D("10")}, submission_cap=None)
+    assert [c.key for c in count.entries] == [1, 2]
+    assert count.of(1).counted == D("6")
+    assert count.of(2).counted == D("4")
+
+
+def test_count_addition_names_the_cap_that_stopped_it():
+    assert count_addition(D("2"), activity="w", used_by_activity={"w": D("9")},
+                          used_total=D("9"), caps={"w": D("10")}, submission_cap=None) == (
+        D("1"), StoppedBy.ACTIVITY_CAP)
+    assert count_addition(D("2"), activity="c", used_by_activity={}, used_total=D("39"),
+                          caps={}, submission_cap=D("40")) == (D("1"), StoppedBy.SUBMISSION_CAP)
+    assert count_addition(D("2"), activity="c", used_by_activity={}, used_total=D("0"),
+                          caps={}, submission_cap=D("40")) == (D("2"), None)
+
+
+ACTIVITIES = ["webinar", "books", "podcasts", "course", "mentor"]
+CAPS = {"webinar": D("10"), "books": D("5"), "podcasts": D("5"), "mentor": D("10"),
+        "course": None}
+
+countables = st.lists(
+    st.builds(
+        lambda key, activity, day, minutes, cents: Countable(
+            key, activity, date(2025, 1, 1) + timedelta(days=day), T0 + timedelta(minutes=minutes),
+            D(cents) / 100),
+        key=st.integers(min_value=1, max_value=10**6),
+        activity=st.sampled_from(ACTIVITIES),
+        day=st.integers(min_value=0, max_value=364),
+        minutes=st.integers(min_value=0, max_value=10**5),
+        cents=st.integers(min_value=0, max_value=5000),
+    ),
+    max_size=40,
+    unique_by=lambda c: c.key,
+)
+submission_caps = st.one_of(st.none(), st.sampled_from([D("40"), D("80")]))
+
+
+@given(entries=countables, cap=submission_caps)
+def test_counted_never_exceeds_claimed(entries, cap):
+    for counted in count_year(entries, caps=CAPS, submission_cap=cap).entries:
+        assert D("0") <= counted.counted <= counted.credits
+
+
+@given(entries=countables, cap=submission_caps)
+def test_caps_are_never_exceeded(entries, cap):
+    count = count_year(entries, caps=CAPS, submission_cap=cap)
+    for activity, used in count.by_activity.items():
+        if CAPS[activity] is not None:
+            assert used <= CAPS[activity]
+    if cap is not None:
+        assert count.total <= cap
+    assert count.total == sum((c.counted for c in count.entries), D("0"))
+
+
+@given(entries=countables, extra=countables, cap=submission_caps)
+def test_adding_an_entry_never_lowers_the_total(entries, extra, cap):
+    keys = {e.key for e in entries}
+    before = count_year(entries, caps=CAPS, submission_cap=cap).total
+    for new in extra:
+        if new.key in keys:
+            continue
+        after = count_year([*entries, new], caps=CAPS, submission_cap=cap).total
+        assert after >= before
+
+
+@given(entries=countables, cap=submission_caps, data=st.data())
+def test_counting_is_independent_of_the_order_given(entries, cap, data):
+    shuffled = data.draw(st.permutations(entries))
+    assert (count_year(entries, caps=CAPS, submission_cap=cap)
+            == count_year(shuffled, caps=CAPS, submission_cap=cap))
