@@ -6,6 +6,7 @@ from pathlib import Path
 
 import environ
 import xstatic.pkg.bootstrap
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -163,6 +164,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The database scheduler copies these into its tables; operators change times in the admin.
+CELERY_BEAT_SCHEDULE = {
+    "open-certification-years": {
+        "task": "certifications.open_certification_years",
+        "schedule": crontab(hour=0, minute=15),
+    },
+}
 
 # --- Security headers that hold everywhere -------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

@@ -1,0 +1,51 @@
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+
+from certifications.models import CertificationYear
+from certifications.services import award_certification, ensure_certification_years
+from tests.factories import CertificationFactory, UserFactory, title
+
+pytestmark = pytest.mark.django_db
+
+
+def test_ensure_certification_years_creates_each_begun_year_once():
+    leap = CertificationFactory(awarded_on=date(2024, 2, 29))
+    CertificationFactory(title=title("ISE"), awarded_on=date(2026, 6, 1))  # not yet awarded
+
+    assert ensure_certification_years(today=date(2026, 3, 1)) == 3
+    assert ensure_certification_years(today=date(2026, 3, 1)) == 0
+
+    years = list(CertificationYear.objects.order_by("number").values_list(
+        "certification", "number", "starts_on", "ends_on", "deadline"))
+    assert years[1] == (leap.pk, 2, date(2025, 2, 28), date(2026, 2, 27), date(2026, 3, 29))
+    assert len(years) == 3
+
+
+def test_award_certification_creates_years_and_is_idempotent():
+    holder = UserFactory()
+    certification, changed = award_certification(
+        holder=holder, title=title("DPP"), awarded_on=date(2023, 5, 1), today=date(2025, 6, 1))
+    assert changed is True
+    assert certification.years.count() == 3
+    again, changed = award_certification(
+        holder=holder, title=title("DPP"), awarded_on=date(2023, 5, 1), today=date(2025, 6, 1))
+    assert (again.pk, changed, again.years.count()) == (certification.pk, False, 3)
+
+
+def test_award_certification_new_date_lays_years_anew():
+    holder = UserFactory()
+    award_certification(holder=holder, title=title("DPP"), awarded_on=date(2023, 5, 1),
+                        today=date(2025, 6, 1))
+    certification, changed = award_certification(
+        holder=holder, title=title("DPP"), awarded_on=date(2024, 9, 1), today=date(2025, 6, 1))
+    assert changed is True
+    assert list(certification.years.values_list("number", "starts_on")) == [
+        (1, date(2024, 9, 1))]
+
+
+def test_open_certification_years_command_takes_a_date(capsys):
+    CertificationFactory(awarded_on=date(2024, 1, 1))
+    call_command("open_certification_years", "--date", "2025-01-01")
+    assert "Opened 2 certification year(s) as of 2025-01-01." in capsys.readouterr().out

@@ -1,0 +1,34 @@
+"""Tasks travel through a real Redis broker to a real worker."""
+
+from datetime import date
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+
+from certifications.models import CertificationYear
+from certifications.tasks import open_certification_years
+from cpe_portal.celery import app
+from tests.factories import CertificationFactory
+
+
+@pytest.fixture
+def redis_worker(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False
+    app.conf.broker_url = settings.CELERY_BROKER_URL
+    app.conf.result_backend = settings.CELERY_RESULT_BACKEND
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        yield
+    app.conf.task_always_eager = True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_open_certification_years_runs_on_a_redis_worker(redis_worker):
+    assert settings.CELERY_BROKER_URL.startswith("redis://")
+    CertificationFactory(awarded_on=date(2024, 1, 1))
+    result = open_certification_years.apply_async(kwargs={"today": "2025-06-01"})
+    assert result.get(timeout=30) == 2
+    assert CertificationYear.objects.count() == 2
+    # Running again changes nothing.
+    assert open_certification_years.apply_async(kwargs={"today": "2025-06-01"}).get(timeout=30) == 0
