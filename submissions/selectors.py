@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from activities.models import ActivityType
+from activities.rules import plain
 from certifications.enums import CertificationStatus
 from certifications.models import Certification
 from certifications.rules import YearWindow, submission_cap, year_containing, year_window
@@ -226,7 +227,8 @@ def _date(day: date) -> str:
 def _cap_message(activity_type: ActivityType, share: Share) -> str:
     window = share.window
     names = {"title": share.certification.title.name, "start": _date(window.starts_on),
-             "end": _date(window.ends_on), "cap": share.cap, "activity": activity_type.name}
+             "end": _date(window.ends_on), "cap": plain(share.cap or ZERO),
+             "activity": activity_type.name}
     if share.stopped_by == StoppedBy.SUBMISSION_CAP:
         return _(
             "The annual submission cap of %(cap)s credits is already reached for your "
