@@ -3,7 +3,9 @@
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -12,7 +14,8 @@ from activities.models import ActivityType
 from activities.rules import Inputs, InvalidInput, earned_credits
 
 from .enums import WITHDRAWABLE_STATES, EntryState
-from .models import Entry, EntryStateChange
+from .models import Entry, EntryStateChange, ProofFile
+from .proof import HEAD_BYTES, detect_content_type, proof_problem, suffix_for
 from .selectors import EntryAssessment, assess_entry
 
 
@@ -139,3 +142,35 @@ def withdraw_entry(*, entry: Entry, by: User, reason: str = "", today: date) -> 
                                 "be withdrawn."))
     record_state_change(entry=locked, to_state=EntryState.WITHDRAWN, by=by, reason=reason)
     return locked
+
+
+def check_proof(upload: UploadedFile) -> str:
+    """Validate an upload for proof; returns its content type or raises ValidationError."""
+    upload.seek(0)
+    head = upload.read(HEAD_BYTES)
+    upload.seek(0)
+    problem = proof_problem(head, upload.size or 0, max_bytes=settings.CPE_PROOF_MAX_BYTES)
+    content_type = detect_content_type(head)
+    if problem or content_type is None:
+        raise ValidationError(problem)
+    return content_type
+
+
+def attach_proof(*, entry: Entry, upload: UploadedFile, by: User) -> ProofFile:
+    """Store a proof file with an entry.
+
+    Checks the file by its content (PDF, PNG or JPEG) and size, stores it privately under a
+    generated name and records it. Raises ValidationError, storing nothing, for a wrong file.
+    """
+    content_type = check_proof(upload)
+    original = (upload.name or "proof").rsplit("/", 1)[-1][:255]
+    proof = ProofFile(entry=entry, original_name=original, content_type=content_type,
+                      size=upload.size or 0, uploaded_by=by)
+    proof.file.save(f"proof{suffix_for(content_type)}", upload, save=False)
+    try:
+        with transaction.atomic():
+            proof.save()
+    except Exception:
+        proof.file.delete(save=False)
+        raise
+    return proof
