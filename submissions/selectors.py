@@ -160,36 +160,122 @@ def certification_standings(*, holder: User, today: date) -> list[CertificationS
     entries = list(_entries_between(
         holder, (w for ws in windows.values() for w in ws), COUNTING_STATES | UNDECIDED_STATES
     ))
-    capped = list(ActivityType.objects.filter(annual_cap__isnull=False).order_by("position"))
+    capped = _capped_activity_types()
     caps: dict[int, Decimal | None] = {a.pk: a.annual_cap for a in capped} | _caps_of(entries)
-    counting_entries = [e for e in entries if e.state in COUNTING_STATES]
 
     standings = []
     for certification in certifications:
-        years = []
-        for window in windows.get(certification.pk, []):
-            requirement = certification.title.level.required_credits
-            count = _count(counting_entries, window, requirement, caps)
-            years.append(YearStanding(
-                certification=certification,
-                window=window,
-                requirement=requirement,
-                counted=count.total,
-                undecided=sum(
-                    (e.credits for e in entries
-                     if e.state in UNDECIDED_STATES and e.activity_date in window),
-                    ZERO,
-                ),
-                submission_cap=_submission_cap(requirement, window),
-                cap_uses=tuple(
-                    CapUse(a, count.by_activity.get(a.pk, ZERO), a.annual_cap)
-                    for a in capped if a.active and a.annual_cap is not None
-                ),
-                count=count,
-                today=today,
-            ))
-        standings.append(CertificationStanding(certification, tuple(years)))
+        years = tuple(
+            _standing(certification, window, entries, capped, caps, today)
+            for window in windows.get(certification.pk, [])
+        )
+        standings.append(CertificationStanding(certification, years))
     return standings
+
+
+def _capped_activity_types() -> list[ActivityType]:
+    return list(ActivityType.objects.filter(annual_cap__isnull=False).order_by("position"))
+
+
+def _standing(certification: Certification, window: YearWindow, entries: Sequence[Entry],
+              capped: Sequence[ActivityType], caps: dict[int, Decimal | None],
+              today: date) -> YearStanding:
+    """Count one year from entries already read (any states; only counting ones count)."""
+    requirement = certification.title.level.required_credits
+    in_year = [e for e in entries if e.activity_date in window]
+    count = _count((e for e in in_year if e.state in COUNTING_STATES), window, requirement, caps)
+    return YearStanding(
+        certification=certification,
+        window=window,
+        requirement=requirement,
+        counted=count.total,
+        undecided=sum((e.credits for e in in_year if e.state in UNDECIDED_STATES), ZERO),
+        submission_cap=_submission_cap(requirement, window),
+        cap_uses=tuple(
+            CapUse(a, count.by_activity.get(a.pk, ZERO), a.annual_cap)
+            for a in capped if a.active and a.annual_cap is not None
+        ),
+        count=count,
+        today=today,
+    )
+
+
+def certification_years(*, certification: Certification, today: date) -> list[YearStanding]:
+    """Every year of a certification from the award to the current one, newest first, each
+    counted. Three queries, whatever the number of years or entries."""
+    current = year_containing(certification.awarded_on, today, grace_days=_grace_days())
+    if current is None:
+        return []
+    windows = [year_window(certification.awarded_on, n, grace_days=_grace_days())
+               for n in range(1, current.number + 1)]
+    entries = list(_entries_between(certification.holder, windows,
+                                    COUNTING_STATES | UNDECIDED_STATES))
+    capped = _capped_activity_types()
+    caps = {a.pk: a.annual_cap for a in capped} | _caps_of(entries)
+    return [_standing(certification, w, entries, capped, caps, today) for w in reversed(windows)]
+
+
+@dataclass(frozen=True)
+class YearDetail:
+    standing: YearStanding
+    # Every entry dated in the year, whatever its state, in counting order.
+    entries: tuple[Entry, ...]
+
+    def counted(self, entry: Entry) -> Decimal:
+        counted = self.standing.count.of(entry.pk)
+        return counted.counted if counted else ZERO
+
+
+def year_detail(*, certification: Certification, number: int, today: date) -> YearDetail | None:
+    """One year of a certification with all its entries and what each counted. None for a
+    year that has not begun. Three queries."""
+    window = year_window(certification.awarded_on, number, grace_days=_grace_days())
+    if window.starts_on > today:
+        return None
+    entries = list(
+        Entry.objects.filter(holder_id=certification.holder_id,
+                             activity_date__range=(window.starts_on, window.ends_on))
+        .select_related("activity_type")
+        .order_by("activity_date", "logged_at", "pk")
+    )
+    capped = _capped_activity_types()
+    caps = {a.pk: a.annual_cap for a in capped} | _caps_of(entries)
+    return YearDetail(_standing(certification, window, entries, capped, caps, today),
+                      tuple(entries))
+
+
+@dataclass(frozen=True)
+class EntryShare:
+    """What an entry counted toward one certification year."""
+
+    certification: Certification
+    window: YearWindow
+    counted: Decimal
+    stopped_by: StoppedBy | None
+
+
+def entry_shares(*, entry: Entry) -> list[EntryShare]:
+    """For each active certification whose year contains the entry's date, how much of the
+    entry counts there and which cap stopped the rest. Two queries."""
+    certifications = [
+        c for c in _holder_certifications(entry.holder)
+        if c.status == CertificationStatus.ACTIVE and c.title.level.requires_cpe
+    ]
+    grace = _grace_days()
+    windows = [
+        (c, w) for c in certifications
+        if (w := year_containing(c.awarded_on, entry.activity_date, grace_days=grace))
+    ]
+    entries = list(_entries_between(entry.holder, (w for _c, w in windows), COUNTING_STATES))
+    caps = _caps_of(entries) | {entry.activity_type_id: entry.activity_type.annual_cap}
+    shares = []
+    for certification, window in windows:
+        count = _count(entries, window, certification.title.level.required_credits, caps)
+        counted = count.of(entry.pk)
+        shares.append(EntryShare(certification, window,
+                                 counted.counted if counted else ZERO,
+                                 counted.stopped_by if counted else None))
+    return shares
 
 
 # --- What a new entry would count for ------------------------------------------------------

@@ -81,3 +81,58 @@ def test_certification_standings_met_and_undecided():
     year = standing.current
     assert (year.counted, year.undecided, year.met, year.missing) == (
         Decimal("20"), Decimal("3"), True, Decimal("0"))
+
+
+def test_certification_years_counts_every_year_newest_first():
+    from submissions.selectors import certification_years
+
+    holder = UserFactory()
+    certification = CertificationFactory(holder=holder, awarded_on=date(2023, 1, 1))
+    EntryFactory(holder=holder, activity_date=date(2023, 5, 1), hours=Decimal("20"),
+                 claimed_credits=Decimal("20"))
+    EntryFactory(holder=holder, activity_date=date(2024, 5, 1), hours=Decimal("5"),
+                 claimed_credits=Decimal("5"))
+    years = certification_years(certification=certification, today=date(2025, 2, 1))
+    assert [(y.window.number, y.counted, y.met) for y in years] == [
+        (3, Decimal("0"), False), (2, Decimal("5"), False), (1, Decimal("20"), True)]
+
+
+def test_year_detail_lists_every_entry_with_what_it_counted():
+    from submissions.selectors import year_detail
+
+    holder = UserFactory()
+    certification = CertificationFactory(holder=holder, awarded_on=date(2025, 1, 1))
+    webinar = activity("attend-webinar")
+    first = EntryFactory(holder=holder, activity_type=webinar, activity_date=date(2025, 2, 1),
+                         hours=None, length_minutes=540, attended_minutes=540,
+                         claimed_credits=Decimal("9"))
+    second = EntryFactory(holder=holder, activity_type=webinar, activity_date=date(2025, 3, 1),
+                          hours=None, length_minutes=120, attended_minutes=120,
+                          claimed_credits=Decimal("2"))
+    rejected = EntryFactory(holder=holder, activity_date=date(2025, 4, 1),
+                            state=EntryState.REJECTED)
+    detail = year_detail(certification=certification, number=1, today=TODAY)
+    assert [(e, detail.counted(e)) for e in detail.entries] == [
+        (first, Decimal("9")), (second, Decimal("1")), (rejected, Decimal("0"))]
+    assert detail.standing.counted == Decimal("10")
+    assert year_detail(certification=certification, number=2, today=TODAY) is None
+
+
+def test_entry_shares_per_certification():
+    from submissions.counting import StoppedBy
+    from submissions.selectors import entry_shares
+
+    holder = UserFactory()
+    CertificationFactory(holder=holder, title=title("ISP"), awarded_on=date(2024, 1, 1))
+    CertificationFactory(holder=holder, title=title("ISE"), awarded_on=date(2024, 7, 1))
+    webinar = activity("attend-webinar")
+    EntryFactory(holder=holder, activity_type=webinar, activity_date=date(2024, 12, 1),
+                 hours=None, length_minutes=360, attended_minutes=360,
+                 claimed_credits=Decimal("6"))
+    entry = EntryFactory(holder=holder, activity_type=webinar, activity_date=date(2025, 3, 1),
+                         hours=None, length_minutes=300, attended_minutes=300,
+                         claimed_credits=Decimal("5"))
+    shares = {s.certification.title.code: (s.counted, s.stopped_by)
+              for s in entry_shares(entry=entry)}
+    assert shares == {"ISP": (Decimal("5"), None),
+                      "ISE": (Decimal("4"), StoppedBy.ACTIVITY_CAP)}
