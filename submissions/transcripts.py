@@ -1,0 +1,111 @@
+"""A certification year's transcript, as CSV and as PDF, for a holder's employer."""
+
+import csv
+import io
+from decimal import Decimal
+from html import escape
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from .selectors import YearDetail
+
+
+def _rows(detail: YearDetail) -> list[list[str]]:
+    return [
+        [
+            entry.activity_date.isoformat(),
+            entry.activity_type.name,
+            entry.title,
+            entry.provider,
+            entry.get_state_display(),
+            f"{entry.claimed_credits:.2f}",
+            f"{detail.counted(entry):.2f}",
+        ]
+        for entry in detail.entries
+    ]
+
+
+def _header() -> list[str]:
+    return [_("Date"), _("Activity"), _("Title"), _("Provider"), _("State"), _("Claimed"),
+            _("Counted")]
+
+
+def _summary(detail: YearDetail) -> list[tuple[str, str]]:
+    standing = detail.standing
+    certification = standing.certification
+    window = standing.window
+    return [
+        (_("Holder"), certification.holder.full_name),
+        (_("Certification"), f"{certification.title.name} ({certification.title.level.name})"),
+        (_("Certification year"), _("%(number)d: %(start)s to %(end)s") % {
+            "number": window.number, "start": window.starts_on.isoformat(),
+            "end": window.ends_on.isoformat()}),
+        (_("Reporting deadline"), window.deadline.isoformat()),
+        (_("Required"), f"{standing.requirement:.2f}"),
+        (_("Counted"), f"{standing.counted:.2f}"),
+        (_("Requirement met"), _("yes") if standing.met else _("no")),
+    ]
+
+
+def _claimed_total(detail: YearDetail) -> Decimal:
+    return sum((e.claimed_credits for e in detail.entries), Decimal("0"))
+
+
+def transcript_csv(detail: YearDetail) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for label, value in _summary(detail):
+        writer.writerow([label, value])
+    writer.writerow([])
+    writer.writerow(_header())
+    writer.writerows(_rows(detail))
+    writer.writerow(["", _("Total"), "", "", "", f"{_claimed_total(detail):.2f}",
+                     f"{detail.standing.counted:.2f}"])
+    return out.getvalue()
+
+
+def transcript_pdf(detail: YearDetail) -> bytes:
+    styles = getSampleStyleSheet()
+    cell = styles["BodyText"].clone("cell", fontSize=8, leading=10)
+    buffer = io.BytesIO()
+    certification = detail.standing.certification
+    document = SimpleDocTemplate(
+        buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
+        bottomMargin=15 * mm, title=_("CPE transcript"), author="CPE Portal",
+        subject=certification.title.name,
+    )
+    summary = Table([[label, value] for label, value in _summary(detail)],
+                    colWidths=[45 * mm, None], hAlign="LEFT")
+    summary.setStyle(TableStyle([("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold")]))
+    # Paragraph reads markup: what holders typed is escaped so it prints as typed.
+    rows = [[Paragraph(escape(text), cell) for text in row] for row in _rows(detail)]
+    total = ["", Paragraph(f"<b>{_('Total')}</b>", cell), "", "", "",
+             f"{_claimed_total(detail):.2f}", f"{detail.standing.counted:.2f}"]
+    entries = Table([_header(), *rows, total], repeatRows=1,
+                    colWidths=[20 * mm, 38 * mm, 45 * mm, 27 * mm, 20 * mm, 15 * mm, 15 * mm])
+    entries.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+        ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.75, colors.black),
+        ("LINEABOVE", (0, -1), (-1, -1), 0.75, colors.black),
+        ("ALIGN", (5, 0), (6, -1), "RIGHT"),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]))
+    story = [
+        Paragraph(_("CPE transcript"), styles["Title"]),
+        summary,
+        Spacer(1, 6 * mm),
+        entries if detail.entries else Paragraph(_("No activities in this year."),
+                                                 styles["BodyText"]),
+        Spacer(1, 6 * mm),
+        Paragraph(_("Issued %(date)s by CPE Portal.") % {
+            "date": formats.date_format(detail.standing.today, "j F Y")}, styles["Italic"]),
+    ]
+    document.build(story)
+    return buffer.getvalue()
