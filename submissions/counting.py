@@ -111,3 +111,24 @@ def count_year(
             Counted(entry.key, entry.activity, entry.credits, counted, stopped_by)
         )
     return YearCount(tuple(counted_entries), total, used_by_activity)
+
+
+class Progress(StrEnum):
+    MET = "met"
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+
+
+def progress(*, counted: Decimal, requirement: Decimal, starts_on: date, ends_on: date,
+             today: date, at_risk_days: int = 30, lag_days: int = 90) -> Progress:
+    """Met; on track; or at risk: behind the pro-rata share of the requirement for the part of
+    the year gone by less `lag_days` (nobody is at risk for not logging in the first weeks), or
+    still short with the year's end less than `at_risk_days` away."""
+    if counted >= requirement:
+        return Progress.MET
+    length = (ends_on - starts_on).days + 1
+    elapsed = min(max((today - starts_on).days + 1 - lag_days, 0), length)
+    behind = counted * length < requirement * elapsed
+    if behind or (ends_on - today).days < at_risk_days:
+        return Progress.AT_RISK
+    return Progress.ON_TRACK

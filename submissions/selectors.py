@@ -18,7 +18,16 @@ from certifications.enums import CertificationStatus
 from certifications.models import Certification
 from certifications.rules import YearWindow, submission_cap, year_containing, year_window
 
-from .counting import ZERO, Countable, StoppedBy, YearCount, count_addition, count_year
+from .counting import (
+    ZERO,
+    Countable,
+    Progress,
+    StoppedBy,
+    YearCount,
+    count_addition,
+    count_year,
+    progress,
+)
 from .enums import COUNTING_STATES, UNDECIDED_STATES
 from .models import Entry
 
@@ -116,6 +125,19 @@ class YearStanding:
     @property
     def is_current(self) -> bool:
         return self.today in self.window
+
+    @property
+    def progress(self) -> Progress:
+        return progress(counted=self.counted, requirement=self.requirement,
+                        starts_on=self.window.starts_on, ends_on=self.window.ends_on,
+                        today=self.today)
+
+    @property
+    def percent(self) -> int:
+        """Counted as a share of the requirement, 0 to 100, for a progress bar."""
+        if self.requirement <= 0:
+            return 100
+        return min(100, int(self.counted * 100 / self.requirement))
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,53 @@ def refuse(assessment: EntryAssessment) -> None:
         raise ValidationError({assessment.refusal_field or NON_FIELD_ERRORS: assessment.refusal})
 
 
+def _checked_fields(
+    *,
+    holder: User,
+    activity_type: ActivityType,
+    activity_date: date,
+    title: str,
+    provider: str,
+    description: str,
+    relevance_confirmed: bool,
+    inputs: Inputs,
+    today: date,
+    exclude_entry_ids: list[int],
+) -> dict[str, object]:
+    """Validate an entry's fields against the rules and return them as the Entry stores them.
+    The caller holds the holder's lock. Raises ValidationError naming the field."""
+    errors: dict[str, str] = {}
+    if not activity_type.active:
+        errors["activity_type"] = _("This activity type is no longer offered.")
+    if not title.strip():
+        errors["title"] = _("Give the activity a title, e.g. the course or book name.")
+    if not relevance_confirmed:
+        errors["relevance_confirmed"] = _(
+            "Confirm that the activity is relevant to your field and not part of your "
+            "regular job."
+        )
+    if errors:
+        raise ValidationError(errors)
+    kept, credits = earn(activity_type, inputs)
+    refuse(assess_entry(holder=holder, activity_type=activity_type, activity_date=activity_date,
+                        credits=credits, today=today, exclude_entry_ids=exclude_entry_ids))
+    return {
+        "activity_type": activity_type, "activity_date": activity_date, "title": title.strip(),
+        "provider": provider.strip(), "description": description.strip(),
+        "hours": kept.hours, "length_minutes": kept.length_minutes,
+        "attended_minutes": kept.attended_minutes, "quantity": kept.quantity,
+        "proposed_credits": kept.proposed_credits, "claimed_credits": credits,
+        "relevance_confirmed": True,
+    }
+
+
+def _save(entry: Entry) -> None:
+    # The check constraints hold by construction (earn() produced the inputs) and the
+    # database enforces them on write; validating them here would cost a round trip each.
+    entry.full_clean(validate_constraints=False)
+    entry.save()
+
+
 def log_entry(
     *,
     holder: User,
@@ -82,45 +129,78 @@ def log_entry(
     `submitted` otherwise. Records the first state change. Raises ValidationError, storing
     nothing, when the entry is refused.
     """
-    errors: dict[str, str] = {}
-    if not activity_type.active:
-        errors["activity_type"] = _("This activity type is no longer offered.")
-    if not title.strip():
-        errors["title"] = _("Give the activity a title, e.g. the course or book name.")
-    if not relevance_confirmed:
-        errors["relevance_confirmed"] = _(
-            "Confirm that the activity is relevant to your field and not part of your "
-            "regular job."
-        )
-    if errors:
-        raise ValidationError(errors)
-    inputs, credits = earn(activity_type, Inputs(
-        hours=hours, length_minutes=length_minutes, attended_minutes=attended_minutes,
-        quantity=quantity, proposed_credits=proposed_credits,
-    ))
-
+    inputs = Inputs(hours=hours, length_minutes=length_minutes,
+                    attended_minutes=attended_minutes, quantity=quantity,
+                    proposed_credits=proposed_credits)
     with transaction.atomic():
         _lock_holder(holder)
-        refuse(assess_entry(holder=holder, activity_type=activity_type,
-                            activity_date=activity_date, credits=credits, today=today))
+        fields = _checked_fields(
+            holder=holder, activity_type=activity_type, activity_date=activity_date,
+            title=title, provider=provider, description=description,
+            relevance_confirmed=relevance_confirmed, inputs=inputs, today=today,
+            exclude_entry_ids=[],
+        )
         state = (EntryState.PENDING_APPROVAL if activity_type.needs_approval
                  else EntryState.SUBMITTED)
-        entry = Entry(
-            holder=holder, activity_type=activity_type, activity_date=activity_date,
-            title=title.strip(), provider=provider.strip(), description=description.strip(),
-            hours=inputs.hours, length_minutes=inputs.length_minutes,
-            attended_minutes=inputs.attended_minutes, quantity=inputs.quantity,
-            proposed_credits=inputs.proposed_credits, claimed_credits=credits, state=state,
-            relevance_confirmed=True,
-        )
-        # The check constraints hold by construction (earn() produced the inputs) and the
-        # database enforces them on insert; validating them here would cost a round trip each.
-        entry.full_clean(validate_constraints=False)
-        entry.save()
+        entry = Entry(holder=holder, state=state, **fields)
+        _save(entry)
         EntryStateChange.objects.create(
             entry=entry, from_state="", to_state=state, changed_by=holder, reason=_("Logged")
         )
     return entry
+
+
+EDITABLE_STATES = frozenset({EntryState.SUBMITTED, EntryState.PENDING_APPROVAL})
+
+
+def update_entry(
+    *,
+    entry: Entry,
+    by: User,
+    activity_type: ActivityType,
+    activity_date: date,
+    title: str,
+    provider: str = "",
+    description: str = "",
+    hours: Decimal | None = None,
+    length_minutes: int | None = None,
+    attended_minutes: int | None = None,
+    quantity: Decimal | None = None,
+    proposed_credits: Decimal | None = None,
+    relevance_confirmed: bool,
+    today: date,
+) -> Entry:
+    """Change an entry that no reviewer has decided on yet, under the same rules as logging.
+
+    Side effects: recomputes the claimed credits; the state becomes `pending approval` when the
+    new activity type needs approval and `submitted` otherwise; the edit is recorded with the
+    state changes. Raises ValidationError, changing nothing, when the edit is refused.
+    """
+    inputs = Inputs(hours=hours, length_minutes=length_minutes,
+                    attended_minutes=attended_minutes, quantity=quantity,
+                    proposed_credits=proposed_credits)
+    with transaction.atomic():
+        _lock_holder(entry.holder)
+        locked = Entry.objects.select_for_update().get(pk=entry.pk)
+        if locked.state not in EDITABLE_STATES:
+            raise ValidationError(_("This entry can no longer be changed: it is %(state)s.")
+                                  % {"state": locked.get_state_display()})
+        fields = _checked_fields(
+            holder=locked.holder, activity_type=activity_type, activity_date=activity_date,
+            title=title, provider=provider, description=description,
+            relevance_confirmed=relevance_confirmed, inputs=inputs, today=today,
+            exclude_entry_ids=[locked.pk],
+        )
+        from_state = locked.state
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.state = (EntryState.PENDING_APPROVAL if activity_type.needs_approval
+                        else EntryState.SUBMITTED)
+        _save(locked)
+        EntryStateChange.objects.create(entry=locked, from_state=from_state,
+                                        to_state=locked.state, changed_by=by,
+                                        reason=_("Edited"))
+    return locked
 
 
 @transaction.atomic

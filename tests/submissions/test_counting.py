@@ -119,3 +119,14 @@ def test_counting_is_independent_of_the_order_given(entries, cap, data):
     shuffled = data.draw(st.permutations(entries))
     assert (count_year(entries, caps=CAPS, submission_cap=cap)
             == count_year(shuffled, caps=CAPS, submission_cap=cap))
+
+
+def test_progress_met_on_track_and_at_risk():
+    from submissions.counting import Progress, progress
+
+    year = {"requirement": D("20"), "starts_on": date(2025, 1, 1), "ends_on": date(2025, 12, 31)}
+    assert progress(counted=D("20"), today=date(2025, 2, 1), **year) == Progress.MET
+    assert progress(counted=D("0"), today=date(2025, 1, 1), **year) == Progress.ON_TRACK
+    assert progress(counted=D("5"), today=date(2025, 6, 1), **year) == Progress.ON_TRACK
+    assert progress(counted=D("2"), today=date(2025, 9, 1), **year) == Progress.AT_RISK
+    assert progress(counted=D("19"), today=date(2025, 12, 15), **year) == Progress.AT_RISK
