@@ -1,0 +1,137 @@
+from datetime import date
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+from accounts.models import User
+from certifications.models import Certification, CertificationYear
+from submissions.enums import EntryState
+from submissions.models import Entry, EntryStateChange
+from submissions.selectors import certification_standings
+
+pytestmark = pytest.mark.django_db
+
+TODAY = "2026-05-20"
+DEMO_EMAILS = ["admin@example.com", "fatima@example.com", "hanna@example.com",
+               "piet@example.com", "sam@example.com"]
+
+
+def load(today: str = TODAY) -> str:
+    out = StringIO()
+    call_command("load_demo_data", "--date", today, stdout=out)
+    return out.getvalue()
+
+
+def stored() -> tuple[int, ...]:
+    return tuple(model.objects.count() for model in (
+        User, EmailAddress, Certification, CertificationYear, Entry, EntryStateChange))
+
+
+def entries_by_holder() -> dict[str, int]:
+    return {
+        email: Entry.objects.filter(holder__email=email).count() for email in DEMO_EMAILS
+    }
+
+
+def test_load_demo_data_second_run_creates_nothing():
+    load()
+    before = stored()
+
+    output = load()
+
+    assert stored() == before
+    assert sorted(User.objects.values_list("email", flat=True)) == DEMO_EMAILS
+    assert output.count("Entries already logged; none added.") == 3
+
+
+def test_load_demo_data_logins_authenticate():
+    load()
+
+    admin = authenticate(email="admin@example.com", password="cpe-admin-demo")
+    holders = [authenticate(email=email, password="cpe-demo-2026") for email in DEMO_EMAILS[1:]]
+
+    assert (admin.email, admin.is_staff, admin.is_superuser) == ("admin@example.com", True, True)
+    assert [holder.email for holder in holders] == DEMO_EMAILS[1:]
+    assert [holder.is_staff for holder in holders] == [False] * 4
+
+
+def test_load_demo_data_every_login_has_a_verified_primary_address():
+    load()
+
+    assert sorted(EmailAddress.objects.values_list("email", "verified", "primary")) == [
+        (email, True, True) for email in DEMO_EMAILS]
+
+
+def test_load_demo_data_awards_the_demo_certifications():
+    load()
+
+    assert sorted(Certification.objects.values_list(
+        "holder__email", "title__code", "awarded_on")) == [
+        ("fatima@example.com", "EHF", date(2024, 5, 20)),
+        ("hanna@example.com", "ISE", date(2024, 9, 1)),
+        ("hanna@example.com", "ISP", date(2023, 3, 15)),
+        ("piet@example.com", "DPP", date(2022, 6, 30)),
+        ("sam@example.com", "CISO", date(2021, 11, 10)),
+        ("sam@example.com", "SOC-CA", date(2024, 2, 29)),
+    ]
+
+
+def test_load_demo_data_foundation_holder_has_no_entries():
+    load()
+
+    assert Entry.objects.filter(holder__email="fatima@example.com").count() == 0
+
+
+@pytest.mark.parametrize("today", ["2024-09-01", "2025-02-28", "2026-02-28", "2026-03-15",
+                                   "2026-05-20", "2026-06-30", "2026-11-10", "2028-02-29"])
+def test_load_demo_data_logs_every_entry_on_any_day(today: str):
+    output = load(today)
+
+    assert "Skipped" not in output
+    assert entries_by_holder() == {"admin@example.com": 0, "fatima@example.com": 0,
+                                   "hanna@example.com": 7, "piet@example.com": 4,
+                                   "sam@example.com": 6}
+    assert Entry.objects.filter(activity_date__gt=date.fromisoformat(today)).count() == 0
+
+
+def test_load_demo_data_holds_a_mix_of_entry_states():
+    load()
+
+    assert sorted(Entry.objects.values_list("holder__email", "state").filter(
+        state=EntryState.PENDING_APPROVAL)) == [
+        ("hanna@example.com", EntryState.PENDING_APPROVAL),
+        ("sam@example.com", EntryState.PENDING_APPROVAL)]
+
+
+def test_load_demo_data_piet_is_a_few_credits_short():
+    load()
+    piet = User.objects.get(email="piet@example.com")
+
+    [standing] = certification_standings(holder=piet, today=date.fromisoformat(TODAY))
+
+    assert (standing.current.counted, standing.current.missing) == (
+        Decimal("15.83"), Decimal("4.17"))
+
+
+def test_load_demo_data_keeps_an_existing_holders_password():
+    load()
+    piet = User.objects.get(email="piet@example.com")
+    piet.set_password("piets own secret")
+    piet.save()
+
+    load()
+
+    assert authenticate(email="piet@example.com", password="piets own secret") == piet
+
+
+def test_load_demo_data_refuses_a_day_before_the_demo_awards():
+    with pytest.raises(CommandError) as error:
+        load("2024-08-31")
+
+    assert str(error.value) == (
+        "The demo awards run up to 2024-09-01; use a --date on or after it.")
+    assert stored() == (0, 0, 0, 0, 0, 0)
