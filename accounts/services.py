@@ -2,6 +2,8 @@
 
 from allauth.account.models import EmailAddress
 
+from cpe_portal.mail import send_templated_mail
+
 from .models import User
 
 
@@ -27,3 +29,20 @@ def mark_email_verified(*, user: User, email: str) -> bool:
     address.email, address.verified, address.primary = email, True, True
     address.save(update_fields=["email", "verified", "primary"])
     return True
+
+
+def invitation_url(*, user: User) -> str:
+    """A one-time link at which `user` chooses a password (allauth's password-reset key).
+    Call within a request: allauth builds the absolute URL from it."""
+    from allauth.account import app_settings
+    from allauth.account.adapter import get_adapter
+    from allauth.account.utils import user_pk_to_url_str
+
+    token = app_settings.PASSWORD_RESET_TOKEN_GENERATOR().make_token(user)
+    return get_adapter().get_reset_password_from_key_url(f"{user_pk_to_url_str(user)}-{token}")
+
+
+def send_invitation(*, user: User) -> None:
+    """Mail `user` a link to choose a password. Side effects: one email; nothing stored."""
+    send_templated_mail("invitation", to=[user.email], context={
+        "user": user, "set_password_url": invitation_url(user=user)})

@@ -4,7 +4,7 @@ Credits are decimals with two places; where a rate divides, the result is rounde
 holder is never credited more than they earned.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import ROUND_DOWN, Decimal
 from typing import TypeVar
 
@@ -72,6 +72,10 @@ class Inputs:
     attended_minutes: int | None = None
     quantity: Decimal | None = None
     proposed_credits: Decimal | None = None
+
+
+# Every input any rule reads, in the order forms show them.
+INPUT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Inputs))
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,12 @@ entries a holder has."""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -414,3 +415,86 @@ def assess_entry(
             _cap_message(activity_type, s) for s in shares
         ) + " " + _("This activity would not count for anything."))
     return EntryAssessment(credits, tuple(shares))
+
+
+# --- Pages ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChartBar:
+    label: str
+    credits: Decimal
+    percent: int
+
+
+def credits_by_activity(*, holder: User, since: date, until: date) -> list[ChartBar]:
+    """Claimed credits of the entries that count, by activity type, largest first. One query."""
+    rows = (
+        Entry.objects.filter(holder=holder, state__in=list(COUNTING_STATES),
+                             activity_date__range=(since, until))
+        .values("activity_type__name")
+        .annotate(total=Sum(Coalesce("approved_credits", "claimed_credits")))
+        .order_by("-total", "activity_type__name")
+    )
+    rows = list(rows)
+    top = max((r["total"] for r in rows), default=ZERO) or Decimal("1")
+    return [ChartBar(r["activity_type__name"], r["total"], int(r["total"] * 100 / top))
+            for r in rows]
+
+
+def dashboard(*, holder: User, today: date) -> dict[str, object]:
+    """Everything the dashboard shows, in a fixed number of queries."""
+    standings = certification_standings(holder=holder, today=today)
+    since = today - timedelta(days=364)
+    return {
+        "standings": standings,
+        "can_log": any(s.years for s in standings),
+        "recent_entries": list(holder_entries(holder=holder)[:5]),
+        "chart": credits_by_activity(holder=holder, since=since, until=today),
+        "chart_since": since,
+        "today": today,
+    }
+
+
+def holder_entries(*, holder: User) -> QuerySet[Entry]:
+    return (Entry.objects.filter(holder=holder).select_related("activity_type")
+            .order_by("-activity_date", "-logged_at", "-pk"))
+
+
+def year_filter_choices(*, holder: User,
+                        today: date) -> list[tuple[str, str, YearWindow]]:
+    """(key, label, window) for every certification year of the holder, newest first."""
+    choices = []
+    for certification in _holder_certifications(holder):
+        current = year_containing(certification.awarded_on, today, grace_days=_grace_days())
+        if current is None:
+            continue
+        for number in range(current.number, 0, -1):
+            window = year_window(certification.awarded_on, number, grace_days=_grace_days())
+            label = _("%(title)s, year %(number)d (%(start)s to %(end)s)") % {
+                "title": certification.title.code, "number": number,
+                "start": _date(window.starts_on), "end": _date(window.ends_on)}
+            choices.append((f"{certification.pk}-{number}", label, window))
+    return choices
+
+
+def filter_entries(entries: QuerySet[Entry], *, years: list[tuple[str, str, YearWindow]],
+                   year: str = "", state: str = "",
+                   activity_type: ActivityType | None = None) -> QuerySet[Entry]:
+    windows = {key: window for key, _label, window in years}
+    if year in windows:
+        entries = entries.filter(
+            activity_date__range=(windows[year].starts_on, windows[year].ends_on))
+    if state:
+        entries = entries.filter(state=state)
+    if activity_type is not None:
+        entries = entries.filter(activity_type=activity_type)
+    return entries
+
+
+def log_form_context() -> dict[str, object]:
+    """What the log form's script needs to show the right inputs for each activity type."""
+    return {"activity_rules": {
+        str(a.pk): {"fields": list(a.rule.input_fields), "summary": a.rule_summary,
+                    "help": a.help_text, "needs_approval": a.needs_approval}
+        for a in ActivityType.objects.filter(active=True)
+    }}

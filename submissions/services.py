@@ -1,5 +1,6 @@
 """Writes for entries: logging, withdrawing and the state changes every later step records."""
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -54,6 +55,24 @@ def earn(activity_type: ActivityType, inputs: Inputs) -> tuple[Inputs, Decimal]:
     return kept, earning.credits
 
 
+def assess_inputs(
+    *,
+    holder: User,
+    activity_type: ActivityType,
+    activity_date: date,
+    inputs: Inputs,
+    today: date,
+    exclude_entry_ids: Sequence[int] = (),
+) -> tuple[Inputs, EntryAssessment]:
+    """What an entry with these inputs earns and where it would count, without saving: the
+    check behind the log form's preview, the admin and the save itself. Raises ValidationError
+    for inputs that earn nothing; a refusal is in the assessment (see `refuse`)."""
+    kept, credits = earn(activity_type, inputs)
+    return kept, assess_entry(holder=holder, activity_type=activity_type,
+                              activity_date=activity_date, credits=credits, today=today,
+                              exclude_entry_ids=exclude_entry_ids)
+
+
 def refuse(assessment: EntryAssessment) -> None:
     if assessment.refusal:
         raise ValidationError({assessment.refusal_field or NON_FIELD_ERRORS: assessment.refusal})
@@ -86,15 +105,16 @@ def _checked_fields(
         )
     if errors:
         raise ValidationError(errors)
-    kept, credits = earn(activity_type, inputs)
-    refuse(assess_entry(holder=holder, activity_type=activity_type, activity_date=activity_date,
-                        credits=credits, today=today, exclude_entry_ids=exclude_entry_ids))
+    kept, assessment = assess_inputs(
+        holder=holder, activity_type=activity_type, activity_date=activity_date, inputs=inputs,
+        today=today, exclude_entry_ids=exclude_entry_ids)
+    refuse(assessment)
     return {
         "activity_type": activity_type, "activity_date": activity_date, "title": title.strip(),
         "provider": provider.strip(), "description": description.strip(),
         "hours": kept.hours, "length_minutes": kept.length_minutes,
         "attended_minutes": kept.attended_minutes, "quantity": kept.quantity,
-        "proposed_credits": kept.proposed_credits, "claimed_credits": credits,
+        "proposed_credits": kept.proposed_credits, "claimed_credits": assessment.credits,
         "relevance_confirmed": True,
     }
 

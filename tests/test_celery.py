@@ -23,7 +23,7 @@ def redis_worker(settings):
     app.conf.task_always_eager = True
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_open_certification_years_runs_on_a_redis_worker(redis_worker):
     assert settings.CELERY_BROKER_URL.startswith("redis://")
     CertificationFactory(awarded_on=date(2024, 1, 1))

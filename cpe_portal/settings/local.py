@@ -7,3 +7,6 @@ DEBUG = env.bool("DEBUG", default=True)
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
 }
+# WhiteNoise serves straight from the app and package folders, no collectstatic needed.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -28,3 +28,6 @@ STORAGES["private"]["OPTIONS"]["location"] = env.path(  # noqa: F405
 )
 ACCOUNT_RATE_LIMITS = False
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# WhiteNoise serves straight from the app and package folders, no collectstatic needed.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -17,7 +17,7 @@ from tests.factories import CertificationFactory, EntryFactory, UserFactory, act
 THREADS = 20
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_simultaneous_webinar_hours_fill_the_cap_exactly_once():
     assert connection.vendor == "postgresql"
     holder = UserFactory()

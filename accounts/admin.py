@@ -1,0 +1,88 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import BaseUserCreationForm
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.utils.translation import gettext_lazy as _
+
+from certifications.models import Certification
+
+from .models import User
+
+admin.site.site_header = _("CPE Portal administration")
+admin.site.site_title = _("CPE Portal admin")
+admin.site.index_title = _("Reviews, catalogue and holders")
+
+
+class _UniqueEmailMixin:
+    """The login is the email address, compared without case: say so in the form instead of
+    letting the case-insensitive unique constraint fail with its technical name."""
+
+    instance: User
+    cleaned_data: dict
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        others = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(
+                _("A user with this email address already exists."), code="unique"
+            )
+        return email
+
+
+class UserCreationForm(_UniqueEmailMixin, BaseUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "full_name")
+
+
+class UserChangeForm(_UniqueEmailMixin, DjangoUserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+class CertificationInline(admin.TabularInline):
+    model = Certification
+    fk_name = "holder"
+    fields = ("title", "awarded_on", "status", "decertified_on", "badge_id")
+    # Decertification and its undoing are decisions with side effects (a denial, the badge,
+    # mail): the year-end job and the appeal decision make them, not a field edit.
+    readonly_fields = ("status", "decertified_on", "badge_id")
+    autocomplete_fields = ("title",)
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("title")
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personal info"), {"fields": ("full_name",)}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
+    )
+    readonly_fields = ("last_login", "date_joined")
+    list_display = ("email", "full_name", "is_staff", "is_active", "date_joined", "last_login")
+    list_filter = ("is_staff", "is_superuser", "is_active", "groups")
+    search_fields = ("email", "full_name")
+    ordering = ("email",)
+    date_hierarchy = "date_joined"
+    inlines = (CertificationInline,)
+
+    def get_inlines(self, request, obj):
+        # A new user has no certifications yet; they are added once the user exists.
+        return self.inlines if obj else ()

@@ -1,0 +1,123 @@
+from django import forms
+from django.contrib import admin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from .enums import DECIDED_APPEAL_STATES
+from .models import Appeal, AppealDocument, BoardMeeting, Denial
+
+# Scheduling and the Board's decision are workflow steps with mail and consequences (an entry
+# counts again, a badge is restored): the services write them, not a field edit.
+WORKFLOW_FIELDS = ("meeting", "state", "decision_reason", "decided_at", "decided_by")
+
+
+@admin.register(Denial)
+class DenialAdmin(admin.ModelAdmin):
+    list_display = ("holder", "kind", "entry", "certification", "denied_on", "appeal_state")
+    list_filter = ("kind",)
+    list_select_related = ("holder", "entry", "certification__title", "certification__holder",
+                           "appeal")
+    search_fields = ("holder__email", "holder__full_name", "entry__title",
+                     "certification__title__name")
+    date_hierarchy = "denied_on"
+    autocomplete_fields = ("holder", "entry", "certification")
+    readonly_fields = ("created_at",)
+
+    @admin.display(description=_("appeal"))
+    def appeal_state(self, obj: Denial) -> str:
+        appeal = getattr(obj, "appeal", None)
+        return appeal.get_state_display() if appeal else "—"
+
+
+class AgendaInline(admin.TabularInline):
+    """The appeals on a meeting's agenda, as the scheduling put them there."""
+
+    model = Appeal
+    verbose_name = _("appeal on the agenda")
+    verbose_name_plural = _("agenda")
+    fields = ("denial", "filed_at", "state", "decided_at")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Appeal]:
+        return super().get_queryset(request).select_related("denial__holder")
+
+
+@admin.register(BoardMeeting)
+class BoardMeetingAdmin(admin.ModelAdmin):
+    list_display = ("meets_on", "location", "appeal_count")
+    search_fields = ("location", "notes")
+    date_hierarchy = "meets_on"
+    inlines = (AgendaInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[BoardMeeting]:
+        return super().get_queryset(request).annotate(appeal_count=Count("appeals"))
+
+    @admin.display(description=_("appeals"), ordering="appeal_count")
+    def appeal_count(self, obj: BoardMeeting) -> int:
+        return obj.appeal_count
+
+
+class AppealDocumentInline(admin.TabularInline):
+    """Supporting documents are private: their name, type and size, never a link."""
+
+    model = AppealDocument
+    fields = ("original_name", "content_type", "size", "uploaded_at")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+
+class AppealForm(forms.ModelForm):
+    class Meta:
+        model = Appeal
+        fields = ("denial", "rationale")
+
+    def clean_rationale(self) -> str:
+        rationale = self.cleaned_data["rationale"]
+        if not rationale.strip() and not self.instance.rationale_pdf:
+            raise forms.ValidationError(
+                _("Give the holder's rationale: why the denial should be reversed.")
+            )
+        return rationale
+
+
+@admin.register(Appeal)
+class AppealAdmin(admin.ModelAdmin):
+    form = AppealForm
+    list_display = ("holder", "denial_kind", "filed_at", "meeting", "state", "decided_at")
+    list_filter = ("state", "denial__kind", "meeting")
+    list_select_related = ("denial__holder", "meeting")
+    search_fields = ("denial__holder__email", "denial__holder__full_name", "rationale")
+    date_hierarchy = "filed_at"
+    autocomplete_fields = ("denial",)
+    fields = ("denial", "filed_at", "rationale", "rationale_pdf_attached", *WORKFLOW_FIELDS)
+    inlines = (AppealDocumentInline,)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Appeal | None = None):
+        if obj is None:
+            return ("filed_at", "rationale_pdf_attached", *WORKFLOW_FIELDS)
+        if obj.state in DECIDED_APPEAL_STATES:
+            # The Board's decision is final.
+            return self.fields
+        return ("denial", "filed_at", "rationale_pdf_attached", *WORKFLOW_FIELDS)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Appeal]:
+        return super().get_queryset(request).select_related("denial__holder")
+
+    @admin.display(description=_("holder"), ordering="denial__holder__full_name")
+    def holder(self, obj: Appeal) -> str:
+        return str(obj.denial.holder)
+
+    @admin.display(description=_("denial"), ordering="denial__kind")
+    def denial_kind(self, obj: Appeal) -> str:
+        return obj.denial.get_kind_display()
+
+    @admin.display(description=_("rationale (PDF)"), boolean=True)
+    def rationale_pdf_attached(self, obj: Appeal) -> bool:
+        return bool(obj.rationale_pdf)

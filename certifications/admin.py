@@ -1,0 +1,69 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Certification, CertificationLevel, CertificationTitle, CertificationYear
+
+# Written by the year-end job: closing a year decides recertification, so it is not typed in.
+YEAR_CLOSE_FIELDS = ("state", "counted_credits", "closed_at")
+
+
+@admin.register(CertificationLevel)
+class CertificationLevelAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "code", "required_credits", "position")
+    search_fields = ("name", "code")
+    ordering = ("position",)
+
+
+@admin.register(CertificationTitle)
+class CertificationTitleAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "code", "level", "field", "active")
+    list_filter = ("level", "field", "active")
+    list_select_related = ("level",)
+    search_fields = ("name", "code")
+
+
+class CertificationYearInline(admin.TabularInline):
+    model = CertificationYear
+    fields = ("number", "starts_on", "ends_on", "deadline", "required_credits",
+              *YEAR_CLOSE_FIELDS)
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Certification)
+class CertificationAdmin(SimpleHistoryAdmin):
+    list_display = ("title", "holder", "level", "awarded_on", "status", "decertified_on")
+    list_filter = ("status", "title__level", "title__field", "title")
+    list_select_related = ("holder", "title__level")
+    search_fields = (
+        "holder__email", "holder__full_name", "title__name", "title__code", "badge_id__exact",
+    )
+    date_hierarchy = "awarded_on"
+    autocomplete_fields = ("holder", "title")
+    fields = ("holder", "title", "awarded_on", "status", "decertified_on", "badge_id",
+              "created_at")
+    # Decertification and its undoing come with a denial, a revoked or restored badge and mail:
+    # the year-end job and the appeal decision make them, never a field edit.
+    readonly_fields = ("status", "decertified_on", "badge_id", "created_at")
+    inlines = (CertificationYearInline,)
+
+    @admin.display(description=_("level"), ordering="title__level__position")
+    def level(self, obj: Certification) -> str:
+        return obj.title.level.name
+
+
+@admin.register(CertificationYear)
+class CertificationYearAdmin(admin.ModelAdmin):
+    list_display = ("certification", "number", "starts_on", "ends_on", "deadline",
+                    "required_credits", "state", "counted_credits")
+    list_filter = ("state", "certification__title__level")
+    list_select_related = ("certification__holder", "certification__title")
+    search_fields = ("certification__holder__email", "certification__holder__full_name",
+                     "certification__title__name", "certification__title__code")
+    date_hierarchy = "deadline"
+    autocomplete_fields = ("certification",)
+    readonly_fields = (*YEAR_CLOSE_FIELDS,)

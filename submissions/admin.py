@@ -1,0 +1,130 @@
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from activities.models import ActivityType
+from activities.rules import INPUT_FIELDS, Inputs
+
+from .models import Entry, EntryStateChange, ProofFile
+from .services import assess_inputs, log_entry, refuse
+
+
+class EntryStateChangeInline(admin.TabularInline):
+    """The audit trail of an entry: read-only, written only by the services."""
+
+    model = EntryStateChange
+    fields = ("changed_at", "from_state", "to_state", "changed_by", "reason")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[EntryStateChange]:
+        return super().get_queryset(request).select_related("changed_by")
+
+
+class ProofFileInline(admin.TabularInline):
+    """What proof an entry has. The file itself is private: no link to it is shown here."""
+
+    model = ProofFile
+    fields = ("original_name", "content_type", "size", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProofFile]:
+        return super().get_queryset(request).select_related("uploaded_by")
+
+
+class EntryAddForm(forms.ModelForm):
+    """Staff log an activity for a holder. The checks are the service's own (what it earns,
+    dates, caps); saving goes through the same service, which computes the claimed credits."""
+
+    class Meta:
+        model = Entry
+        fields = ("holder", "activity_type", "activity_date", "title", "provider",
+                  "description", *INPUT_FIELDS, "relevance_confirmed")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["activity_type"].queryset = ActivityType.objects.filter(active=True)
+        self.fields["relevance_confirmed"].required = True
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        _kept, assessment = assess_inputs(
+            holder=cleaned["holder"], activity_type=cleaned["activity_type"],
+            activity_date=cleaned["activity_date"],
+            inputs=Inputs(**{name: cleaned.get(name) for name in INPUT_FIELDS}),
+            today=timezone.localdate(),
+        )
+        refuse(assessment)
+        return cleaned
+
+
+@admin.register(Entry)
+class EntryAdmin(admin.ModelAdmin):
+    list_display = ("title", "holder", "activity_type", "activity_date", "claimed_credits",
+                    "approved_credits", "state", "logged_at")
+    list_filter = ("state", "activity_type", "relevance_confirmed")
+    list_select_related = ("holder", "activity_type")
+    search_fields = ("title", "provider", "holder__email", "holder__full_name")
+    date_hierarchy = "activity_date"
+    autocomplete_fields = ("holder", "activity_type")
+    add_form = EntryAddForm
+    fieldsets = (
+        (None, {"fields": ("holder", "activity_type", "activity_date", "title", "provider",
+                           "description")}),
+        (_("What the holder did"), {"fields": INPUT_FIELDS}),
+        (_("Credits and state"), {"fields": ("claimed_credits", "approved_credits", "state",
+                                             "relevance_confirmed", "logged_at", "updated_at")}),
+    )
+    # Computed when logged, or changed only by the review workflow, which records who, when and
+    # why: never typed into this form.
+    readonly_fields = ("claimed_credits", "approved_credits", "state", "logged_at", "updated_at")
+    inlines = (EntryStateChangeInline, ProofFileInline)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Entry | None = None):
+        # What an entry earns follows from these; changing them here would leave its credits
+        # wrong. The holder edits them through the rules, before a review decision.
+        if obj is None:
+            return self.readonly_fields
+        return (*self.readonly_fields, "holder", "activity_type", "activity_date",
+                *INPUT_FIELDS)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Entry | None = None):
+        if obj is None:
+            return ((None, {"fields": EntryAddForm.Meta.fields}),)
+        return super().get_fieldsets(request, obj)
+
+    def get_form(self, request: HttpRequest, obj: Entry | None = None, **kwargs: object):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+    def get_inlines(self, request: HttpRequest, obj: Entry | None):
+        return self.inlines if obj else ()
+
+    def save_model(self, request: HttpRequest, obj: Entry, form: forms.ModelForm,
+                   change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        # The service checks again under the holder's lock; what the form saw may have changed
+        # in between only if the holder logged something in the same instant.
+        logged = log_entry(
+            holder=data["holder"], activity_type=data["activity_type"],
+            activity_date=data["activity_date"], title=data["title"],
+            provider=data["provider"], description=data["description"],
+            **{name: data[name] for name in INPUT_FIELDS},
+            relevance_confirmed=data["relevance_confirmed"], today=timezone.localdate(),
+        )
+        # The admin goes on with the form's instance (history, redirect): make it the saved row.
+        vars(obj).update(vars(logged))

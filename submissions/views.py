@@ -1,0 +1,263 @@
+"""The holder's pages: dashboard, logging with a preview, entries, proof, years and transcripts.
+
+Every object is looked up through the signed-in holder: another holder's entry, proof file or
+certification is a 404, never a 403 that would say it exists.
+"""
+
+from datetime import date
+from typing import TypeVar
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from certifications.models import Certification
+
+from . import selectors, services
+from .enums import WITHDRAWABLE_STATES, EntryState
+from .forms import EntryFilterForm, EntryForm, ProofForm
+from .models import Entry, ProofFile
+from .transcripts import transcript_csv, transcript_pdf
+
+ENTRIES_PER_PAGE = 25
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+M = TypeVar("M", bound=Model)
+
+
+def own_or_404(queryset: QuerySet[M], request: HttpRequest, holder_field: str = "holder",
+               **lookup: object) -> M:
+    """The object if it belongs to the signed-in holder; staff see every holder's."""
+    if not request.user.is_staff:
+        lookup[holder_field] = request.user
+    return get_object_or_404(queryset, **lookup)
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "submissions/dashboard.html",
+                  selectors.dashboard(holder=request.user, today=_today()))
+
+
+def _save_entry(form: EntryForm, request: HttpRequest, entry: Entry | None) -> Entry:
+    """Log or update the entry and attach its proof in one transaction: all or nothing."""
+    with transaction.atomic():
+        if entry is None:
+            entry = services.log_entry(holder=request.user, today=_today(),
+                                       **form.service_arguments())
+        else:
+            entry = services.update_entry(entry=entry, by=request.user, today=_today(),
+                                          **form.service_arguments())
+        for upload in form.cleaned_data.get("proof") or []:
+            services.attach_proof(entry=entry, upload=upload, by=request.user)
+    return entry
+
+
+def _entry_form_view(request: HttpRequest, entry: Entry | None) -> HttpResponse:
+    initial = None
+    if entry is not None:
+        initial = {name: getattr(entry, name) for name in (
+            "activity_type", "activity_date", "title", "provider", "description", "hours",
+            "length_minutes", "attended_minutes", "quantity", "proposed_credits")}
+        initial["relevance_confirmed"] = True
+    form = EntryForm(request.POST or None, request.FILES or None, initial=initial,
+                     holder=request.user, today=_today(),
+                     entry_id=entry.pk if entry else None)
+    context = {"form": form, "entry": entry, **selectors.log_form_context()}
+    if request.method == "POST" and form.is_valid() and not request.POST.get("edit"):
+        # Without JavaScript there is no live preview: show it on a confirm step first.
+        if not form.cleaned_data["confirmed"]:
+            return render(request, "submissions/entry_confirm.html", context)
+        try:
+            saved = _save_entry(form, request, entry)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved: %(title)s, %(credits)s credits claimed.") % {
+                "title": saved.title, "credits": saved.claimed_credits})
+            return redirect("submissions:entry_detail", pk=saved.pk)
+    return render(request, "submissions/entry_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_create(request: HttpRequest) -> HttpResponse:
+    return _entry_form_view(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = own_or_404(Entry.objects.select_related("activity_type"), request, pk=pk)
+    if entry.holder != request.user or entry.state not in services.EDITABLE_STATES:
+        messages.error(request, _("This entry can no longer be changed."))
+        return redirect("submissions:entry_detail", pk=entry.pk)
+    return _entry_form_view(request, entry)
+
+
+@login_required
+@require_POST
+def entry_preview(request: HttpRequest) -> HttpResponse:
+    """The live preview: the form's verdict rendered as a fragment (no save)."""
+    entry_id = request.POST.get("entry_id")
+    form = EntryForm(request.POST, holder=request.user, today=_today(),
+                     entry_id=int(entry_id) if entry_id and entry_id.isdigit() else None)
+    form.is_valid()
+    activity_type = form.cleaned_data.get("activity_type")
+    return render(request, "submissions/_preview.html", {
+        "assessment": form.assessment,
+        "preview_errors": form.preview_errors(),
+        "needs_approval": activity_type.needs_approval if activity_type else False,
+    })
+
+
+@login_required
+@require_GET
+def entry_list(request: HttpRequest) -> HttpResponse:
+    years = selectors.year_filter_choices(holder=request.user, today=_today())
+    form = EntryFilterForm(request.GET or None,
+                           year_choices=[(key, label) for key, label, _w in years])
+    entries = selectors.holder_entries(holder=request.user)
+    if form.is_valid():
+        entries = selectors.filter_entries(entries, years=years, **form.cleaned_data)
+    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "submissions/entry_list.html",
+                  {"form": form, "page": page, "query": query.urlencode(),
+                   "has_entries": selectors.holder_entries(holder=request.user).exists()})
+
+
+@login_required
+@require_GET
+def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = own_or_404(
+        Entry.objects.select_related("activity_type", "holder")
+        .prefetch_related("proof_files", "state_changes__changed_by"),
+        request, pk=pk)
+    owner = entry.holder == request.user
+    return render(request, "submissions/entry_detail.html", {
+        "entry": entry,
+        "shares": selectors.entry_shares(entry=entry),
+        "can_edit": owner and entry.state in services.EDITABLE_STATES,
+        "can_withdraw": owner and entry.state in WITHDRAWABLE_STATES,
+        "can_upload": owner and entry.state in WITHDRAWABLE_STATES,
+        "proof_requested": entry.state == EntryState.PROOF_REQUESTED,
+        "proof_form": ProofForm(),
+    })
+
+
+@login_required
+@require_POST
+def entry_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(Entry, pk=pk, holder=request.user)
+    try:
+        services.withdraw_entry(entry=entry, by=request.user,
+                                reason=request.POST.get("reason", "")[:1000], today=_today())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The entry was withdrawn; it no longer counts."))
+    return redirect("submissions:entry_detail", pk=entry.pk)
+
+
+@login_required
+@require_POST
+def proof_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(Entry, pk=pk, holder=request.user)
+    form = ProofForm(request.POST, request.FILES)
+    if entry.state not in WITHDRAWABLE_STATES:
+        messages.error(request, _("Proof can no longer be added to this entry."))
+    elif form.is_valid():
+        with transaction.atomic():
+            for upload in form.cleaned_data["proof"]:
+                services.attach_proof(entry=entry, upload=upload, by=request.user)
+        messages.success(request, _("Proof uploaded."))
+    else:
+        for error in form.errors.get("proof", []):
+            messages.error(request, error)
+    return redirect("submissions:entry_detail", pk=entry.pk)
+
+
+@login_required
+@require_GET
+def proof_download(request: HttpRequest, pk: int) -> FileResponse:
+    proof = own_or_404(ProofFile.objects.select_related("entry"), request,
+                       holder_field="entry__holder", pk=pk)
+    try:
+        handle = proof.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    response = FileResponse(handle, as_attachment=True, filename=proof.original_name,
+                            content_type=proof.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _certification(request: HttpRequest, pk: int) -> Certification:
+    return own_or_404(Certification.objects.select_related("title__level", "holder"), request,
+                      pk=pk)
+
+
+@login_required
+@require_GET
+def year_list(request: HttpRequest, pk: int) -> HttpResponse:
+    certification = _certification(request, pk)
+    return render(request, "submissions/year_list.html", {
+        "certification": certification,
+        "years": selectors.certification_years(certification=certification, today=_today()),
+    })
+
+
+def _year_detail(request: HttpRequest, pk: int, number: int) -> selectors.YearDetail:
+    certification = _certification(request, pk)
+    detail = selectors.year_detail(certification=certification, number=number, today=_today())
+    if detail is None:
+        raise Http404
+    return detail
+
+
+@login_required
+@require_GET
+def year_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    detail = _year_detail(request, pk, number)
+    rows = [(entry, detail.counted(entry)) for entry in detail.entries]
+    return render(request, "submissions/year_detail.html", {"detail": detail, "rows": rows})
+
+
+def _transcript_name(detail: selectors.YearDetail, suffix: str) -> str:
+    window = detail.standing.window
+    return (f"cpe-transcript-{detail.standing.certification.title.code.lower()}-"
+            f"{window.starts_on:%Y%m%d}-{window.ends_on:%Y%m%d}.{suffix}")
+
+
+@login_required
+@require_GET
+def transcript_csv_view(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    detail = _year_detail(request, pk, number)
+    response = HttpResponse(transcript_csv(detail), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_transcript_name(detail, "csv")}"'
+    return response
+
+
+@login_required
+@require_GET
+def transcript_pdf_view(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    detail = _year_detail(request, pk, number)
+    response = HttpResponse(transcript_pdf(detail), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_transcript_name(detail, "pdf")}"'
+    return response

@@ -1,0 +1,305 @@
+"""The holder's pages through the test client: ownership, logging with its confirm step,
+uploads, downloads and query counts."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from submissions.enums import EntryState
+from submissions.models import Entry, ProofFile
+from submissions.services import attach_proof
+from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity, title
+
+pytestmark = pytest.mark.django_db
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+TODAY = date(2025, 6, 1)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_today():
+    with time_machine.travel("2025-06-01 10:00 +02:00", tick=False):
+        yield
+
+
+@pytest.fixture
+def owner(client, practitioner):
+    client.force_login(practitioner.holder)
+    return practitioner.holder
+
+
+@pytest.fixture
+def entry(owner):
+    return EntryFactory(holder=owner, activity_date=date(2025, 3, 1))
+
+
+@pytest.fixture
+def proof(entry):
+    return attach_proof(entry=entry, upload=SimpleUploadedFile("cert.pdf", PDF), by=entry.holder)
+
+
+def webinar_post(**overrides: object) -> dict[str, object]:
+    data = {
+        "activity_type": activity("attend-webinar").pk, "activity_date": "2025-05-20",
+        "title": "Ransomware response", "provider": "SECO-Institute",
+        "length_minutes": "90", "attended_minutes": "90", "relevance_confirmed": "on",
+    }
+    return data | overrides
+
+
+def holder_urls(entry, proof, certification) -> list[str]:
+    return [
+        reverse("submissions:entry_detail", args=[entry.pk]),
+        reverse("submissions:entry_edit", args=[entry.pk]),
+        reverse("submissions:proof_download", args=[proof.pk]),
+        reverse("submissions:year_list", args=[certification.pk]),
+        reverse("submissions:year_detail", args=[certification.pk, 2]),
+        reverse("submissions:transcript_csv", args=[certification.pk, 2]),
+        reverse("submissions:transcript_pdf", args=[certification.pk, 2]),
+    ]
+
+
+def test_holder_urls_owner_sees_them(client, practitioner, entry, proof):
+    for url in holder_urls(entry, proof, practitioner):
+        assert client.get(url).status_code == 200, url
+
+
+def test_holder_urls_another_holder_gets_404(client, practitioner, entry, proof):
+    other = UserFactory()
+    CertificationFactory(holder=other)
+    client.force_login(other)
+    for url in holder_urls(entry, proof, practitioner):
+        assert client.get(url).status_code == 404, url
+    for name in ("entry_withdraw", "proof_upload"):
+        assert client.post(reverse(f"submissions:{name}", args=[entry.pk])).status_code == 404
+    entry.refresh_from_db()
+    assert entry.state == EntryState.SUBMITTED
+
+
+def test_holder_urls_staff_can_read(client, practitioner, entry, proof):
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+    urls = holder_urls(entry, proof, practitioner)
+    urls.remove(reverse("submissions:entry_edit", args=[entry.pk]))
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+
+
+def test_holder_urls_anonymous_is_sent_to_sign_in(client, practitioner, entry, proof):
+    client.logout()
+    for url in holder_urls(entry, proof, practitioner):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_log_without_javascript_shows_the_preview_then_saves(client, owner):
+    url = reverse("submissions:entry_create")
+    response = client.post(url, webinar_post())
+    assert response.status_code == 200
+    assert response.templates[0].name == "submissions/entry_confirm.html"
+    assert '<strong class="preview-credits">1.50</strong>' in response.content.decode()
+    assert Entry.objects.count() == 0
+
+    response = client.post(url, webinar_post(confirmed="on"))
+    entry = Entry.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("submissions:entry_detail", args=[entry.pk])
+    assert (entry.claimed_credits, entry.holder, entry.length_minutes) == (
+        Decimal("1.50"), owner, 90)
+
+
+def test_preview_fragment_says_what_it_earns_and_where(client, owner):
+    response = client.post(reverse("submissions:entry_preview"), webinar_post())
+    html = response.content.decode()
+    assert '<strong class="preview-credits">1.50</strong>' in html
+    assert "Information Security Practitioner" in html
+    assert Entry.objects.count() == 0
+
+
+def test_preview_fragment_names_the_cap(client, owner):
+    for day in range(1, 11):
+        EntryFactory(holder=owner, activity_type=activity("attend-webinar"),
+                     activity_date=date(2025, 4, day), hours=None, length_minutes=60,
+                     attended_minutes=60)
+    html = client.post(reverse("submissions:entry_preview"), webinar_post()).content.decode()
+    assert "annual cap of 10 credits" in html
+
+
+def test_log_refuses_75_percent_webinar_as_a_form_error(client, owner):
+    response = client.post(reverse("submissions:entry_create"),
+                           webinar_post(length_minutes="60", attended_minutes="45",
+                                        confirmed="on"))
+    assert response.status_code == 200
+    assert "75 %" in response.context["form"].errors["attended_minutes"][0]
+    assert Entry.objects.count() == 0
+
+
+@pytest.mark.parametrize(("fields", "field", "words"), [
+    ({"activity_date": "2025-06-02"}, "activity_date", "future"),
+    ({"activity_date": "2024-06-01"}, "activity_date", "closed"),
+    ({"activity_date": "not a date"}, "activity_date", "valid date"),
+    ({"length_minutes": "-5"}, "length_minutes", "greater than or equal to 1"),
+    ({"activity_type": "999999"}, "activity_type", "valid choice"),
+    ({"title": ""}, "title", "required"),
+    ({"relevance_confirmed": ""}, "relevance_confirmed", "relevant"),
+])
+def test_log_refuses_nonsense_with_a_clear_error(client, owner, fields, field, words):
+    response = client.post(reverse("submissions:entry_create"),
+                           webinar_post(confirmed="on", **fields))
+    assert response.status_code == 200
+    assert words in " ".join(response.context["form"].errors[field])
+    assert Entry.objects.count() == 0
+
+
+@pytest.mark.parametrize(("name", "content", "words"), [
+    ("invoice.pdf", b"<html><body>not a pdf</body></html>", "PDF, PNG or JPEG"),
+    ("huge.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024 - 4), "at most"),
+    ("empty.pdf", b"", "empty"),
+])
+def test_log_with_a_wrong_proof_keeps_the_entry_in_the_form(client, owner, name, content, words):
+    response = client.post(reverse("submissions:entry_create"), webinar_post(
+        confirmed="on", proof=SimpleUploadedFile(name, content)))
+    assert response.status_code == 200
+    assert words in " ".join(response.context["form"].errors["proof"])
+    assert response.context["form"]["title"].value() == "Ransomware response"
+    assert (Entry.objects.count(), ProofFile.objects.count()) == (0, 0)
+
+
+def test_log_with_pdf_and_png_proof(client, owner):
+    response = client.post(reverse("submissions:entry_create"), webinar_post(
+        confirmed="on", proof=[SimpleUploadedFile("a.pdf", PDF), SimpleUploadedFile("b.png", PNG)]))
+    assert response.status_code == 302
+    entry = Entry.objects.get()
+    assert sorted(entry.proof_files.values_list("content_type", flat=True)) == [
+        "application/pdf", "image/png"]
+
+
+def test_proof_download_is_an_attachment(client, owner, proof):
+    response = client.get(reverse("submissions:proof_download", args=[proof.pk]))
+    assert response["Content-Disposition"] == 'attachment; filename="cert.pdf"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == PDF
+
+
+def test_proof_upload_refuses_html_disguised_as_pdf(client, owner, entry):
+    response = client.post(reverse("submissions:proof_upload", args=[entry.pk]),
+                           {"proof": SimpleUploadedFile("x.pdf", b"<html></html>")}, follow=True)
+    assert "PDF, PNG or JPEG" in response.content.decode()
+    assert ProofFile.objects.count() == 0
+
+
+def test_withdraw_and_edit(client, owner, entry):
+    response = client.post(reverse("submissions:entry_edit", args=[entry.pk]), {
+        "activity_type": activity("other-course").pk, "activity_date": "2025-03-01",
+        "title": "Renamed course", "hours": "2.5", "relevance_confirmed": "on",
+        "confirmed": "on"})
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert (entry.title, entry.claimed_credits) == ("Renamed course", Decimal("2.50"))
+    client.post(reverse("submissions:entry_withdraw", args=[entry.pk]))
+    entry.refresh_from_db()
+    assert entry.state == EntryState.WITHDRAWN
+    assert client.get(reverse("submissions:entry_edit", args=[entry.pk])).status_code == 302
+
+
+def test_entry_list_filters(client, owner, practitioner):
+    EntryFactory(holder=owner, title="In 2025", activity_date=date(2025, 3, 1))
+    EntryFactory(holder=owner, title="In 2024", activity_date=date(2024, 3, 1))
+    EntryFactory(holder=owner, title="Rejected", activity_date=date(2025, 3, 2),
+                 state=EntryState.REJECTED)
+    url = reverse("submissions:entry_list")
+    titles = lambda response: [e.title for e in response.context["page"].object_list]  # noqa: E731
+    assert titles(client.get(url, {"year": f"{practitioner.pk}-2"})) == ["Rejected", "In 2025"]
+    assert titles(client.get(url, {"state": "rejected"})) == ["Rejected"]
+    assert titles(client.get(url, {"year": "bogus", "state": "nonsense"})) == [
+        "Rejected", "In 2025", "In 2024"]
+
+
+def _holder_with_three_certifications(entries: int):
+    holder = UserFactory()
+    for code, awarded in (("ISP", date(2024, 1, 1)), ("ISE", date(2024, 7, 1)),
+                          ("DPP", date(2023, 9, 1))):
+        CertificationFactory(holder=holder, title=title(code), awarded_on=awarded)
+    codes = ["attend-webinar", "other-course", "read-books", "mentor"]
+    for i in range(entries):
+        EntryFactory(holder=holder, activity_type=activity(codes[i % 4]),
+                     activity_date=date(2025, 1, 1) + timedelta(days=i % 150))
+    return holder
+
+
+@pytest.mark.parametrize("url_name", ["home", "submissions:entry_list"])
+def test_page_queries_do_not_grow_with_entries(client, url_name):
+    counts = []
+    for size in (1, 50):
+        client.force_login(_holder_with_three_certifications(size))
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse(url_name)).status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+
+
+def test_dashboard_one_webinar_counts_toward_both_cards(client):
+    holder = UserFactory()
+    CertificationFactory(holder=holder, title=title("ISP"), awarded_on=date(2024, 1, 1))
+    CertificationFactory(holder=holder, title=title("ISE"), awarded_on=date(2024, 7, 1))
+    EntryFactory(holder=holder, activity_type=activity("attend-webinar"),
+                 activity_date=date(2024, 12, 1), hours=None, length_minutes=360,
+                 attended_minutes=360, claimed_credits=Decimal("6"))
+    EntryFactory(holder=holder, activity_type=activity("attend-webinar"),
+                 activity_date=date(2025, 3, 1), hours=None, length_minutes=120,
+                 attended_minutes=120, claimed_credits=Decimal("2"))
+    client.force_login(holder)
+    html = client.get(reverse("home")).content.decode()
+    assert "Attend a webinar (SECO webinars included): 2 of 10" in html
+    assert "Attend a webinar (SECO webinars included): 8 of 10" in html
+
+
+def test_foundation_only_holder_sees_no_cpe_required_and_cannot_log(client):
+    holder = UserFactory()
+    CertificationFactory(holder=holder, title=title("ISF"))
+    client.force_login(holder)
+    html = client.get(reverse("home")).content.decode()
+    assert "No CPE required." in html
+    assert reverse("submissions:entry_create") not in html
+    response = client.post(reverse("submissions:entry_create"), webinar_post(confirmed="on"))
+    assert "require no CPE" in " ".join(response.context["form"].non_field_errors())
+    assert Entry.objects.count() == 0
+
+
+def test_dashboard_empty_state_for_a_new_holder(client):
+    client.force_login(UserFactory())
+    html = client.get(reverse("home")).content.decode()
+    assert "No certifications yet" in html
+
+
+def test_badge_shows_only_what_it_should(client, practitioner):
+    practitioner.holder.full_name = "Hanna de Vries"
+    practitioner.holder.save()
+    response = client.get(reverse("certifications:badge", args=[practitioner.badge_id]))
+    html = response.content.decode()
+    for expected in ("Hanna de Vries", "Information Security Practitioner", "Practitioner",
+                     "1 January 2024", "Active", "valid through 31 December 2025"):
+        assert expected in html
+    assert practitioner.holder.email not in html
+
+
+def test_badge_revoked_shows_the_date(client, practitioner):
+    practitioner.status = "decertified"
+    practitioner.decertified_on = date(2025, 2, 15)
+    practitioner.save()
+    url = reverse("certifications:badge", args=[practitioner.badge_id])
+    html = client.get(url).content.decode()
+    assert "Revoked" in html
+    assert "15 February 2025" in html
+
+
+def test_badge_unknown_id_is_404(client):
+    assert client.get("/verify/00000000-0000-4000-8000-000000000000/").status_code == 404
+    assert client.get("/verify/not-a-uuid/").status_code == 404

@@ -1,0 +1,188 @@
+"""The admin: every registered model's pages render, detail pages show what reviewers need and
+nothing private, changelists do not grow a query per row."""
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import User
+from submissions.enums import EntryState
+from submissions.models import Entry, EntryStateChange, ProofFile
+
+from .factories import PASSWORD, CertificationFactory, EntryFactory, UserFactory, activity
+
+MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def admin_url(model: type, view: str, *args: object) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    return User.objects.create_superuser("admin@example.com", PASSWORD, full_name="Ada Admin")
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.label)
+def test_admin_changelist_renders(admin_client, model):
+    response = admin_client.get(admin_url(model, "changelist"))
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.label)
+def test_admin_add_page_renders(admin_client, model):
+    response = admin_client.get(admin_url(model, "add"))
+
+    assert response.status_code == 200
+
+
+def test_entry_change_page_renders_with_state_changes_and_proof(admin_client, holder):
+    entry = EntryFactory(holder=holder)
+    EntryStateChange.objects.create(entry=entry, from_state="", to_state=EntryState.SUBMITTED,
+                                    changed_by=holder, reason="Logged")
+    proof = ProofFile.objects.create(
+        entry=entry, file="proof/2025/03/0123abcd.pdf", original_name="certificate.pdf",
+        content_type="application/pdf", size=2048, uploaded_by=holder,
+    )
+
+    response = admin_client.get(admin_url(Entry, "change", entry.pk))
+
+    assert response.status_code == 200
+    changes, proofs = response.context["inline_admin_formsets"]
+    assert [form.instance.reason for form in changes.formset.forms] == ["Logged"]
+    assert [form.instance for form in proofs.formset.forms] == [proof]
+    # The stored name (and so any URL to the private file) never reaches the page.
+    assert response.content.decode().count("0123abcd") == 0
+
+
+def test_entry_change_page_keeps_computed_values_read_only(admin_client):
+    entry = EntryFactory()
+
+    response = admin_client.get(admin_url(Entry, "change", entry.pk))
+
+    form_fields = set(response.context["adminform"].form.fields)
+    assert form_fields & {"claimed_credits", "approved_credits", "state", "logged_at"} == set()
+
+
+def test_certification_change_page_renders(admin_client, practitioner):
+    response = admin_client.get(admin_url(type(practitioner), "change", practitioner.pk))
+
+    assert response.status_code == 200
+    assert "badge_id" not in response.context["adminform"].form.fields
+
+
+def test_user_change_page_renders_with_certifications(admin_client, practitioner):
+    response = admin_client.get(admin_url(User, "change", practitioner.holder.pk))
+
+    assert response.status_code == 200
+    inline = response.context["inline_admin_formsets"][0]
+    assert [form.instance for form in inline.formset.forms] == [practitioner]
+
+
+def test_user_add_creates_user_with_password(admin_client):
+    response = admin_client.post(admin_url(User, "add"), {
+        "email": "New.Holder@Example.com",
+        "full_name": "New Holder",
+        "password1": "a-long-unusual-passphrase-42",
+        "password2": "a-long-unusual-passphrase-42",
+    })
+
+    user = User.objects.get(full_name="New Holder")
+    assert response.status_code == 302
+    assert user.email == "new.holder@example.com"
+    assert user.check_password("a-long-unusual-passphrase-42") is True
+    assert user.is_staff is False
+
+
+def test_user_add_refuses_email_that_differs_only_in_case(admin_client, holder):
+    response = admin_client.post(admin_url(User, "add"), {
+        "email": holder.email.upper(),
+        "full_name": "Someone Else",
+        "password1": "a-long-unusual-passphrase-42",
+        "password2": "a-long-unusual-passphrase-42",
+    })
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["email"] == [
+        "A user with this email address already exists."
+    ]
+    assert User.objects.filter(full_name="Someone Else").count() == 0
+
+
+@time_machine.travel(datetime(2025, 6, 1, 12, tzinfo=AMSTERDAM), tick=False)
+def test_entry_add_logs_through_the_service(admin_client, practitioner):
+    response = admin_client.post(admin_url(Entry, "add"), {
+        "holder": practitioner.holder.pk,
+        "activity_type": activity("other-course").pk,
+        "activity_date": "2025-03-01",
+        "title": "Cloud security course",
+        "hours": "2.5",
+        "relevance_confirmed": "on",
+    })
+
+    entry = Entry.objects.get(title="Cloud security course")
+    assert response.status_code == 302
+    assert entry.claimed_credits == Decimal("2.50")
+    assert entry.state == EntryState.SUBMITTED
+    assert [(c.from_state, c.to_state) for c in entry.state_changes.all()] == [
+        ("", EntryState.SUBMITTED)
+    ]
+
+
+@time_machine.travel(datetime(2025, 6, 1, 12, tzinfo=AMSTERDAM), tick=False)
+def test_entry_add_refuses_future_activity(admin_client, practitioner):
+    response = admin_client.post(admin_url(Entry, "add"), {
+        "holder": practitioner.holder.pk,
+        "activity_type": activity("other-course").pk,
+        "activity_date": "2025-07-01",
+        "title": "Next month's course",
+        "hours": "2",
+        "relevance_confirmed": "on",
+    })
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["activity_date"] == [
+        "The activity date is in the future."
+    ]
+    assert Entry.objects.count() == 0
+
+
+def test_admin_redirects_non_staff_to_login(client, holder):
+    client.force_login(holder)
+
+    response = client.get(admin_url(Entry, "changelist"))
+
+    assert response.status_code == 302
+    assert response.url == f"{reverse('admin:login')}?next={admin_url(Entry, 'changelist')}"
+
+
+def test_entry_changelist_query_count_does_not_grow_with_rows(admin_client):
+    url = admin_url(Entry, "changelist")
+    EntryFactory()
+    with CaptureQueriesContext(connection) as one_row:
+        admin_client.get(url)
+
+    types = [activity(code) for code in ("other-course", "forum-moderator", "mentor")]
+    for n in range(29):
+        certification = CertificationFactory(holder=UserFactory())
+        EntryFactory(holder=certification.holder, activity_type=types[n % len(types)])
+    with CaptureQueriesContext(connection) as thirty_rows:
+        response = admin_client.get(url)
+
+    assert response.context["cl"].result_count == 30
+    assert len(thirty_rows) == len(one_row)
