@@ -1,13 +1,17 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from certifications.models import Certification
 
 from .models import User
+from .services import send_invitation
 
 admin.site.site_header = _("CPE Portal administration")
 admin.site.site_title = _("CPE Portal admin")
@@ -82,6 +86,16 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ("email",)
     date_hierarchy = "date_joined"
     inlines = (CertificationInline,)
+    actions = ("send_invitations",)
+
+    @admin.action(description=_("Send an invitation (a link to choose a password)"))
+    def send_invitations(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        users = list(queryset.filter(is_active=True))
+        for user in users:
+            send_invitation(user=user)
+        self.message_user(request, ngettext(
+            "Sent %(count)d invitation.", "Sent %(count)d invitations.", len(users),
+        ) % {"count": len(users)}, messages.SUCCESS)
 
     def get_inlines(self, request, obj):
         # A new user has no certifications yet; they are added once the user exists.

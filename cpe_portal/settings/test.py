@@ -18,6 +18,8 @@ CELERY_RESULT_BACKEND = REDIS_URL
 # worker start a real one against Redis.
 CELERY_TASK_ALWAYS_EAGER = True
 
+# Each test process keeps its own cache: nothing counted in one run leaks into the next.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {  # noqa: F405
