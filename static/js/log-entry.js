@@ -80,6 +80,11 @@
   form.addEventListener("submit", function () {
     confirmed.value = "on";
   });
+  // With the live preview there is no confirm step, so the button saves.
+  const submit = form.querySelector("button[data-save-label]");
+  if (submit && !form.querySelector("input[name=entry_id]")) {
+    submit.textContent = submit.dataset.saveLabel;
+  }
   showFields();
   if (select.value) {
     refresh();
