@@ -1,5 +1,6 @@
 """Tasks travel through a real Redis broker to a real worker."""
 
+import uuid
 from datetime import date
 
 import pytest
@@ -18,9 +19,17 @@ def redis_worker(settings):
     app.conf.task_always_eager = False
     app.conf.broker_url = settings.CELERY_BROKER_URL
     app.conf.result_backend = settings.CELERY_RESULT_BACKEND
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield
-    app.conf.task_always_eager = True
+    # A queue of this run's own: another test run on the same Redis cannot take its tasks.
+    queue = f"test-{uuid.uuid4().hex}"
+    default_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10,
+                          queues=[queue]):
+            yield
+    finally:
+        app.conf.task_always_eager = True
+        app.conf.task_default_queue = default_queue
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

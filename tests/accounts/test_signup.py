@@ -91,3 +91,22 @@ def test_signin_is_rate_limited_after_failed_attempts(client, settings):
     response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
     assert "_auth_user_id" not in client.session
     assert "Too many failed login attempts" in response.content.decode()
+
+
+@pytest.mark.parametrize("url_name", ["account_email", "account_change_password", "mfa_index"])
+def test_account_pages_for_a_signed_in_holder(client, url_name):
+    user = UserFactory()
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    client.force_login(user)
+    response = client.get(reverse(url_name))
+    assert response.status_code == 200
+    assert "CPE Portal" in response.content.decode()
+
+
+def test_turning_on_two_factor_asks_for_the_password_again(client):
+    user = UserFactory()
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    client.force_login(user)
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
