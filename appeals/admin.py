@@ -4,6 +4,8 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from cpe_portal.admin import ReadOnlyInline
+
 from .enums import DECIDED_APPEAL_STATES
 from .models import Appeal, AppealDocument, BoardMeeting, Denial
 
@@ -30,21 +32,15 @@ class DenialAdmin(admin.ModelAdmin):
         return appeal.get_state_display() if appeal else "—"
 
 
-class AgendaInline(admin.TabularInline):
+class AgendaInline(ReadOnlyInline):
     """The appeals on a meeting's agenda, as the scheduling put them there."""
 
     model = Appeal
     verbose_name = _("appeal on the agenda")
     verbose_name_plural = _("agenda")
+    select_related = ("denial__holder",)
     fields = ("denial", "filed_at", "state", "decided_at")
-    readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
     show_change_link = True
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Appeal]:
-        return super().get_queryset(request).select_related("denial__holder")
 
 
 @admin.register(BoardMeeting)
@@ -62,15 +58,11 @@ class BoardMeetingAdmin(admin.ModelAdmin):
         return obj.appeal_count
 
 
-class AppealDocumentInline(admin.TabularInline):
+class AppealDocumentInline(ReadOnlyInline):
     """Supporting documents are private: their name, type and size, never a link."""
 
     model = AppealDocument
     fields = ("original_name", "content_type", "size", "uploaded_at")
-    readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
 
 
 class AppealForm(forms.ModelForm):

@@ -1,43 +1,31 @@
 from django import forms
 from django.contrib import admin
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import ActivityType
 from activities.rules import INPUT_FIELDS, Inputs
+from cpe_portal.admin import ReadOnlyInline
 
 from .models import Entry, EntryStateChange, ProofFile
 from .services import assess_inputs, log_entry, refuse
 
 
-class EntryStateChangeInline(admin.TabularInline):
+class EntryStateChangeInline(ReadOnlyInline):
     """The audit trail of an entry: read-only, written only by the services."""
 
     model = EntryStateChange
+    select_related = ("changed_by",)
     fields = ("changed_at", "from_state", "to_state", "changed_by", "reason")
-    readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[EntryStateChange]:
-        return super().get_queryset(request).select_related("changed_by")
 
 
-class ProofFileInline(admin.TabularInline):
+class ProofFileInline(ReadOnlyInline):
     """What proof an entry has. The file itself is private: no link to it is shown here."""
 
     model = ProofFile
+    select_related = ("uploaded_by",)
     fields = ("original_name", "content_type", "size", "uploaded_by", "uploaded_at")
-    readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[ProofFile]:
-        return super().get_queryset(request).select_related("uploaded_by")
 
 
 class EntryAddForm(forms.ModelForm):

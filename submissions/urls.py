@@ -15,8 +15,8 @@ urlpatterns = [
     path("proof/<int:pk>/", views.proof_download, name="proof_download"),
     path("certifications/<int:pk>/years/", views.year_list, name="year_list"),
     path("certifications/<int:pk>/years/<int:number>/", views.year_detail, name="year_detail"),
-    path("certifications/<int:pk>/years/<int:number>/transcript.csv",
-         views.transcript_csv_view, name="transcript_csv"),
-    path("certifications/<int:pk>/years/<int:number>/transcript.pdf",
-         views.transcript_pdf_view, name="transcript_pdf"),
+    path("certifications/<int:pk>/years/<int:number>/transcript.csv", views.transcript,
+         {"fmt": "csv"}, name="transcript_csv"),
+    path("certifications/<int:pk>/years/<int:number>/transcript.pdf", views.transcript,
+         {"fmt": "pdf"}, name="transcript_pdf"),
 ]

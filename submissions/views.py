@@ -239,25 +239,20 @@ def year_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return render(request, "submissions/year_detail.html", {"detail": detail, "rows": rows})
 
 
-def _transcript_name(detail: selectors.YearDetail, suffix: str) -> str:
+TRANSCRIPTS = {
+    "csv": ("text/csv; charset=utf-8", transcript_csv),
+    "pdf": ("application/pdf", transcript_pdf),
+}
+
+
+@login_required
+@require_GET
+def transcript(request: HttpRequest, pk: int, number: int, fmt: str) -> HttpResponse:
+    detail = _year_detail(request, pk, number)
+    content_type, render_transcript = TRANSCRIPTS[fmt]
     window = detail.standing.window
-    return (f"cpe-transcript-{detail.standing.certification.title.code.lower()}-"
-            f"{window.starts_on:%Y%m%d}-{window.ends_on:%Y%m%d}.{suffix}")
-
-
-@login_required
-@require_GET
-def transcript_csv_view(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    detail = _year_detail(request, pk, number)
-    response = HttpResponse(transcript_csv(detail), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_transcript_name(detail, "csv")}"'
-    return response
-
-
-@login_required
-@require_GET
-def transcript_pdf_view(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    detail = _year_detail(request, pk, number)
-    response = HttpResponse(transcript_pdf(detail), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_transcript_name(detail, "pdf")}"'
+    name = (f"cpe-transcript-{detail.standing.certification.title.code.lower()}-"
+            f"{window.starts_on:%Y%m%d}-{window.ends_on:%Y%m%d}.{fmt}")
+    response = HttpResponse(render_transcript(detail), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
