@@ -242,7 +242,7 @@ def test_page_queries_do_not_grow_with_entries(client, url_name):
         with CaptureQueriesContext(connection) as captured:
             assert client.get(reverse(url_name)).status_code == 200
         counts.append(len(captured))
-    assert counts[0] == counts[1]
+    assert counts[0] == counts[1] > 5
 
 
 def test_dashboard_one_webinar_counts_toward_both_cards(client):
