@@ -76,7 +76,7 @@ class EntryForm(forms.Form):
         help_text=_("You need to attend at least 80 % of a webinar to earn credits."))
     quantity = forms.DecimalField(
         label=_("How many"), required=False, min_value=Decimal("0.25"),
-        max_value=Decimal("100000"), decimal_places=2,
+        max_value=Decimal("10000"), decimal_places=2,
         help_text=_("Pages read, questions written or hours listened, as the activity says."))
     proposed_credits = forms.DecimalField(
         label=_("Credits you propose"), required=False, decimal_places=2,
@@ -135,11 +135,18 @@ class EntryForm(forms.Form):
             )
             refuse(self.assessment)
         except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                target = field if field in self.fields else None
-                for message in messages:
-                    self.add_error(target, message)
+            self.add_service_error(error)
         return data
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """Show a service's refusal on the field it names, or on the form as a whole."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, messages in error.message_dict.items():
+            target = field if field in self.fields else None
+            for message in messages:
+                self.add_error(target, message)
 
     def preview_errors(self) -> list[str]:
         """The errors that decide what the activity earns. Until an activity and its date are

@@ -252,9 +252,10 @@ class YearDetail:
 def year_detail(*, certification: Certification, number: int, today: date) -> YearDetail | None:
     """One year of a certification with all its entries and what each counted. None for a
     year that has not begun. Three queries."""
-    window = year_window(certification.awarded_on, number, grace_days=_grace_days())
-    if window.starts_on > today:
+    current = year_containing(certification.awarded_on, today, grace_days=_grace_days())
+    if current is None or not 1 <= number <= current.number:
         return None
+    window = year_window(certification.awarded_on, number, grace_days=_grace_days())
     entries = list(
         Entry.objects.filter(holder_id=certification.holder_id,
                              activity_date__range=(window.starts_on, window.ends_on))

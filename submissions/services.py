@@ -19,6 +19,9 @@ from .models import Entry, EntryStateChange, ProofFile
 from .proof import HEAD_BYTES, detect_content_type, proof_problem, suffix_for
 from .selectors import EntryAssessment, assess_entry
 
+# The most one entry can claim: what the credits column holds.
+MAX_ENTRY_CREDITS = Decimal("9999.99")
+
 
 def _lock_holder(holder: User) -> None:
     """Serialise everything that reads a holder's caps and then writes an entry: two entries
@@ -49,6 +52,10 @@ def earn(activity_type: ActivityType, inputs: Inputs) -> tuple[Inputs, Decimal]:
         earning = earned_credits(rule, kept)
     except InvalidInput as error:
         raise ValidationError({error.field: error.message}) from error
+    if earning.credits > MAX_ENTRY_CREDITS:
+        raise ValidationError({(rule.input_fields or (NON_FIELD_ERRORS,))[0]: _(
+            "That is more than one activity can earn (%(max)s credits); log it as several "
+            "entries.") % {"max": MAX_ENTRY_CREDITS}})
     if earning.credits <= 0:
         field = "attended_minutes" if rule.needs_attendance else NON_FIELD_ERRORS
         raise ValidationError({field: earning.reason})

@@ -84,7 +84,7 @@ def _entry_form_view(request: HttpRequest, entry: Entry | None) -> HttpResponse:
         try:
             saved = _save_entry(form, request, entry)
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_service_error(error)
         else:
             messages.success(request, _("Saved: %(title)s, %(credits)s credits claimed.") % {
                 "title": saved.title, "credits": saved.claimed_credits})

@@ -228,3 +228,8 @@ def test_log_entry_for_another_holder_does_not_touch_caps(practitioner, log):
                      attended_minutes=60)
     entry = log("attend-webinar", length_minutes=60, attended_minutes=60)
     assert entry.claimed_credits == D("1.00")
+
+
+def test_log_entry_refuses_more_credits_than_one_entry_can_hold(practitioner, log):
+    assert_refused(lambda: log("listen-podcasts", quantity=D("90000")), "quantity",
+                   "more than one activity can earn")
