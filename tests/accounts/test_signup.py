@@ -110,3 +110,13 @@ def test_turning_on_two_factor_asks_for_the_password_again(client):
     response = client.get(reverse("mfa_activate_totp"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_reauthenticate"))
+
+
+def test_account_mails_come_as_text_and_html(client, mailoutbox):
+    signup(client, "html@example.com")
+    [mail] = mailoutbox
+    html, mime = mail.alternatives[0]
+    assert mime == "text/html"
+    link = link_in(mail)
+    assert f'href="http://testserver{link}"' in html
+    assert "Please confirm that html@example.com is your email address" in mail.body
