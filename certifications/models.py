@@ -1,4 +1,5 @@
 import uuid
+from datetime import date
 
 from django.conf import settings
 from django.db import models
@@ -7,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .enums import CertificationStatus, Field, YearState
+from .rules import YearWindow, year_containing, year_window
 
 
 class CertificationLevel(models.Model):
@@ -112,6 +114,21 @@ class Certification(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == CertificationStatus.ACTIVE
+
+    # Certification years, with the reporting window the settings give.
+    def year(self, number: int) -> YearWindow:
+        return year_window(self.awarded_on, number,
+                           grace_days=settings.CPE_REPORTING_GRACE_DAYS)
+
+    def year_containing(self, day: date) -> YearWindow | None:
+        """The year that contains `day`; None before the award."""
+        return year_containing(self.awarded_on, day,
+                               grace_days=settings.CPE_REPORTING_GRACE_DAYS)
+
+    def years_through(self, day: date) -> list[YearWindow]:
+        """Every year from the first to the one containing `day`, oldest first."""
+        current = self.year_containing(day)
+        return [self.year(n) for n in range(1, current.number + 1)] if current else []
 
 
 class CertificationYear(models.Model):

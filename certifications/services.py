@@ -3,18 +3,12 @@
 from collections.abc import Iterable
 from datetime import date
 
-from django.conf import settings
 from django.db import transaction
 
 from accounts.models import User
 
 from .enums import CertificationStatus
 from .models import Certification, CertificationTitle, CertificationYear
-from .rules import year_containing, year_window
-
-
-def _grace_days() -> int:
-    return settings.CPE_REPORTING_GRACE_DAYS
 
 
 def ensure_certification_years(
@@ -29,17 +23,12 @@ def ensure_certification_years(
         certifications = Certification.objects.filter(
             status=CertificationStatus.ACTIVE, awarded_on__lte=today
         ).select_related("title__level")
-    grace = _grace_days()
     rows = []
     for certification in certifications:
-        current = year_containing(certification.awarded_on, today, grace_days=grace)
-        if current is None:
-            continue
         requirement = certification.title.level.required_credits
-        for number in range(1, current.number + 1):
-            window = year_window(certification.awarded_on, number, grace_days=grace)
+        for window in certification.years_through(today):
             rows.append(CertificationYear(
-                certification=certification, number=number, starts_on=window.starts_on,
+                certification=certification, number=window.number, starts_on=window.starts_on,
                 ends_on=window.ends_on, deadline=window.deadline, required_credits=requirement,
             ))
     before = CertificationYear.objects.count()

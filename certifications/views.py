@@ -1,13 +1,11 @@
 import uuid
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .models import Certification
-from .rules import year_containing
 
 
 @require_GET
@@ -17,8 +15,7 @@ def badge(request: HttpRequest, badge_id: uuid.UUID) -> HttpResponse:
         Certification.objects.select_related("holder", "title__level"), badge_id=badge_id)
     valid_through = None
     if certification.is_active:
-        year = year_containing(certification.awarded_on, timezone.localdate(),
-                               grace_days=settings.CPE_REPORTING_GRACE_DAYS)
+        year = certification.year_containing(timezone.localdate())
         valid_through = year.ends_on if year else None
     response = render(request, "certifications/badge.html",
                       {"certification": certification, "valid_through": valid_through})

@@ -17,7 +17,7 @@ from activities.models import ActivityType
 from activities.rules import plain
 from certifications.enums import CertificationStatus
 from certifications.models import Certification
-from certifications.rules import YearWindow, submission_cap, year_containing, year_window
+from certifications.rules import YearWindow, submission_cap
 
 from .counting import (
     ZERO,
@@ -31,10 +31,6 @@ from .counting import (
 )
 from .enums import COUNTING_STATES, UNDECIDED_STATES
 from .models import Entry
-
-
-def _grace_days() -> int:
-    return settings.CPE_REPORTING_GRACE_DAYS
 
 
 def _submission_cap(requirement: Decimal, window: YearWindow) -> Decimal | None:
@@ -158,17 +154,9 @@ class CertificationStanding:
 
 
 def _open_windows(certification: Certification, today: date) -> list[YearWindow]:
-    """The years of a certification into which an activity may still be logged on `today`."""
-    current = year_containing(certification.awarded_on, today, grace_days=_grace_days())
-    if current is None:
-        return []
-    windows = [current]
-    if current.number > 1:
-        previous = year_window(certification.awarded_on, current.number - 1,
-                               grace_days=_grace_days())
-        if previous.deadline >= today:
-            windows.insert(0, previous)
-    return windows
+    """The years of a certification into which an activity may still be logged on `today`:
+    the current one and, during its reporting window, the one before."""
+    return [w for w in certification.years_through(today)[-2:] if w.deadline >= today]
 
 
 def certification_standings(*, holder: User, today: date) -> list[CertificationStanding]:
@@ -226,11 +214,7 @@ def _standing(certification: Certification, window: YearWindow, entries: Sequenc
 def certification_years(*, certification: Certification, today: date) -> list[YearStanding]:
     """Every year of a certification from the award to the current one, newest first, each
     counted. Three queries, whatever the number of years or entries."""
-    current = year_containing(certification.awarded_on, today, grace_days=_grace_days())
-    if current is None:
-        return []
-    windows = [year_window(certification.awarded_on, n, grace_days=_grace_days())
-               for n in range(1, current.number + 1)]
+    windows = certification.years_through(today)
     entries = list(_entries_between(certification.holder, windows,
                                     COUNTING_STATES | UNDECIDED_STATES))
     capped = _capped_activity_types()
@@ -252,10 +236,10 @@ class YearDetail:
 def year_detail(*, certification: Certification, number: int, today: date) -> YearDetail | None:
     """One year of a certification with all its entries and what each counted. None for a
     year that has not begun. Three queries."""
-    current = year_containing(certification.awarded_on, today, grace_days=_grace_days())
-    if current is None or not 1 <= number <= current.number:
+    windows = certification.years_through(today)
+    if not 1 <= number <= len(windows):
         return None
-    window = year_window(certification.awarded_on, number, grace_days=_grace_days())
+    window = windows[number - 1]
     entries = list(
         Entry.objects.filter(holder_id=certification.holder_id,
                              activity_date__range=(window.starts_on, window.ends_on))
@@ -285,11 +269,7 @@ def entry_shares(*, entry: Entry) -> list[EntryShare]:
         c for c in _holder_certifications(entry.holder)
         if c.status == CertificationStatus.ACTIVE and c.title.level.requires_cpe
     ]
-    grace = _grace_days()
-    windows = [
-        (c, w) for c in certifications
-        if (w := year_containing(c.awarded_on, entry.activity_date, grace_days=grace))
-    ]
+    windows = [(c, w) for c in certifications if (w := c.year_containing(entry.activity_date))]
     entries = list(_entries_between(entry.holder, (w for _c, w in windows), COUNTING_STATES))
     caps = _caps_of(entries) | {entry.activity_type_id: entry.activity_type.annual_cap}
     shares = []
@@ -381,11 +361,7 @@ def assess_entry(
             "The activity took place before your first certification was awarded "
             "(%(date)s).") % {"date": _date(first_award)})
 
-    grace = _grace_days()
-    containing = [
-        (c, w) for c in counting
-        if (w := year_containing(c.awarded_on, activity_date, grace_days=grace)) is not None
-    ]
+    containing = [(c, w) for c in counting if (w := c.year_containing(activity_date))]
     open_years = [(c, w) for c, w in containing if w.deadline >= today]
     if not open_years:
         deadline = max(w.deadline for _c, w in containing)
@@ -466,15 +442,11 @@ def year_filter_choices(*, holder: User,
     """(key, label, window) for every certification year of the holder, newest first."""
     choices = []
     for certification in _holder_certifications(holder):
-        current = year_containing(certification.awarded_on, today, grace_days=_grace_days())
-        if current is None:
-            continue
-        for number in range(current.number, 0, -1):
-            window = year_window(certification.awarded_on, number, grace_days=_grace_days())
+        for window in reversed(certification.years_through(today)):
             label = _("%(title)s, year %(number)d (%(start)s to %(end)s)") % {
-                "title": certification.title.code, "number": number,
+                "title": certification.title.code, "number": window.number,
                 "start": _date(window.starts_on), "end": _date(window.ends_on)}
-            choices.append((f"{certification.pk}-{number}", label, window))
+            choices.append((f"{certification.pk}-{window.number}", label, window))
     return choices
 
 
