@@ -113,6 +113,7 @@ class EntryAdmin(admin.ModelAdmin):
             provider=data["provider"], description=data["description"],
             **{name: data[name] for name in INPUT_FIELDS},
             relevance_confirmed=data["relevance_confirmed"], today=timezone.localdate(),
+            by=request.user,
         )
         # The admin goes on with the form's instance (history, redirect): make it the saved row.
         vars(obj).update(vars(logged))

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -104,8 +105,13 @@ class Entry(models.Model):
 
     @property
     def credits(self) -> Decimal:
-        """What the entry is worth when it counts: the approved value after an adjustment."""
+        """What the entry is worth when it counts: the approved value after an adjustment.
+        `CREDITS` below is the same rule for queries."""
         return self.approved_credits if self.approved_credits is not None else self.claimed_credits
+
+
+# What an entry is worth when it counts, as a query expression (see Entry.credits).
+CREDITS = Coalesce("approved_credits", "claimed_credits")
 
 
 class EntryStateChange(models.Model):

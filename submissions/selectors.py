@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import QuerySet, Sum
-from django.db.models.functions import Coalesce
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -30,7 +29,7 @@ from .counting import (
     progress,
 )
 from .enums import COUNTING_STATES, UNDECIDED_STATES
-from .models import Entry
+from .models import CREDITS, Entry
 
 
 def _submission_cap(requirement: Decimal, window: YearWindow) -> Decimal | None:
@@ -409,7 +408,7 @@ def credits_by_activity(*, holder: User, since: date, until: date) -> list[Chart
         Entry.objects.filter(holder=holder, state__in=list(COUNTING_STATES),
                              activity_date__range=(since, until))
         .values("activity_type__name")
-        .annotate(total=Sum(Coalesce("approved_credits", "claimed_credits")))
+        .annotate(total=Sum(CREDITS))
         .order_by("-total", "activity_type__name")
     )
     rows = list(rows)

@@ -30,13 +30,11 @@ def _lock_holder(holder: User) -> None:
     User.objects.select_for_update().filter(pk=holder.pk).values_list("pk", flat=True).get()
 
 
-def record_state_change(*, entry: Entry, to_state: str, by: User | None, reason: str = "") -> None:
-    """Move `entry` to `to_state` and keep who, when and why. The caller holds the entry's lock."""
-    from_state = entry.state
-    entry.state = to_state
-    entry.save(update_fields=["state", "approved_credits", "updated_at"])
-    EntryStateChange.objects.create(
-        entry=entry, from_state=from_state, to_state=to_state, changed_by=by, reason=reason
+def record_state_change(*, entry: Entry, from_state: str, by: User | None,
+                        reason: str = "") -> EntryStateChange:
+    """Keep who moved the saved `entry` from `from_state` to its state now, when and why."""
+    return EntryStateChange.objects.create(
+        entry=entry, from_state=from_state, to_state=entry.state, changed_by=by, reason=reason
     )
 
 
@@ -148,8 +146,9 @@ def log_entry(
     proposed_credits: Decimal | None = None,
     relevance_confirmed: bool,
     today: date,
+    by: User | None = None,
 ) -> Entry:
-    """Log a CPE activity for a holder.
+    """Log a CPE activity for a holder (`by` staff logging it for them; default the holder).
 
     Validates the activity against the rules (dates, inputs, caps), computes and stores the
     claimed credits and sets the state: `pending approval` for activity types that need it,
@@ -171,9 +170,7 @@ def log_entry(
                  else EntryState.SUBMITTED)
         entry = Entry(holder=holder, state=state, **fields)
         _save(entry)
-        EntryStateChange.objects.create(
-            entry=entry, from_state="", to_state=state, changed_by=holder, reason=_("Logged")
-        )
+        record_state_change(entry=entry, from_state="", by=by or holder, reason=_("Logged"))
     return entry
 
 
@@ -224,9 +221,7 @@ def update_entry(
         locked.state = (EntryState.PENDING_APPROVAL if activity_type.needs_approval
                         else EntryState.SUBMITTED)
         _save(locked)
-        EntryStateChange.objects.create(entry=locked, from_state=from_state,
-                                        to_state=locked.state, changed_by=by,
-                                        reason=_("Edited"))
+        record_state_change(entry=locked, from_state=from_state, by=by, reason=_("Edited"))
     return locked
 
 
@@ -247,7 +242,9 @@ def withdraw_entry(*, entry: Entry, by: User, reason: str = "", today: date) -> 
     if assessment.refusal_field == "activity_date":
         raise ValidationError(_("This entry's certification year is closed; it can no longer "
                                 "be withdrawn."))
-    record_state_change(entry=locked, to_state=EntryState.WITHDRAWN, by=by, reason=reason)
+    from_state, locked.state = locked.state, EntryState.WITHDRAWN
+    locked.save(update_fields=["state", "updated_at"])
+    record_state_change(entry=locked, from_state=from_state, by=by, reason=reason)
     return locked
 
 

@@ -145,6 +145,19 @@ def test_entry_add_logs_through_the_service(admin_client, practitioner):
 
 
 @time_machine.travel(datetime(2025, 6, 1, 12, tzinfo=AMSTERDAM), tick=False)
+def test_entry_add_records_the_staff_member_who_logged_it(admin_client, superuser,
+                                                          practitioner):
+    admin_client.post(admin_url(Entry, "add"), {
+        "holder": practitioner.holder.pk, "activity_type": activity("mentor").pk,
+        "activity_date": "2025-03-01", "title": "Mentoring", "hours": "1",
+        "relevance_confirmed": "on",
+    })
+
+    change = Entry.objects.get(title="Mentoring").state_changes.get()
+    assert change.changed_by == superuser
+
+
+@time_machine.travel(datetime(2025, 6, 1, 12, tzinfo=AMSTERDAM), tick=False)
 def test_entry_add_refuses_future_activity(admin_client, practitioner):
     response = admin_client.post(admin_url(Entry, "add"), {
         "holder": practitioner.holder.pk,
