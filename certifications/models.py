@@ -115,6 +115,11 @@ class Certification(models.Model):
     def is_active(self) -> bool:
         return self.status == CertificationStatus.ACTIVE
 
+    @property
+    def collects_cpe(self) -> bool:
+        """Active, at a level with a yearly requirement: its years count credits."""
+        return self.is_active and self.title.level.requires_cpe
+
     # Certification years, with the reporting window the settings give.
     def year(self, number: int) -> YearWindow:
         return year_window(self.awarded_on, number,

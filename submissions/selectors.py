@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from activities.models import ActivityType
 from activities.rules import plain
-from certifications.enums import CertificationStatus
 from certifications.models import Certification
 from certifications.rules import YearWindow, submission_cap
 
@@ -164,7 +163,7 @@ def certification_standings(*, holder: User, today: date) -> list[CertificationS
     certifications = _holder_certifications(holder)
     counting = [
         c for c in certifications
-        if c.status == CertificationStatus.ACTIVE and c.title.level.requires_cpe
+        if c.collects_cpe
     ]
     windows = {c.pk: _open_windows(c, today) for c in counting}
     entries = list(_entries_between(
@@ -266,7 +265,7 @@ def entry_shares(*, entry: Entry) -> list[EntryShare]:
     entry counts there and which cap stopped the rest. Two queries."""
     certifications = [
         c for c in _holder_certifications(entry.holder)
-        if c.status == CertificationStatus.ACTIVE and c.title.level.requires_cpe
+        if c.collects_cpe
     ]
     windows = [(c, w) for c in certifications if (w := c.year_containing(entry.activity_date))]
     entries = list(_entries_between(entry.holder, (w for _c, w in windows), COUNTING_STATES))
@@ -341,13 +340,11 @@ def assess_entry(
     """Whether an entry of `credits` may be logged, and how much of it would count toward each
     of the holder's certifications. Entries waiting for a decision hold their place under the
     caps. Two queries."""
-    certifications = [
-        c for c in _holder_certifications(holder) if c.status == CertificationStatus.ACTIVE
-    ]
+    certifications = [c for c in _holder_certifications(holder) if c.is_active]
     if not certifications:
         return EntryAssessment(credits, refusal=_(
             "You have no active certification to log CPE for."))
-    counting = [c for c in certifications if c.title.level.requires_cpe]
+    counting = [c for c in certifications if c.collects_cpe]
     if not counting:
         return EntryAssessment(credits, refusal=_(
             "Your certifications require no CPE, so there is nothing to log."))
