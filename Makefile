@@ -26,8 +26,10 @@ test: install
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+## ruff, the floor plan (import-linter: apps import only downward) and the migrations check.
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	DJANGO_SETTINGS_MODULE=cpe_portal.settings.local $(BIN)/python manage.py makemigrations --check --dry-run
 
 ## Benchmarks (never part of `make test`).

@@ -8,8 +8,6 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from certifications.models import Certification
-
 from .models import User
 from .services import send_invitation
 
@@ -47,22 +45,6 @@ class UserChangeForm(_UniqueEmailMixin, DjangoUserChangeForm):
         fields = "__all__"
 
 
-class CertificationInline(admin.TabularInline):
-    model = Certification
-    fk_name = "holder"
-    fields = ("title", "awarded_on", "status", "decertified_on", "badge_id")
-    # Decertification and its undoing are decisions with side effects (a denial, the badge,
-    # mail): the year-end job and the appeal decision make them, not a field edit.
-    readonly_fields = ("status", "decertified_on", "badge_id")
-    autocomplete_fields = ("title",)
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("title")
-
-
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = UserChangeForm
@@ -85,7 +67,6 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("email", "full_name")
     ordering = ("email",)
     date_hierarchy = "date_joined"
-    inlines = (CertificationInline,)
     actions = ("send_invitations",)
 
     @admin.action(description=_("Send an invitation (a link to choose a password)"))

@@ -2,7 +2,7 @@
 
 from allauth.account.models import EmailAddress
 
-from cpe_portal.mail import send_templated_mail
+from common.mail import send_templated_mail
 
 from .models import User
 

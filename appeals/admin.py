@@ -4,10 +4,11 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from cpe_portal.admin import ReadOnlyInline
+from common.admin import ReadOnlyInline
+from submissions.models import Denial
 
 from .enums import DECIDED_APPEAL_STATES
-from .models import Appeal, AppealDocument, BoardMeeting, Denial
+from .models import Appeal, AppealDocument, BoardMeeting
 
 # Scheduling and the Board's decision are workflow steps with mail and consequences (an entry
 # counts again, a badge is restored): the services write them, not a field edit.

@@ -1,54 +1,13 @@
-import uuid
-from pathlib import PurePosixPath
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from certifications.models import Certification
-from submissions.models import Entry, private_storage
+from common.storage import GeneratedName, private_storage
+from submissions.models import Denial
 
-from .enums import AppealState, DenialKind
-
-
-def appeal_upload_to(instance: models.Model, filename: str) -> str:
-    suffix = PurePosixPath(filename).suffix.lower()[:5]
-    return f"appeals/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
-
-
-class Denial(models.Model):
-    """A decision against a holder that they may appeal."""
-
-    holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                               related_name="denials", verbose_name=_("holder"))
-    kind = models.CharField(_("kind"), max_length=20, choices=DenialKind.choices)
-    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="denials", verbose_name=_("entry"))
-    certification = models.ForeignKey(Certification, on_delete=models.PROTECT, null=True,
-                                      blank=True, related_name="denials",
-                                      verbose_name=_("certification"))
-    denied_on = models.DateField(_("date of denial"))
-    reason = models.TextField(_("reason"), blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-
-    class Meta:
-        ordering = ["-denied_on", "-pk"]
-        verbose_name = _("denial")
-        verbose_name_plural = _("denials")
-        constraints = [
-            models.CheckConstraint(
-                condition=(
-                    Q(kind=DenialKind.DECERTIFIED, certification__isnull=False)
-                    | (~Q(kind=DenialKind.DECERTIFIED) & Q(entry__isnull=False))
-                ),
-                name="denial_names_what_was_denied",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} — {self.holder} ({self.denied_on})"
+from .enums import AppealState
 
 
 class BoardMeeting(models.Model):
@@ -71,7 +30,7 @@ class Appeal(models.Model):
     filed_at = models.DateTimeField(_("filed at"), default=timezone.now)
     rationale = models.TextField(_("rationale"), blank=True)
     rationale_pdf = models.FileField(_("rationale (PDF)"), storage=private_storage,
-                                     upload_to=appeal_upload_to, blank=True, max_length=200)
+                                     upload_to=GeneratedName("appeals"), blank=True, max_length=200)
     meeting = models.ForeignKey(BoardMeeting, on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="appeals", verbose_name=_("Board meeting"))
     state = models.CharField(_("state"), max_length=10, choices=AppealState.choices,
@@ -118,7 +77,7 @@ class Appeal(models.Model):
 class AppealDocument(models.Model):
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="documents",
                                verbose_name=_("appeal"))
-    file = models.FileField(_("file"), storage=private_storage, upload_to=appeal_upload_to,
+    file = models.FileField(_("file"), storage=private_storage, upload_to=GeneratedName("appeals"),
                             max_length=200)
     original_name = models.CharField(_("original file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=50)

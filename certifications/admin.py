@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin import UserAdmin
+from accounts.models import User
+
 from .models import Certification, CertificationLevel, CertificationTitle, CertificationYear
 
 # Written by the year-end job: closing a year decides recertification, so it is not typed in.
@@ -67,3 +70,29 @@ class CertificationYearAdmin(admin.ModelAdmin):
     date_hierarchy = "deadline"
     autocomplete_fields = ("certification",)
     readonly_fields = (*YEAR_CLOSE_FIELDS,)
+
+
+class CertificationInline(admin.TabularInline):
+    model = Certification
+    fk_name = "holder"
+    fields = ("title", "awarded_on", "status", "decertified_on", "badge_id")
+    # Decertification and its undoing are decisions with side effects (a denial, the badge,
+    # mail): the year-end job and the appeal decision make them, not a field edit.
+    readonly_fields = ("status", "decertified_on", "badge_id")
+    autocomplete_fields = ("title",)
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("title")
+
+
+# A holder's certifications are shown on their user page. Users belong to accounts, below this
+# app, so the user admin is registered again here with the inline rather than importing upward.
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class HolderAdmin(UserAdmin):
+    inlines = (*UserAdmin.inlines, CertificationInline)

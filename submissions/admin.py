@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from activities.models import ActivityType
 from activities.rules import INPUT_FIELDS, Inputs
-from cpe_portal.admin import ReadOnlyInline
+from common.admin import ReadOnlyInline
 
 from .models import Entry, EntryStateChange, ProofFile
 from .services import assess_inputs, log_entry, refuse

@@ -20,3 +20,9 @@ UNDECIDED_STATES = frozenset({EntryState.PENDING_APPROVAL, EntryState.PROOF_REQU
 WITHDRAWABLE_STATES = frozenset(
     {EntryState.SUBMITTED, EntryState.PENDING_APPROVAL, EntryState.PROOF_REQUESTED}
 )
+
+
+class DenialKind(models.TextChoices):
+    ENTRY_REJECTED = "entry_rejected", _("entry rejected")
+    CREDITS_ADJUSTED = "credits_adjusted", _("credit value adjusted")
+    DECERTIFIED = "decertified", _("decertified")

@@ -1,9 +1,6 @@
-import uuid
 from decimal import Decimal
-from pathlib import PurePosixPath
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
@@ -11,18 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import ActivityType
+from certifications.models import Certification
+from common.storage import GeneratedName, private_storage
 
-from .enums import EntryState
-
-
-def private_storage():
-    return storages["private"]
-
-
-def proof_upload_to(instance: "ProofFile", filename: str) -> str:
-    # The stored name is generated: nothing a holder typed ends up in a path.
-    suffix = PurePosixPath(filename).suffix.lower()[:5]
-    return f"proof/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+from .enums import DenialKind, EntryState
 
 
 class Entry(models.Model):
@@ -143,7 +132,7 @@ class ProofFile(models.Model):
 
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="proof_files",
                               verbose_name=_("entry"))
-    file = models.FileField(_("file"), storage=private_storage, upload_to=proof_upload_to,
+    file = models.FileField(_("file"), storage=private_storage, upload_to=GeneratedName("proof"),
                             max_length=200)
     original_name = models.CharField(_("original file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=50)
@@ -164,3 +153,38 @@ class ProofFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Denial(models.Model):
+    """A decision against a holder that they may appeal: a rejected entry, an adjusted credit
+    value or a decertification. Review, the year-end close and the Board all make them through
+    `submissions.services.record_denial`; appeals sit on top of them."""
+
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="denials", verbose_name=_("holder"))
+    kind = models.CharField(_("kind"), max_length=20, choices=DenialKind.choices)
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="denials", verbose_name=_("entry"))
+    certification = models.ForeignKey(Certification, on_delete=models.PROTECT, null=True,
+                                      blank=True, related_name="denials",
+                                      verbose_name=_("certification"))
+    denied_on = models.DateField(_("date of denial"))
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-denied_on", "-pk"]
+        verbose_name = _("denial")
+        verbose_name_plural = _("denials")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=DenialKind.DECERTIFIED, certification__isnull=False)
+                    | (~Q(kind=DenialKind.DECERTIFIED) & Q(entry__isnull=False))
+                ),
+                name="denial_names_what_was_denied",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.holder} ({self.denied_on})"

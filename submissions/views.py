@@ -5,14 +5,12 @@ certification is a 404, never a 403 that would say it exists.
 """
 
 from datetime import date
-from typing import TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Model, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from certifications.models import Certification
+from common.shortcuts import own_or_404
 
 from . import selectors, services
 from .enums import WITHDRAWABLE_STATES, EntryState
@@ -32,17 +31,6 @@ ENTRIES_PER_PAGE = 25
 
 def _today() -> date:
     return timezone.localdate()
-
-
-M = TypeVar("M", bound=Model)
-
-
-def own_or_404(queryset: QuerySet[M], request: HttpRequest, holder_field: str = "holder",
-               **lookup: object) -> M:
-    """The object if it belongs to the signed-in holder; staff see every holder's."""
-    if not request.user.is_staff:
-        lookup[holder_field] = request.user
-    return get_object_or_404(queryset, **lookup)
 
 
 @login_required

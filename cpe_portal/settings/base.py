@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "certifications",
     "submissions",
     "appeals",
+    # The project itself, on top of the apps: demo data and the landing page.
+    "cpe_portal",
 ]
 
 MIDDLEWARE = [

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import submissions.models
+import common.storage
 from django.conf import settings
 from django.db import migrations, models
 
@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
             name='ProofFile',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=200, storage=submissions.models.private_storage, upload_to=submissions.models.proof_upload_to, verbose_name='file')),
+                ('file', models.FileField(max_length=200, storage=common.storage.private_storage, upload_to=common.storage.GeneratedName('proof'), verbose_name='file')),
                 ('original_name', models.CharField(max_length=255, verbose_name='original file name')),
                 ('content_type', models.CharField(max_length=50, verbose_name='content type')),
                 ('size', models.PositiveBigIntegerField(verbose_name='size (bytes)')),

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CpePortalConfig(AppConfig):
+    """The project on top of the apps: settings, URLs, the landing page and demo data."""
+
+    name = "cpe_portal"
+    verbose_name = _("CPE Portal")
