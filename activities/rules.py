@@ -4,9 +4,10 @@ Credits are decimals with two places; where a rate divides, the result is rounde
 holder is never credited more than they earned.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from decimal import ROUND_DOWN, Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -72,6 +73,15 @@ class Inputs:
     attended_minutes: int | None = None
     quantity: Decimal | None = None
     proposed_credits: Decimal | None = None
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> "Inputs":
+        """The inputs among a form's cleaned data (or any mapping of field names)."""
+        return cls(**{name: data.get(name) for name in INPUT_FIELDS})
+
+    def kept_for(self, rule: "Rule") -> "Inputs":
+        """Only the inputs `rule` reads; the others are dropped."""
+        return Inputs(**{name: getattr(self, name) for name in rule.input_fields})
 
 
 # Every input any rule reads, in the order forms show them.

@@ -44,7 +44,7 @@ def main() -> None:
     from activities.models import ActivityType
     from certifications.services import ensure_certification_years
     from submissions.selectors import certification_standings
-    from submissions.services import log_entry
+    from submissions.services import EntryDetails, log_entry
 
     print("| what | size | queries | median ms |")
     print("|---|---:|---:|---:|")
@@ -74,8 +74,9 @@ def main() -> None:
     day = max(first.awarded_on, date(2025, 10, 1))
 
     def log() -> None:
-        log_entry(holder=holder, activity_type=course, activity_date=day, title="Bench",
-                  hours=1, relevance_confirmed=True, today=TODAY)
+        log_entry(holder=holder, today=TODAY, details=EntryDetails.from_data({
+            "activity_type": course, "activity_date": day, "title": "Bench", "hours": 1,
+            "relevance_confirmed": True}))
 
     queries, ms = measure(log, repeat=30)
     print(f"| log_entry | holder with 200 entries | {queries} | {ms:.2f} |")

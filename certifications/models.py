@@ -1,5 +1,6 @@
 import uuid
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -7,7 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .enums import CertificationStatus, Field, YearState
+from .enums import CLOSED_YEAR_STATES, CertificationStatus, Field, YearState
 from .rules import YearWindow, year_containing, year_window
 
 
@@ -155,8 +156,13 @@ class CertificationYear(models.Model):
     state = models.CharField(
         _("state"), max_length=10, choices=YearState.choices, default=YearState.OPEN
     )
+    # The stored standing: kept by `submissions.standings.recount_years` in the transaction of
+    # every change that moves it, so that pages read it instead of counting the year.
     counted_credits = models.DecimalField(
-        _("counted credits at close"), max_digits=7, decimal_places=2, null=True, blank=True
+        _("counted credits"), max_digits=8, decimal_places=2, default=Decimal("0")
+    )
+    undecided_credits = models.DecimalField(
+        _("credits awaiting a decision"), max_digits=8, decimal_places=2, default=Decimal("0")
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
@@ -176,6 +182,10 @@ class CertificationYear(models.Model):
             models.CheckConstraint(
                 condition=Q(required_credits__gte=0), name="certification_year_requirement"
             ),
+            models.CheckConstraint(
+                condition=Q(counted_credits__gte=0, undecided_credits__gte=0),
+                name="certification_year_standing_not_negative",
+            ),
         ]
         indexes = [
             # Reminders and the year-end job: "open years whose deadline is on/before D".
@@ -184,3 +194,18 @@ class CertificationYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certification} — {self.number} ({self.starts_on} to {self.ends_on})"
+
+    @classmethod
+    def for_window(cls, certification: Certification, window: YearWindow) -> "CertificationYear":
+        """An unsaved row for one year of a certification, with its level's requirement."""
+        return cls(certification=certification, number=window.number,
+                   starts_on=window.starts_on, ends_on=window.ends_on, deadline=window.deadline,
+                   required_credits=certification.title.level.required_credits)
+
+    @property
+    def window(self) -> YearWindow:
+        return YearWindow(self.number, self.starts_on, self.ends_on, self.deadline)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state in CLOSED_YEAR_STATES

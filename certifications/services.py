@@ -23,14 +23,9 @@ def ensure_certification_years(
         certifications = Certification.objects.filter(
             status=CertificationStatus.ACTIVE, awarded_on__lte=today
         ).select_related("title__level")
-    rows = []
-    for certification in certifications:
-        requirement = certification.title.level.required_credits
-        for window in certification.years_through(today):
-            rows.append(CertificationYear(
-                certification=certification, number=window.number, starts_on=window.starts_on,
-                ends_on=window.ends_on, deadline=window.deadline, required_credits=requirement,
-            ))
+    rows = [CertificationYear.for_window(certification, window)
+            for certification in certifications
+            for window in certification.years_through(today)]
     before = CertificationYear.objects.count()
     CertificationYear.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     return CertificationYear.objects.count() - before

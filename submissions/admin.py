@@ -1,15 +1,18 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from activities.admin import ActivityTypeAdmin
 from activities.models import ActivityType
-from activities.rules import INPUT_FIELDS, Inputs
+from activities.rules import INPUT_FIELDS
+from certifications.admin import CertificationLevelAdmin
+from certifications.models import CertificationLevel
 from common.admin import ReadOnlyInline
 
 from .models import Entry, EntryStateChange, ProofFile
-from .services import assess_inputs, log_entry, refuse
+from .services import EntryDetails, check_entry, log_entry, recount_after_catalogue_change
 
 
 class EntryStateChangeInline(ReadOnlyInline):
@@ -46,13 +49,8 @@ class EntryAddForm(forms.ModelForm):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        _kept, assessment = assess_inputs(
-            holder=cleaned["holder"], activity_type=cleaned["activity_type"],
-            activity_date=cleaned["activity_date"],
-            inputs=Inputs(**{name: cleaned.get(name) for name in INPUT_FIELDS}),
-            today=timezone.localdate(),
-        )
-        refuse(assessment)
+        check_entry(holder=cleaned["holder"], details=EntryDetails.from_data(cleaned),
+                    today=timezone.localdate())
         return cleaned
 
 
@@ -107,13 +105,38 @@ class EntryAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         # The service checks again under the holder's lock; what the form saw may have changed
         # in between only if the holder logged something in the same instant.
-        logged = log_entry(
-            holder=data["holder"], activity_type=data["activity_type"],
-            activity_date=data["activity_date"], title=data["title"],
-            provider=data["provider"], description=data["description"],
-            **{name: data[name] for name in INPUT_FIELDS},
-            relevance_confirmed=data["relevance_confirmed"], today=timezone.localdate(),
-            by=request.user,
-        )
+        logged = log_entry(holder=data["holder"], details=EntryDetails.from_data(data),
+                           today=timezone.localdate(), by=request.user)
         # The admin goes on with the form's instance (history, redirect): make it the saved row.
         vars(obj).update(vars(logged))
+
+
+# A change of an annual cap or of a level's requirement changes what open years count. The
+# stored standings live here, so the catalogue's and the levels' admins are registered again
+# here, with the recount, rather than calling up from the apps below.
+admin.site.unregister(ActivityType)
+admin.site.unregister(CertificationLevel)
+
+
+@admin.register(ActivityType)
+class CatalogueAdmin(ActivityTypeAdmin):
+    def save_model(self, request: HttpRequest, obj: ActivityType, form: forms.ModelForm,
+                   change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "annual_cap" in form.changed_data:
+            recount_after_catalogue_change(activity_type=obj)
+            self.message_user(request, _(
+                "The open certification years where this activity counts are being recounted "
+                "with the new cap."), messages.INFO)
+
+
+@admin.register(CertificationLevel)
+class LevelAdmin(CertificationLevelAdmin):
+    def save_model(self, request: HttpRequest, obj: CertificationLevel,
+                   form: forms.ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "required_credits" in form.changed_data:
+            recount_after_catalogue_change(level=obj)
+            self.message_user(request, _(
+                "The open certification years of this level's titles take the new requirement "
+                "and are being recounted."), messages.INFO)

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .counting import StoppedBy
+
 
 class EntryState(models.TextChoices):
     SUBMITTED = "submitted", _("submitted")
@@ -26,3 +28,12 @@ class DenialKind(models.TextChoices):
     ENTRY_REJECTED = "entry_rejected", _("entry rejected")
     CREDITS_ADJUSTED = "credits_adjusted", _("credit value adjusted")
     DECERTIFIED = "decertified", _("decertified")
+
+
+
+# The cap that stopped part of an entry from counting in a year (counting.StoppedBy), as the
+# stored standings name it.
+STOPPED_BY_CHOICES = [
+    (StoppedBy.ACTIVITY_CAP.value, _("the activity's annual cap")),
+    (StoppedBy.SUBMISSION_CAP.value, _("the annual submission cap")),
+]

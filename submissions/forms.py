@@ -1,3 +1,4 @@
+import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -12,8 +13,9 @@ from activities.models import ActivityType
 from activities.rules import INPUT_FIELDS, Inputs
 
 from .enums import EntryState
+from .models import Entry
 from .selectors import EntryAssessment
-from .services import assess_inputs, check_proof, refuse
+from .services import EntryDetails, assess_inputs, check_proof, refuse
 
 
 class ActivityTypeChoiceField(forms.ModelChoiceField):
@@ -98,11 +100,14 @@ class EntryForm(forms.Form):
                     "screenshot. Keep your own copy for at least 12 months."),
     )
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # One token a rendered form: the same form posted twice logs one entry.
+    form_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: object, holder: User, today: date,
-                 entry_id: int | None = None, **kwargs: object) -> None:
+                 editing: Entry | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.holder, self.today, self.entry_id = holder, today, entry_id
+        self.holder, self.today, self.editing = holder, today, editing
+        self.fields["form_token"].initial = uuid.uuid4()
         self.assessment: EntryAssessment | None = None
         # Whether cleaning got as far as the rules (an activity and a date were given).
         self.evaluated = False
@@ -130,8 +135,7 @@ class EntryForm(forms.Form):
         try:
             self.inputs, self.assessment = assess_inputs(
                 holder=self.holder, activity_type=activity_type, activity_date=activity_date,
-                inputs=Inputs(**{name: data.get(name) for name in INPUT_FIELDS}),
-                today=self.today, exclude_entry_ids=[self.entry_id] if self.entry_id else [],
+                inputs=Inputs.from_data(data), today=self.today, editing=self.editing,
             )
             refuse(self.assessment)
         except ValidationError as error:
@@ -156,16 +160,9 @@ class EntryForm(forms.Form):
         return [message for name in ("__all__", "activity_date", *INPUT_FIELDS)
                 for message in self.errors.get(name, [])]
 
-    def service_arguments(self) -> dict[str, object]:
-        """The cleaned data as the logging service takes it."""
-        data = self.cleaned_data
-        return {
-            "activity_type": data["activity_type"], "activity_date": data["activity_date"],
-            "title": data["title"], "provider": data.get("provider", ""),
-            "description": data.get("description", ""),
-            "relevance_confirmed": data["relevance_confirmed"],
-            **{name: data.get(name) for name in INPUT_FIELDS},
-        }
+    def details(self) -> EntryDetails:
+        """The cleaned data as logging and editing take it."""
+        return EntryDetails.from_data(self.cleaned_data)
 
 
 class EntryFilterForm(forms.Form):
@@ -190,6 +187,12 @@ class ProofForm(forms.Form):
     proof = MultipleFileField(
         label=_("Proof files"),
         help_text=_("PDF, PNG or JPEG, at most 10 MB each."))
+    # One token a rendered form: the same upload posted twice stores its files once.
+    form_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["form_token"].initial = uuid.uuid4()
 
     def clean_proof(self) -> list[UploadedFile]:
         return check_uploads(self.cleaned_data.get("proof") or [])

@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import ActivityType
-from certifications.models import Certification
+from certifications.models import Certification, CertificationYear
 from common.storage import GeneratedName, private_storage
 
-from .enums import DenialKind, EntryState
+from .enums import STOPPED_BY_CHOICES, DenialKind, EntryState
 
 
 class Entry(models.Model):
@@ -48,7 +48,14 @@ class Entry(models.Model):
         _("relevant and not part of my regular job"), default=False
     )
     logged_at = models.DateTimeField(_("logged at"), default=timezone.now)
+    # The day the holder reported what the entry says (logged it, or last changed its activity,
+    # date or amounts). An entry counts only toward the certification years whose deadline had
+    # not passed on that day: a year past its deadline never changes because of a later entry.
+    reported_on = models.DateField(_("reported on"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The log form's one-time token: the same form posted twice (a double click, a retry)
+    # finds the entry the first post made instead of logging it again.
+    form_token = models.UUIDField(_("form token"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-activity_date", "-logged_at"]
@@ -81,10 +88,15 @@ class Entry(models.Model):
             ),
             models.CheckConstraint(condition=Q(state__in=EntryState.values),
                                    name="entry_state_valid"),
+            models.UniqueConstraint(fields=["holder", "form_token"],
+                                    condition=Q(form_token__isnull=False),
+                                    name="entry_one_per_form_token"),
         ]
         indexes = [
-            # The status selector: a holder's entries between two activity dates.
-            models.Index(fields=["holder", "activity_date"], name="entry_holder_date"),
+            # Counting a year (a holder's entries between two activity dates, in counting
+            # order) and the entry list (a holder's entries, newest first, a page at a time).
+            models.Index(fields=["holder", "activity_date", "logged_at", "id"],
+                         name="entry_holder_order"),
             # The review queue: entries in a state, oldest first.
             models.Index(fields=["state", "logged_at"], name="entry_state_logged"),
         ]
@@ -101,6 +113,41 @@ class Entry(models.Model):
 
 # What an entry is worth when it counts, as a query expression (see Entry.credits).
 CREDITS = Coalesce("approved_credits", "claimed_credits")
+
+
+class YearCredit(models.Model):
+    """The stored standing of one counting entry in one certification year: how much of it
+    counts there, and the cap that stopped the rest. Written only by
+    `submissions.standings.recount_years`; `recount_standings --check` compares it with a
+    recount by `counting.count_year`."""
+
+    year = models.ForeignKey(CertificationYear, on_delete=models.CASCADE, related_name="credits",
+                             verbose_name=_("certification year"))
+    entry = models.ForeignKey("Entry", on_delete=models.CASCADE, related_name="year_credits",
+                              verbose_name=_("entry"))
+    # The entry's activity type, kept here so a year's use of each capped activity is an
+    # aggregate over this table alone.
+    activity_type = models.ForeignKey(ActivityType, on_delete=models.PROTECT, related_name="+",
+                                      verbose_name=_("activity type"))
+    counted = models.DecimalField(_("counted credits"), max_digits=8, decimal_places=2)
+    stopped_by = models.CharField(_("stopped by"), max_length=20, choices=STOPPED_BY_CHOICES,
+                                  blank=True)
+
+    class Meta:
+        verbose_name = _("counted credit")
+        verbose_name_plural = _("counted credits")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "entry"], name="year_credit_once_per_year"),
+            models.CheckConstraint(condition=Q(counted__gte=0), name="year_credit_not_negative"),
+        ]
+        indexes = [
+            # The dashboard's use of each capped activity: SUM(counted) by year and activity.
+            models.Index(fields=["year", "activity_type"], include=["counted"],
+                         name="year_credit_activity_use"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} → {self.year_id}: {self.counted}"
 
 
 class EntryStateChange(models.Model):
@@ -142,6 +189,8 @@ class ProofFile(models.Model):
         related_name="+", verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    # The upload form's one-time token: the same form posted twice stores its files once.
+    form_token = models.UUIDField(_("form token"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["uploaded_at", "pk"]

@@ -1,48 +1,27 @@
-"""Reads for entries and counting. Every function runs a fixed number of queries, however many
+"""Reads for entries and standings. Pages read the stored standings (each certification year's
+counted credits, what each entry counted toward each year) and database aggregates; none loads a
+year's entries to count them. Every function runs a fixed number of queries, however many
 entries a holder has."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.conf import settings
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import formats
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from activities.models import ActivityType
 from activities.rules import plain
-from certifications.models import Certification
-from certifications.rules import YearWindow, submission_cap
+from certifications.models import Certification, CertificationYear
+from certifications.rules import YearWindow
 
-from .counting import (
-    ZERO,
-    Countable,
-    Progress,
-    StoppedBy,
-    YearCount,
-    count_addition,
-    count_year,
-    progress,
-)
+from .counting import ZERO, Progress, StoppedBy, count_addition, progress
 from .enums import COUNTING_STATES, UNDECIDED_STATES
-from .models import CREDITS, Entry
-
-
-def _submission_cap(requirement: Decimal, window: YearWindow) -> Decimal | None:
-    return submission_cap(
-        requirement, window.starts_on,
-        cap_from=settings.CPE_SUBMISSION_CAP_FROM, factor=settings.CPE_SUBMISSION_CAP_FACTOR,
-    )
-
-
-def _countable(entry: Entry) -> Countable:
-    return Countable(
-        key=entry.pk, activity=entry.activity_type_id, activity_date=entry.activity_date,
-        logged_at=entry.logged_at, credits=entry.credits,
-    )
+from .models import CREDITS, Entry, YearCredit
+from .standings import year_submission_cap
 
 
 def _holder_certifications(holder: User) -> list[Certification]:
@@ -53,29 +32,24 @@ def _holder_certifications(holder: User) -> list[Certification]:
     )
 
 
-def _entries_between(holder: User, windows: Iterable[YearWindow],
-                     states: Iterable[str]) -> QuerySet[Entry]:
-    windows = list(windows)
-    if not windows:
-        return Entry.objects.none()
-    return Entry.objects.filter(
-        holder=holder,
-        state__in=list(states),
-        activity_date__gte=min(w.starts_on for w in windows),
-        activity_date__lte=max(w.ends_on for w in windows),
-    ).select_related("activity_type")
+def _capped_activity_types() -> list[ActivityType]:
+    return list(ActivityType.objects.filter(annual_cap__isnull=False).order_by("position"))
 
 
-def _count(entries: Iterable[Entry], window: YearWindow, requirement: Decimal,
-           caps: dict[int, Decimal | None]) -> YearCount:
-    return count_year(
-        (_countable(e) for e in entries if e.activity_date in window),
-        caps=caps, submission_cap=_submission_cap(requirement, window),
-    )
-
-
-def _caps_of(entries: Iterable[Entry]) -> dict[int, Decimal | None]:
-    return {e.activity_type_id: e.activity_type.annual_cap for e in entries}
+def _year_rows(keys: Iterable[tuple[int, int]], *, capped: Iterable[ActivityType] = ()
+               ) -> dict[tuple[int, int], CertificationYear]:
+    """The stored year rows for (certification id, year number) pairs, each with what it
+    counted of every capped activity (`cap_<id>`). One query; none without pairs."""
+    match = Q()
+    for certification_id, number in keys:
+        match |= Q(certification_id=certification_id, number=number)
+    if not match:
+        return {}
+    rows = CertificationYear.objects.filter(match).annotate(**{
+        f"cap_{a.pk}": Sum("credits__counted", filter=Q(credits__activity_type_id=a.pk))
+        for a in capped
+    })
+    return {(row.certification_id, row.number): row for row in rows}
 
 
 # --- Standing of a holder's certification years ------------------------------------------------
@@ -93,7 +67,7 @@ class CapUse:
 
 @dataclass(frozen=True)
 class YearStanding:
-    """Where one certification year stands on `today`."""
+    """Where one certification year stands on `today`, from its stored standing."""
 
     certification: Certification
     window: YearWindow
@@ -102,7 +76,6 @@ class YearStanding:
     undecided: Decimal
     submission_cap: Decimal | None
     cap_uses: tuple[CapUse, ...]
-    count: YearCount
     today: date
 
     @property
@@ -135,6 +108,26 @@ class YearStanding:
         return min(100, int(self.counted * 100 / self.requirement))
 
 
+def _standing(certification: Certification, window: YearWindow, row: CertificationYear | None,
+              today: date, capped: Iterable[ActivityType] = ()) -> YearStanding:
+    """A year's standing from its stored row. A year without a row has counted nothing yet:
+    every change that makes a year count creates its row."""
+    requirement = row.required_credits if row else certification.title.level.required_credits
+    return YearStanding(
+        certification=certification,
+        window=window,
+        requirement=requirement,
+        counted=row.counted_credits if row else ZERO,
+        undecided=row.undecided_credits if row else ZERO,
+        submission_cap=year_submission_cap(requirement, window.starts_on),
+        cap_uses=tuple(
+            CapUse(a, getattr(row, f"cap_{a.pk}", None) or ZERO, a.annual_cap)
+            for a in capped if a.active and a.annual_cap is not None
+        ),
+        today=today,
+    )
+
+
 @dataclass(frozen=True)
 class CertificationStanding:
     certification: Certification
@@ -159,95 +152,61 @@ def _open_windows(certification: Certification, today: date) -> list[YearWindow]
 
 def certification_standings(*, holder: User, today: date) -> list[CertificationStanding]:
     """Per certification of the holder, each open year's counted credits, requirement,
-    deadline and use of each capped activity. Three queries, whatever the number of entries."""
+    deadline and use of each capped activity, from the stored standings. Three queries,
+    whatever the number of entries."""
     certifications = _holder_certifications(holder)
-    counting = [
-        c for c in certifications
-        if c.collects_cpe
-    ]
-    windows = {c.pk: _open_windows(c, today) for c in counting}
-    entries = list(_entries_between(
-        holder, (w for ws in windows.values() for w in ws), COUNTING_STATES | UNDECIDED_STATES
-    ))
+    windows = {c.pk: _open_windows(c, today) for c in certifications if c.collects_cpe}
     capped = _capped_activity_types()
-    caps: dict[int, Decimal | None] = {a.pk: a.annual_cap for a in capped} | _caps_of(entries)
-
-    standings = []
-    for certification in certifications:
-        years = tuple(
-            _standing(certification, window, entries, capped, caps, today)
+    rows = _year_rows(((pk, w.number) for pk, ws in windows.items() for w in ws), capped=capped)
+    return [
+        CertificationStanding(certification, tuple(
+            _standing(certification, window, rows.get((certification.pk, window.number)),
+                      today, capped)
             for window in windows.get(certification.pk, [])
-        )
-        standings.append(CertificationStanding(certification, years))
-    return standings
-
-
-def _capped_activity_types() -> list[ActivityType]:
-    return list(ActivityType.objects.filter(annual_cap__isnull=False).order_by("position"))
-
-
-def _standing(certification: Certification, window: YearWindow, entries: Sequence[Entry],
-              capped: Sequence[ActivityType], caps: dict[int, Decimal | None],
-              today: date) -> YearStanding:
-    """Count one year from entries already read (any states; only counting ones count)."""
-    requirement = certification.title.level.required_credits
-    in_year = [e for e in entries if e.activity_date in window]
-    count = _count((e for e in in_year if e.state in COUNTING_STATES), window, requirement, caps)
-    return YearStanding(
-        certification=certification,
-        window=window,
-        requirement=requirement,
-        counted=count.total,
-        undecided=sum((e.credits for e in in_year if e.state in UNDECIDED_STATES), ZERO),
-        submission_cap=_submission_cap(requirement, window),
-        cap_uses=tuple(
-            CapUse(a, count.by_activity.get(a.pk, ZERO), a.annual_cap)
-            for a in capped if a.active and a.annual_cap is not None
-        ),
-        count=count,
-        today=today,
-    )
+        ))
+        for certification in certifications
+    ]
 
 
 def certification_years(*, certification: Certification, today: date) -> list[YearStanding]:
-    """Every year of a certification from the award to the current one, newest first, each
-    counted. Three queries, whatever the number of years or entries."""
-    windows = certification.years_through(today)
-    entries = list(_entries_between(certification.holder, windows,
-                                    COUNTING_STATES | UNDECIDED_STATES))
-    capped = _capped_activity_types()
-    caps = {a.pk: a.annual_cap for a in capped} | _caps_of(entries)
-    return [_standing(certification, w, entries, capped, caps, today) for w in reversed(windows)]
+    """Every year of a certification from the award to the current one, newest first, with its
+    stored standing. One query, whatever the number of years or entries."""
+    rows = {row.number: row for row in CertificationYear.objects.filter(
+        certification=certification)}
+    return [_standing(certification, window, rows.get(window.number), today)
+            for window in reversed(certification.years_through(today))]
 
 
 @dataclass(frozen=True)
 class YearDetail:
     standing: YearStanding
-    # Every entry dated in the year, whatever its state, in counting order.
+    # Every entry that belongs to the year, whatever its state, in counting order.
     entries: tuple[Entry, ...]
+    counted_by_entry: dict[int, Decimal] = field(default_factory=dict)
 
     def counted(self, entry: Entry) -> Decimal:
-        counted = self.standing.count.of(entry.pk)
-        return counted.counted if counted else ZERO
+        return self.counted_by_entry.get(entry.pk, ZERO)
 
 
 def year_detail(*, certification: Certification, number: int, today: date) -> YearDetail | None:
-    """One year of a certification with all its entries and what each counted. None for a
-    year that has not begun. Three queries."""
+    """One year of a certification with the entries that belong to it (dated in it, reported
+    by its deadline) and what each counted there. None for a year that has not begun. Three
+    queries."""
     windows = certification.years_through(today)
     if not 1 <= number <= len(windows):
         return None
     window = windows[number - 1]
-    entries = list(
+    row = CertificationYear.objects.filter(certification=certification, number=number).first()
+    entries = tuple(
         Entry.objects.filter(holder_id=certification.holder_id,
-                             activity_date__range=(window.starts_on, window.ends_on))
+                             activity_date__range=(window.starts_on, window.ends_on),
+                             reported_on__lte=window.deadline)
         .select_related("activity_type")
         .order_by("activity_date", "logged_at", "pk")
     )
-    capped = _capped_activity_types()
-    caps = {a.pk: a.annual_cap for a in capped} | _caps_of(entries)
-    return YearDetail(_standing(certification, window, entries, capped, caps, today),
-                      tuple(entries))
+    counted = dict(YearCredit.objects.filter(year=row).values_list("entry_id", "counted")
+                   ) if row else {}
+    return YearDetail(_standing(certification, window, row, today), entries, counted)
 
 
 @dataclass(frozen=True)
@@ -261,22 +220,23 @@ class EntryShare:
 
 
 def entry_shares(*, entry: Entry) -> list[EntryShare]:
-    """For each active certification whose year contains the entry's date, how much of the
-    entry counts there and which cap stopped the rest. Two queries."""
-    certifications = [
-        c for c in _holder_certifications(entry.holder)
-        if c.collects_cpe
-    ]
-    windows = [(c, w) for c in certifications if (w := c.year_containing(entry.activity_date))]
-    entries = list(_entries_between(entry.holder, (w for _c, w in windows), COUNTING_STATES))
-    caps = _caps_of(entries) | {entry.activity_type_id: entry.activity_type.annual_cap}
+    """For each certification year the entry belongs to, how much of it counts there (as
+    stored) and which cap stopped the rest. Two queries."""
+    stored = {
+        credit.year.certification_id: credit
+        for credit in YearCredit.objects.filter(entry=entry).select_related("year")
+    }
     shares = []
-    for certification, window in windows:
-        count = _count(entries, window, certification.title.level.required_credits, caps)
-        counted = count.of(entry.pk)
-        shares.append(EntryShare(certification, window,
-                                 counted.counted if counted else ZERO,
-                                 counted.stopped_by if counted else None))
+    for certification in _holder_certifications(entry.holder):
+        credit = stored.get(certification.pk)
+        window = certification.year_containing(entry.activity_date)
+        if credit is None and not (certification.collects_cpe and window is not None
+                                   and window.deadline >= entry.reported_on):
+            continue
+        shares.append(EntryShare(
+            certification, credit.year.window if credit else window,
+            credit.counted if credit else ZERO,
+            StoppedBy(credit.stopped_by) if credit and credit.stopped_by else None))
     return shares
 
 
@@ -328,6 +288,44 @@ def _cap_message(activity_type: ActivityType, share: Share) -> str:
     ) % names
 
 
+def _before(activity_date: date, editing: Entry | None) -> Q:
+    """Entries ahead of the new (or edited) entry in counting order. A new entry is logged now,
+    after every entry of its date; an edited one keeps its logging time."""
+    if editing is None:
+        return Q(activity_date__lte=activity_date)
+    return (Q(activity_date__lt=activity_date)
+            | Q(activity_date=activity_date, logged_at__lt=editing.logged_at)
+            | Q(activity_date=activity_date, logged_at=editing.logged_at, pk__lt=editing.pk))
+
+
+def _room_ahead(holder: User, activity_date: date, windows: list[YearWindow],
+                editing: Entry | None) -> list[tuple[dict[int, Decimal], Decimal]]:
+    """For each window, what the entries ahead of the new one in counting order (waiting ones
+    included: they hold their place) have used of each activity's cap, and of the year's
+    total before the submission cap. One query: credits by activity and window."""
+    rows = (
+        Entry.objects.filter(holder=holder, state__in=list(COUNTING_STATES | UNDECIDED_STATES),
+                             activity_date__gte=min(w.starts_on for w in windows))
+        .filter(_before(activity_date, editing))
+        .exclude(pk=editing.pk if editing else None)
+        .values("activity_type_id", "activity_type__annual_cap")
+        .annotate(**{f"w{i}": Sum(CREDITS, filter=Q(
+            activity_date__range=(w.starts_on, w.ends_on), reported_on__lte=w.deadline))
+            for i, w in enumerate(windows)})
+        .order_by()
+    )
+    rows = list(rows)
+    used = []
+    for i in range(len(windows)):
+        by_activity: dict[int, Decimal] = {}
+        for row in rows:
+            claimed, cap = row[f"w{i}"] or ZERO, row["activity_type__annual_cap"]
+            # Under a cap, entries in order use it up to the cap; the rest does not count.
+            by_activity[row["activity_type_id"]] = claimed if cap is None else min(claimed, cap)
+        used.append((by_activity, sum(by_activity.values(), ZERO)))
+    return used
+
+
 def assess_entry(
     *,
     holder: User,
@@ -335,11 +333,15 @@ def assess_entry(
     activity_date: date,
     credits: Decimal,
     today: date,
-    exclude_entry_ids: Sequence[int] = (),
+    editing: Entry | None = None,
 ) -> EntryAssessment:
-    """Whether an entry of `credits` may be logged, and how much of it would count toward each
-    of the holder's certifications. Entries waiting for a decision hold their place under the
-    caps. Two queries."""
+    """Whether an entry of `credits` may be logged (or an entry changed to it), and how much of
+    it would count toward each of the holder's certifications.
+
+    It is judged in its place in counting order: entries dated before it, waiting ones
+    included, use their room under the caps first; entries after it do not change what it
+    counts. Two queries, whatever the number of entries.
+    """
     certifications = [c for c in _holder_certifications(holder) if c.is_active]
     if not certifications:
         return EntryAssessment(credits, refusal=_(
@@ -365,20 +367,16 @@ def assess_entry(
             "The certification year that contains this date closed on %(deadline)s; "
             "activities can no longer be logged for it.") % {"deadline": _date(deadline)})
 
-    entries = [
-        e for e in _entries_between(holder, (w for _c, w in open_years),
-                                    COUNTING_STATES | UNDECIDED_STATES)
-        if e.pk not in exclude_entry_ids
-    ]
-    caps = _caps_of(entries) | {activity_type.pk: activity_type.annual_cap}
+    used = _room_ahead(holder, activity_date, [w for _c, w in open_years], editing)
+    caps = {activity_type.pk: activity_type.annual_cap}
     shares = []
-    for certification, window in open_years:
-        requirement = certification.title.level.required_credits
-        count = _count(entries, window, requirement, caps)
-        cap_total = _submission_cap(requirement, window)
+    for (certification, window), (by_activity, total) in zip(open_years, used, strict=True):
+        cap_total = year_submission_cap(certification.title.level.required_credits,
+                                        window.starts_on)
         counted, stopped_by = count_addition(
-            credits, activity=activity_type.pk, used_by_activity=count.by_activity,
-            used_total=count.total, caps=caps, submission_cap=cap_total,
+            credits, activity=activity_type.pk, used_by_activity=by_activity,
+            used_total=total if cap_total is None else min(total, cap_total), caps=caps,
+            submission_cap=cap_total,
         )
         cap = {StoppedBy.ACTIVITY_CAP: activity_type.annual_cap,
                StoppedBy.SUBMISSION_CAP: cap_total, None: None}[stopped_by]

@@ -1,8 +1,17 @@
-"""Writes for entries: logging, withdrawing and the state changes every later step records."""
+"""Writes for entries: logging, editing and withdrawing them, proof, denials, and the state
+changes every later step records.
 
-from collections.abc import Sequence
+Every change that can move a count takes the holder's lock, makes the change and recounts the
+stored standings of the certification years it touches (`standings.recount_years`), all in one
+transaction: pages read those standings and never recount.
+"""
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -13,21 +22,43 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from activities.models import ActivityType
 from activities.rules import Inputs, InvalidInput, earned_credits
+from certifications.models import Certification, CertificationLevel, CertificationYear
 
-from .enums import WITHDRAWABLE_STATES, EntryState
-from .models import Entry, EntryStateChange, ProofFile
+from . import tasks
+from .enums import WITHDRAWABLE_STATES, DenialKind, EntryState
+from .models import Denial, Entry, EntryStateChange, ProofFile
 from .proof import HEAD_BYTES, detect_content_type, proof_problem, suffix_for
 from .selectors import EntryAssessment, assess_entry
+from .standings import entry_years, lock_holders, recount_years
 
 # The most one entry can claim: what the credits column holds.
 MAX_ENTRY_CREDITS = Decimal("9999.99")
+# The holder may change these; once a reviewer decides (or asks for proof) they are fixed.
+EDITABLE_STATES = frozenset({EntryState.SUBMITTED, EntryState.PENDING_APPROVAL})
 
 
-def _lock_holder(holder: User) -> None:
-    """Serialise everything that reads a holder's caps and then writes an entry: two entries
-    logged at the same moment are counted one after the other, never both against the same
-    room under a cap."""
-    User.objects.select_for_update().filter(pk=holder.pk).values_list("pk", flat=True).get()
+@dataclass(frozen=True)
+class EntryDetails:
+    """What a holder says about an activity: the fields of the log form, as logging and editing
+    take them."""
+
+    activity_type: ActivityType
+    activity_date: date
+    title: str
+    provider: str = ""
+    description: str = ""
+    inputs: Inputs = field(default_factory=Inputs)
+    relevance_confirmed: bool = False
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> "EntryDetails":
+        """From a form's cleaned data (or any mapping of the log form's field names)."""
+        return cls(
+            activity_type=data["activity_type"], activity_date=data["activity_date"],
+            title=data.get("title") or "", provider=data.get("provider") or "",
+            description=data.get("description") or "", inputs=Inputs.from_data(data),
+            relevance_confirmed=bool(data.get("relevance_confirmed")),
+        )
 
 
 def record_state_change(*, entry: Entry, from_state: str, by: User | None,
@@ -45,7 +76,7 @@ def earn(activity_type: ActivityType, inputs: Inputs) -> tuple[Inputs, Decimal]:
     (a webinar attended below the minimum) with the reason.
     """
     rule = activity_type.rule
-    kept = Inputs(**{name: getattr(inputs, name) for name in rule.input_fields})
+    kept = inputs.kept_for(rule)
     try:
         earning = earned_credits(rule, kept)
     except InvalidInput as error:
@@ -55,27 +86,21 @@ def earn(activity_type: ActivityType, inputs: Inputs) -> tuple[Inputs, Decimal]:
             "That is more than one activity can earn (%(max)s credits); log it as several "
             "entries.") % {"max": MAX_ENTRY_CREDITS}})
     if earning.credits <= 0:
-        field = "attended_minutes" if rule.needs_attendance else NON_FIELD_ERRORS
-        raise ValidationError({field: earning.reason})
+        field_name = "attended_minutes" if rule.needs_attendance else NON_FIELD_ERRORS
+        raise ValidationError({field_name: earning.reason})
     return kept, earning.credits
 
 
-def assess_inputs(
-    *,
-    holder: User,
-    activity_type: ActivityType,
-    activity_date: date,
-    inputs: Inputs,
-    today: date,
-    exclude_entry_ids: Sequence[int] = (),
-) -> tuple[Inputs, EntryAssessment]:
+def assess_inputs(*, holder: User, activity_type: ActivityType, activity_date: date,
+                  inputs: Inputs, today: date,
+                  editing: Entry | None = None) -> tuple[Inputs, EntryAssessment]:
     """What an entry with these inputs earns and where it would count, without saving: the
     check behind the log form's preview, the admin and the save itself. Raises ValidationError
     for inputs that earn nothing; a refusal is in the assessment (see `refuse`)."""
     kept, credits = earn(activity_type, inputs)
     return kept, assess_entry(holder=holder, activity_type=activity_type,
                               activity_date=activity_date, credits=credits, today=today,
-                              exclude_entry_ids=exclude_entry_ids)
+                              editing=editing)
 
 
 def refuse(assessment: EntryAssessment) -> None:
@@ -83,27 +108,17 @@ def refuse(assessment: EntryAssessment) -> None:
         raise ValidationError({assessment.refusal_field or NON_FIELD_ERRORS: assessment.refusal})
 
 
-def _checked_fields(
-    *,
-    holder: User,
-    activity_type: ActivityType,
-    activity_date: date,
-    title: str,
-    provider: str,
-    description: str,
-    relevance_confirmed: bool,
-    inputs: Inputs,
-    today: date,
-    exclude_entry_ids: list[int],
-) -> dict[str, object]:
-    """Validate an entry's fields against the rules and return them as the Entry stores them.
-    The caller holds the holder's lock. Raises ValidationError naming the field."""
+def check_entry(*, holder: User, details: EntryDetails, today: date,
+                editing: Entry | None = None) -> dict[str, object]:
+    """Validate what a holder says about an activity against the rules (the activity is
+    offered, a title, relevance, what it earns, dates and caps, judged in its place in counting
+    order) and return it as the Entry stores it. Raises ValidationError naming the field."""
     errors: dict[str, str] = {}
-    if not activity_type.active:
+    if not details.activity_type.active:
         errors["activity_type"] = _("This activity type is no longer offered.")
-    if not title.strip():
+    if not details.title.strip():
         errors["title"] = _("Give the activity a title, e.g. the course or book name.")
-    if not relevance_confirmed:
+    if not details.relevance_confirmed:
         errors["relevance_confirmed"] = _(
             "Confirm that the activity is relevant to your field and not part of your "
             "regular job."
@@ -111,17 +126,27 @@ def _checked_fields(
     if errors:
         raise ValidationError(errors)
     kept, assessment = assess_inputs(
-        holder=holder, activity_type=activity_type, activity_date=activity_date, inputs=inputs,
-        today=today, exclude_entry_ids=exclude_entry_ids)
+        holder=holder, activity_type=details.activity_type, activity_date=details.activity_date,
+        inputs=details.inputs, today=today, editing=editing)
     refuse(assessment)
     return {
-        "activity_type": activity_type, "activity_date": activity_date, "title": title.strip(),
-        "provider": provider.strip(), "description": description.strip(),
+        "activity_type": details.activity_type, "activity_date": details.activity_date,
+        **_described(details),
         "hours": kept.hours, "length_minutes": kept.length_minutes,
         "attended_minutes": kept.attended_minutes, "quantity": kept.quantity,
         "proposed_credits": kept.proposed_credits, "claimed_credits": assessment.credits,
         "relevance_confirmed": True,
     }
+
+
+def _described(details: EntryDetails) -> dict[str, str]:
+    """The words around an activity, which change nothing it counts."""
+    return {"title": details.title.strip(), "provider": details.provider.strip(),
+            "description": details.description.strip()}
+
+
+def _state_for(activity_type: ActivityType) -> EntryState:
+    return EntryState.PENDING_APPROVAL if activity_type.needs_approval else EntryState.SUBMITTED
 
 
 def _save(entry: Entry) -> None:
@@ -131,120 +156,133 @@ def _save(entry: Entry) -> None:
     entry.save()
 
 
-def log_entry(
-    *,
-    holder: User,
-    activity_type: ActivityType,
-    activity_date: date,
-    title: str,
-    provider: str = "",
-    description: str = "",
-    hours: Decimal | None = None,
-    length_minutes: int | None = None,
-    attended_minutes: int | None = None,
-    quantity: Decimal | None = None,
-    proposed_credits: Decimal | None = None,
-    relevance_confirmed: bool,
-    today: date,
-    by: User | None = None,
-) -> Entry:
+def _certifications(holder_id: int) -> list[Certification]:
+    return list(Certification.objects.filter(holder_id=holder_id).select_related("title__level"))
+
+
+def _recount(*year_lists: Sequence[CertificationYear]) -> None:
+    recount_years(year.pk for years in year_lists for year in years)
+
+
+def log_entry(*, holder: User, details: EntryDetails, today: date, by: User | None = None,
+              form_token: uuid.UUID | None = None) -> Entry:
     """Log a CPE activity for a holder (`by` staff logging it for them; default the holder).
 
     Validates the activity against the rules (dates, inputs, caps), computes and stores the
     claimed credits and sets the state: `pending approval` for activity types that need it,
-    `submitted` otherwise. Records the first state change. Raises ValidationError, storing
-    nothing, when the entry is refused.
+    `submitted` otherwise. Records the first state change and recounts the stored standings of
+    the open years it counts toward. Raises ValidationError, storing nothing, when the entry is
+    refused.
+
+    `form_token` makes a posted form count once: the same form posted again (a double click, a
+    retry) returns the entry the first post logged, whatever the caps say by then.
     """
-    inputs = Inputs(hours=hours, length_minutes=length_minutes,
-                    attended_minutes=attended_minutes, quantity=quantity,
-                    proposed_credits=proposed_credits)
     with transaction.atomic():
-        _lock_holder(holder)
-        fields = _checked_fields(
-            holder=holder, activity_type=activity_type, activity_date=activity_date,
-            title=title, provider=provider, description=description,
-            relevance_confirmed=relevance_confirmed, inputs=inputs, today=today,
-            exclude_entry_ids=[],
-        )
-        state = (EntryState.PENDING_APPROVAL if activity_type.needs_approval
-                 else EntryState.SUBMITTED)
-        entry = Entry(holder=holder, state=state, **fields)
+        lock_holders([holder.pk])
+        if form_token is not None:
+            earlier = Entry.objects.filter(holder=holder, form_token=form_token).first()
+            if earlier is not None and _same_activity(earlier, details):
+                return earlier
+            if earlier is not None:
+                # The token came back with another activity (a form restored by the browser's
+                # back button and changed): a new entry, logged without the spent token.
+                form_token = None
+        fields = check_entry(holder=holder, details=details, today=today)
+        entry = Entry(holder=holder, state=_state_for(details.activity_type),
+                      reported_on=today, form_token=form_token, **fields)
         _save(entry)
         record_state_change(entry=entry, from_state="", by=by or holder, reason=_("Logged"))
+        _recount(entry_years(entry, _certifications(holder.pk)))
     return entry
 
 
-EDITABLE_STATES = frozenset({EntryState.SUBMITTED, EntryState.PENDING_APPROVAL})
+def _same_activity(entry: Entry, details: EntryDetails) -> bool:
+    return (entry.activity_type_id, entry.activity_date, entry.title) == (
+        details.activity_type.pk, details.activity_date, details.title.strip())
 
 
-def update_entry(
-    *,
-    entry: Entry,
-    by: User,
-    activity_type: ActivityType,
-    activity_date: date,
-    title: str,
-    provider: str = "",
-    description: str = "",
-    hours: Decimal | None = None,
-    length_minutes: int | None = None,
-    attended_minutes: int | None = None,
-    quantity: Decimal | None = None,
-    proposed_credits: Decimal | None = None,
-    relevance_confirmed: bool,
-    today: date,
-) -> Entry:
+def _changes_what_counts(entry: Entry, details: EntryDetails) -> bool:
+    kept = details.inputs.kept_for(details.activity_type.rule)
+    return (entry.activity_type_id != details.activity_type.pk
+            or entry.activity_date != details.activity_date
+            or any(getattr(entry, name) != getattr(kept, name)
+                   for name in details.activity_type.rule.input_fields))
+
+
+def update_entry(*, entry: Entry, by: User, details: EntryDetails, today: date) -> Entry:
     """Change an entry that no reviewer has decided on yet, under the same rules as logging.
 
-    Side effects: recomputes the claimed credits; the state becomes `pending approval` when the
-    new activity type needs approval and `submitted` otherwise; the edit is recorded with the
-    state changes. Raises ValidationError, changing nothing, when the edit is refused.
+    While every year the entry counts toward is open for reporting, anything may change: the
+    claimed credits are computed again, the entry is reported anew today, the state becomes
+    `pending approval` when the new activity type needs approval and `submitted` otherwise,
+    and the years it left or joined are recounted. Once one of those years is past its
+    deadline, only the title, provider and description may change: that year never changes
+    because of a later report. Records the edit with the state changes. Raises
+    ValidationError, changing nothing, when the edit is refused.
     """
-    inputs = Inputs(hours=hours, length_minutes=length_minutes,
-                    attended_minutes=attended_minutes, quantity=quantity,
-                    proposed_credits=proposed_credits)
     with transaction.atomic():
-        _lock_holder(entry.holder)
-        locked = Entry.objects.select_for_update().get(pk=entry.pk)
+        lock_holders([entry.holder_id])
+        locked = Entry.objects.select_for_update().select_related("activity_type").get(
+            pk=entry.pk)
         if locked.state not in EDITABLE_STATES:
             raise ValidationError(_("This entry can no longer be changed: it is %(state)s.")
                                   % {"state": locked.get_state_display()})
-        fields = _checked_fields(
-            holder=locked.holder, activity_type=activity_type, activity_date=activity_date,
-            title=title, provider=provider, description=description,
-            relevance_confirmed=relevance_confirmed, inputs=inputs, today=today,
-            exclude_entry_ids=[locked.pk],
-        )
+        certifications = _certifications(locked.holder_id)
+        before = entry_years(locked, certifications)
         from_state = locked.state
+        if _changes_what_counts(locked, details):
+            _refuse_if_reported_year_closed(before, today, _(
+                "This entry counts toward a certification year whose reporting deadline has "
+                "passed, so its activity, date and amounts can no longer be changed. You can "
+                "still change its title, provider and description."))
+            fields = check_entry(holder=locked.holder, details=details, today=today,
+                                 editing=locked)
+            locked.reported_on = today
+            locked.state = _state_for(details.activity_type)
+        else:
+            _check_words(details)
+            fields = _described(details)
         for name, value in fields.items():
             setattr(locked, name, value)
-        locked.state = (EntryState.PENDING_APPROVAL if activity_type.needs_approval
-                        else EntryState.SUBMITTED)
         _save(locked)
         record_state_change(entry=locked, from_state=from_state, by=by, reason=_("Edited"))
+        _recount(before, entry_years(locked, certifications))
     return locked
 
 
-@transaction.atomic
+def _check_words(details: EntryDetails) -> None:
+    if not details.title.strip():
+        raise ValidationError({"title": _(
+            "Give the activity a title, e.g. the course or book name.")})
+
+
+def _refuse_if_reported_year_closed(years: Sequence[CertificationYear], today: date,
+                                    message: str) -> None:
+    if any(year.deadline < today for year in years):
+        raise ValidationError(message)
+
+
 def withdraw_entry(*, entry: Entry, by: User, reason: str = "", today: date) -> Entry:
     """Withdraw an entry that no reviewer has decided on yet.
 
-    Side effects: the entry's state becomes `withdrawn` (it no longer counts) and the change is
-    recorded. Raises ValidationError for an entry already decided or in a closed year.
+    Side effects: the entry's state becomes `withdrawn` (it no longer counts), the change is
+    recorded with its reason, and the years it counted toward are recounted. Raises
+    ValidationError for an entry already decided, or one that counts toward a year whose
+    reporting deadline has passed.
     """
-    locked = Entry.objects.select_for_update().select_related("activity_type").get(pk=entry.pk)
-    if locked.state not in WITHDRAWABLE_STATES:
-        raise ValidationError(_("This entry can no longer be withdrawn: it is %(state)s.")
-                              % {"state": locked.get_state_display()})
-    assessment = assess_entry(holder=locked.holder, activity_type=locked.activity_type,
-                              activity_date=locked.activity_date, credits=locked.credits,
-                              today=today, exclude_entry_ids=[locked.pk])
-    if assessment.refusal_field == "activity_date":
-        raise ValidationError(_("This entry's certification year is closed; it can no longer "
-                                "be withdrawn."))
-    from_state, locked.state = locked.state, EntryState.WITHDRAWN
-    locked.save(update_fields=["state", "updated_at"])
-    record_state_change(entry=locked, from_state=from_state, by=by, reason=reason)
+    with transaction.atomic():
+        lock_holders([entry.holder_id])
+        locked = Entry.objects.select_for_update().get(pk=entry.pk)
+        if locked.state not in WITHDRAWABLE_STATES:
+            raise ValidationError(_("This entry can no longer be withdrawn: it is %(state)s.")
+                                  % {"state": locked.get_state_display()})
+        years = entry_years(locked, _certifications(locked.holder_id))
+        _refuse_if_reported_year_closed(years, today, _(
+            "This entry's certification year is closed; it can no longer be withdrawn."))
+        from_state, locked.state = locked.state, EntryState.WITHDRAWN
+        locked.save(update_fields=["state", "updated_at"])
+        record_state_change(entry=locked, from_state=from_state, by=by, reason=reason)
+        _recount(years)
     return locked
 
 
@@ -260,21 +298,73 @@ def check_proof(upload: UploadedFile) -> str:
     return content_type
 
 
-def attach_proof(*, entry: Entry, upload: UploadedFile, by: User) -> ProofFile:
-    """Store a proof file with an entry.
+def attach_proof(*, entry: Entry, upload: UploadedFile, by: User,
+                 form_token: uuid.UUID | None = None) -> ProofFile:
+    """Store a proof file with an entry that still awaits a decision or may change.
 
     Checks the file by its content (PDF, PNG or JPEG) and size, stores it privately under a
-    generated name and records it. Raises ValidationError, storing nothing, for a wrong file.
+    generated name and records it. Raises ValidationError, storing nothing, for a wrong file or
+    an entry that takes no more proof.
     """
     content_type = check_proof(upload)
-    original = (upload.name or "proof").rsplit("/", 1)[-1][:255]
-    proof = ProofFile(entry=entry, original_name=original, content_type=content_type,
-                      size=upload.size or 0, uploaded_by=by)
-    proof.file.save(f"proof{suffix_for(content_type)}", upload, save=False)
-    try:
-        with transaction.atomic():
-            proof.save()
-    except Exception:
-        proof.file.delete(save=False)
-        raise
+    with transaction.atomic():
+        state = Entry.objects.select_for_update().values_list("state", flat=True).get(
+            pk=entry.pk)
+        if state not in WITHDRAWABLE_STATES:
+            raise ValidationError(_("Proof can no longer be added to this entry."))
+        original = (upload.name or "proof").rsplit("/", 1)[-1][:255]
+        proof = ProofFile(entry=entry, original_name=original, content_type=content_type,
+                          size=upload.size or 0, uploaded_by=by, form_token=form_token)
+        proof.file.save(f"proof{suffix_for(content_type)}", upload, save=False)
+        try:
+            with transaction.atomic():
+                proof.save()
+        except Exception:
+            proof.file.delete(save=False)
+            raise
     return proof
+
+
+def attach_proofs(*, entry: Entry, uploads: Sequence[UploadedFile], by: User,
+                  form_token: uuid.UUID | None = None) -> list[ProofFile]:
+    """Store the files of one upload form together: all or nothing. The same form posted
+    again (same `form_token`) stores nothing more and returns what the first post stored."""
+    with transaction.atomic():
+        Entry.objects.select_for_update().filter(pk=entry.pk).values_list("pk").get()
+        if form_token is not None:
+            earlier = list(ProofFile.objects.filter(entry=entry, form_token=form_token))
+            if earlier:
+                return earlier
+        return [attach_proof(entry=entry, upload=upload, by=by, form_token=form_token)
+                for upload in uploads]
+
+
+def record_denial(*, holder: User, kind: DenialKind, denied_on: date, reason: str,
+                  entry: Entry | None = None,
+                  certification: Certification | None = None) -> Denial:
+    """Record a decision against a holder that they may appeal: a rejected entry, an adjusted
+    credit value (`entry`) or a decertification (`certification`). The one place a denial is
+    made: review, the year-end close and the Board's decisions all call it.
+
+    Side effects: one Denial row; its date starts the appeal window. Raises ValidationError for
+    a denial that names nothing, or names another holder's entry or certification.
+    """
+    owner = (entry.holder_id if entry is not None
+             else certification.holder_id if certification is not None else None)
+    if owner is not None and owner != holder.pk:
+        raise ValidationError(_("A denial concerns the holder's own entry or certification."))
+    denial = Denial(holder=holder, kind=kind, denied_on=denied_on, reason=reason, entry=entry,
+                    certification=certification)
+    denial.full_clean()
+    denial.save()
+    return denial
+
+
+def recount_after_catalogue_change(*, activity_type: ActivityType | None = None,
+                                   level: CertificationLevel | None = None) -> None:
+    """An administrator changed an activity type's annual cap or a level's requirement: once
+    the change is committed, a background task recounts the open years it affects, in batches.
+    Nothing is sent for a change that is rolled back."""
+    kwargs = {"activity_type_id": activity_type.pk if activity_type else None,
+              "level_id": level.pk if level else None}
+    transaction.on_commit(lambda: tasks.recount_open_years_task.delay(**kwargs))

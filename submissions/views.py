@@ -6,6 +6,7 @@ certification is a 404, never a 403 that would say it exists.
 
 from datetime import date
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -42,15 +43,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def _save_entry(form: EntryForm, request: HttpRequest, entry: Entry | None) -> Entry:
     """Log or update the entry and attach its proof in one transaction: all or nothing."""
+    token = form.cleaned_data.get("form_token")
     with transaction.atomic():
         if entry is None:
-            entry = services.log_entry(holder=request.user, today=_today(),
-                                       **form.service_arguments())
+            entry = services.log_entry(holder=request.user, details=form.details(),
+                                       today=_today(), form_token=token)
         else:
-            entry = services.update_entry(entry=entry, by=request.user, today=_today(),
-                                          **form.service_arguments())
-        for upload in form.cleaned_data.get("proof") or []:
-            services.attach_proof(entry=entry, upload=upload, by=request.user)
+            entry = services.update_entry(entry=entry, by=request.user, details=form.details(),
+                                          today=_today())
+        services.attach_proofs(entry=entry, uploads=form.cleaned_data.get("proof") or [],
+                               by=request.user, form_token=token)
     return entry
 
 
@@ -62,8 +64,7 @@ def _entry_form_view(request: HttpRequest, entry: Entry | None) -> HttpResponse:
             "length_minutes", "attended_minutes", "quantity", "proposed_credits")}
         initial["relevance_confirmed"] = True
     form = EntryForm(request.POST or None, request.FILES or None, initial=initial,
-                     holder=request.user, today=_today(),
-                     entry_id=entry.pk if entry else None)
+                     holder=request.user, today=_today(), editing=entry)
     context = {"form": form, "entry": entry, **selectors.log_form_context()}
     if request.method == "POST" and form.is_valid() and not request.POST.get("edit"):
         # Without JavaScript there is no live preview: show it on a confirm step first.
@@ -96,13 +97,22 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _entry_form_view(request, entry)
 
 
+def _entry_being_edited(request: HttpRequest) -> Entry | None:
+    """The holder's own entry the preview's `entry_id` names, if it names one."""
+    try:
+        pk = forms.IntegerField(min_value=1, max_value=2**63 - 1).clean(
+            request.POST.get("entry_id"))
+    except ValidationError:
+        return None
+    return Entry.objects.filter(pk=pk, holder=request.user).first()
+
+
 @login_required
 @require_POST
 def entry_preview(request: HttpRequest) -> HttpResponse:
     """The live preview: the form's verdict rendered as a fragment (no save)."""
-    entry_id = request.POST.get("entry_id")
     form = EntryForm(request.POST, holder=request.user, today=_today(),
-                     entry_id=int(entry_id) if entry_id and entry_id.isdigit() else None)
+                     editing=_entry_being_edited(request))
     form.is_valid()
     activity_type = form.cleaned_data.get("activity_type")
     return render(request, "submissions/_preview.html", {
@@ -167,16 +177,18 @@ def entry_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 def proof_upload(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(Entry, pk=pk, holder=request.user)
     form = ProofForm(request.POST, request.FILES)
-    if entry.state not in WITHDRAWABLE_STATES:
-        messages.error(request, _("Proof can no longer be added to this entry."))
-    elif form.is_valid():
-        with transaction.atomic():
-            for upload in form.cleaned_data["proof"]:
-                services.attach_proof(entry=entry, upload=upload, by=request.user)
-        messages.success(request, _("Proof uploaded."))
+    if form.is_valid():
+        try:
+            services.attach_proofs(entry=entry, uploads=form.cleaned_data["proof"],
+                                   by=request.user, form_token=form.cleaned_data["form_token"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Proof uploaded."))
     else:
-        for error in form.errors.get("proof", []):
-            messages.error(request, error)
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
     return redirect("submissions:entry_detail", pk=entry.pk)
 
 

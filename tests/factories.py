@@ -13,6 +13,7 @@ from activities.models import ActivityType
 from certifications.models import Certification, CertificationTitle
 from submissions.enums import EntryState
 from submissions.models import Entry
+from submissions.standings import recount_entry_years
 
 PASSWORD = "correct horse battery staple"
 
@@ -52,6 +53,7 @@ class CertificationFactory(DjangoModelFactory):
 class EntryFactory(DjangoModelFactory):
     class Meta:
         model = Entry
+        skip_postgeneration_save = True
 
     holder = factory.SubFactory(UserFactory)
     activity_type = factory.LazyFunction(lambda: activity("other-course"))
@@ -62,3 +64,11 @@ class EntryFactory(DjangoModelFactory):
     state = EntryState.SUBMITTED
     relevance_confirmed = True
     logged_at = factory.LazyFunction(timezone.now)
+    # Reported on the day of the activity: it counts toward every year containing that day.
+    reported_on = factory.SelfAttribute("activity_date")
+
+    @factory.post_generation
+    def stored_standings(obj: Entry, create: bool, extracted: object, **kwargs: object) -> None:
+        # Written outside the services, so its years are recounted here, as a bulk load would.
+        if create:
+            recount_entry_years(obj)

@@ -40,7 +40,7 @@ from pypdf import PdfWriter
 from accounts.models import User
 from accounts.services import mark_email_verified
 from submissions.models import Entry
-from submissions.services import attach_proof, log_entry
+from submissions.services import EntryDetails, attach_proof, log_entry
 from tests.factories import PASSWORD, CertificationFactory, UserFactory, activity, title
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -190,10 +190,10 @@ def log_webinar(today: date) -> Callable[..., Entry]:
     """Log a 90-minute webinar (1.50 credits) three days ago for `holder`, with a PDF proof."""
 
     def _log(holder: User, title: str = "Threat modelling webinar") -> Entry:
-        entry = log_entry(holder=holder, activity_type=activity("attend-webinar"),
-                          activity_date=today - timedelta(days=3), title=title,
-                          length_minutes=90, attended_minutes=90, relevance_confirmed=True,
-                          today=today)
+        entry = log_entry(holder=holder, today=today, details=EntryDetails.from_data({
+            "activity_type": activity("attend-webinar"), "activity_date": today - timedelta(days=3),
+            "title": title, "length_minutes": 90, "attended_minutes": 90,
+            "relevance_confirmed": True}))
         attach_proof(entry=entry, by=holder, upload=SimpleUploadedFile(
             "attendance.pdf", small_pdf(), content_type="application/pdf"))
         return entry

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from submissions.services import log_entry
+from submissions.services import EntryDetails, log_entry
 from tests.factories import activity
 
 
@@ -22,6 +22,8 @@ def log(holder):
         }
         if code == "other-course":
             defaults["hours"] = Decimal("1")
-        return log_entry(**(defaults | fields))
+        data = defaults | fields
+        return log_entry(holder=data.pop("holder"), today=data.pop("today"),
+                         details=EntryDetails.from_data(data))
 
     return _log

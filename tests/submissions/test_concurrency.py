@@ -11,7 +11,7 @@ from django.db import connection, connections
 from submissions.enums import COUNTING_STATES
 from submissions.models import Entry
 from submissions.selectors import certification_standings
-from submissions.services import log_entry
+from submissions.services import EntryDetails, log_entry
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity
 
 THREADS = 20
@@ -33,9 +33,10 @@ def test_twenty_simultaneous_webinar_hours_fill_the_cap_exactly_once():
     def attempt() -> None:
         try:
             start.wait()
-            log_entry(holder=holder, activity_type=webinar, activity_date=date(2025, 3, 1),
-                      title="Webinar", length_minutes=60, attended_minutes=60,
-                      relevance_confirmed=True, today=date(2025, 6, 1))
+            log_entry(holder=holder, today=date(2025, 6, 1), details=EntryDetails.from_data({
+                "activity_type": webinar, "activity_date": date(2025, 3, 1),
+                "title": "Webinar", "length_minutes": 60, "attended_minutes": 60,
+                "relevance_confirmed": True}))
             outcome = "logged"
         except ValidationError:
             outcome = "refused"

@@ -20,7 +20,7 @@ from certifications.models import CertificationTitle
 from certifications.rules import year_containing
 from certifications.services import award_certification
 from submissions.models import Entry
-from submissions.services import log_entry
+from submissions.services import EntryDetails, log_entry
 
 # Published in the README as the demo logins: not secrets.
 ADMIN_EMAIL = "admin@example.com"
@@ -171,13 +171,12 @@ class Command(BaseCommand):
         for demo_entry in demo.entries:
             activity_date = begins + timedelta(days=span * demo_entry.at_percent // 100)
             try:
-                log_entry(
-                    holder=holder,
-                    activity_type=ActivityType.objects.get(code=demo_entry.activity),
-                    activity_date=activity_date, title=demo_entry.title,
-                    provider=demo_entry.provider, relevance_confirmed=True, today=today,
+                log_entry(holder=holder, today=today, details=EntryDetails.from_data({
+                    "activity_type": ActivityType.objects.get(code=demo_entry.activity),
+                    "activity_date": activity_date, "title": demo_entry.title,
+                    "provider": demo_entry.provider, "relevance_confirmed": True,
                     **demo_entry.inputs,
-                )
+                }))
             except ValidationError as error:
                 # A cap or a year boundary on an unusual --date: show it and carry on, as
                 # the portal would have told the holder.

@@ -1,0 +1,408 @@
+"""Stored standings: what each counting entry counts toward each certification year, and each
+year's counted credits and credits awaiting a decision, kept in the database so that pages read
+them instead of counting a year.
+
+`recount_years` is the one writer. It recounts a set of certification years with a few
+set-based SQL statements (window functions over the years' entries in counting order) inside
+the caller's transaction. Callers hold the holder's lock (logging, editing, withdrawing, review
+decisions) or lock the holders of a batch (a change of a cap or a requirement), so a recount
+never races a change of the same holder's entries.
+
+It applies the same rules as the pure `counting.count_year`; `check_standings` (behind
+`manage.py recount_standings --check`) recounts with that function, independently, and lists
+every difference.
+
+Which entries count toward a year (`counts_toward`): the year's holder's entries in a counting
+state, dated inside the year and reported on or before the year's deadline (an entry counts only
+toward the years still open for reporting when it was reported). Only years with a requirement
+count; the others keep zero.
+"""
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+
+from accounts.models import User
+from activities.models import ActivityType
+from certifications.enums import CLOSED_YEAR_STATES, CertificationStatus
+from certifications.models import Certification, CertificationLevel, CertificationYear
+from certifications.rules import submission_cap
+from certifications.services import ensure_certification_years
+
+from .counting import ZERO, Countable, YearCount, count_year
+from .enums import COUNTING_STATES, UNDECIDED_STATES
+from .models import Entry, YearCredit
+
+
+def year_submission_cap(required_credits: Decimal, starts_on: date) -> Decimal | None:
+    """The most a year may count in total (the annual submission cap), or None without one."""
+    return submission_cap(required_credits, starts_on,
+                          cap_from=settings.CPE_SUBMISSION_CAP_FROM,
+                          factor=settings.CPE_SUBMISSION_CAP_FACTOR)
+
+
+# --- Which years an entry counts toward ------------------------------------------------------
+
+def counts_toward(year: CertificationYear, *, holder_id: int, activity_date: date,
+                  reported_on: date, state: str) -> bool:
+    """The rule for one entry and one year, in Python (see the module docstring)."""
+    return (year.certification.holder_id == holder_id and year.required_credits > 0
+            and state in COUNTING_STATES and year.starts_on <= activity_date <= year.ends_on
+            and reported_on <= year.deadline)
+
+
+def holder_years(*, certifications: Iterable[Certification], day: date,
+                 reported_on: date) -> list[CertificationYear]:
+    """The year rows of these certifications (one holder's) that an entry dated `day` and
+    reported on `reported_on` belongs to: the year containing `day`, where its deadline had not
+    passed by `reported_on`, for certifications with a requirement.
+
+    Rows are created for active certifications where the daily job has not yet made them, so a
+    year that counts anything always has its row. One query, two when a row is missing.
+    """
+    certifications = [c for c in certifications if c.title.level.requires_cpe]
+    wanted = {}
+    for certification in certifications:
+        window = certification.year_containing(day)
+        if window is not None and window.deadline >= reported_on:
+            wanted[(certification.pk, window.number)] = (certification, window)
+    if not wanted:
+        return []
+    match = Q()
+    for certification_id, number in wanted:
+        match |= Q(certification_id=certification_id, number=number)
+    years = list(CertificationYear.objects.filter(match).select_related("certification"))
+    missing = wanted.keys() - {(y.certification_id, y.number) for y in years}
+    new = [
+        CertificationYear.for_window(certification, window)
+        for key in sorted(missing)
+        for certification, window in [wanted[key]]
+        if certification.is_active
+    ]
+    if new:
+        CertificationYear.objects.bulk_create(new, ignore_conflicts=True)
+        years = list(CertificationYear.objects.filter(match).select_related("certification"))
+    return sorted(years, key=lambda y: (y.certification_id, y.number))
+
+
+def entry_years(entry: Entry, certifications: Iterable[Certification]) -> list[CertificationYear]:
+    """The year rows `entry` (of the holder of `certifications`) belongs to, as it stands."""
+    return holder_years(certifications=certifications, day=entry.activity_date,
+                        reported_on=entry.reported_on)
+
+
+def recount_entry_years(entry: Entry) -> None:
+    """Recount the years `entry` belongs to, for entries written outside the services (bulk
+    loads, test data). The services recount what they change themselves."""
+    certifications = Certification.objects.filter(holder_id=entry.holder_id).select_related(
+        "title__level")
+    recount_years(year.pk for year in entry_years(entry, certifications))
+
+
+# --- The recount, in SQL ------------------------------------------------------------------------
+
+def _tables() -> dict[str, str]:
+    return {
+        "year": CertificationYear._meta.db_table,
+        "certification": Certification._meta.db_table,
+        "entry": Entry._meta.db_table,
+        "activity": ActivityType._meta.db_table,
+        "credit": YearCredit._meta.db_table,
+    }
+
+
+def _states(states: Collection[str]) -> str:
+    # The states are our own constants, never input: written into the statement as literals.
+    return ", ".join(f"'{state}'" for state in sorted(states))
+
+
+def _belongs(*, year: str, certification: str, entry: str) -> str:
+    """SQL: the entry is the year's holder's, dated in the year, reported by its deadline."""
+    return (f"{entry}.holder_id = {certification}.holder_id"
+            f" AND {entry}.activity_date BETWEEN {year}.starts_on AND {year}.ends_on"
+            f" AND {entry}.reported_on <= {year}.deadline")
+
+
+def _clamp(value: str, high: str) -> str:
+    """SQL: `value` held between 0 and `high`."""
+    return (f"CASE WHEN {value} <= 0 THEN 0 WHEN {value} >= {high} THEN {high}"
+            f" ELSE {value} END")
+
+
+# Counting order: activity date, then logging time, then id (counting.Countable.order).
+_BEFORE = ("ORDER BY activity_date, logged_at, entry_id"
+           " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING")
+
+
+def _counted_rows_sql(placeholders: str) -> str:
+    """A SELECT of (year_id, entry_id, activity_type_id, counted, stopped_by) for the years
+    whose ids fill `placeholders`: counting.count_year, step by step, in integer cents.
+
+    1. Each activity's annual cap, in counting order: what is over the cap does not count.
+    2. The annual submission cap on the running total of what passed step 1.
+    3. Which cap stopped the rest, judged as count_year judges it: against what the activity
+       has counted so far, after the submission cap.
+    """
+    t = _tables()
+    return f"""
+        WITH counting AS (
+            SELECT y.id AS year_id, e.id AS entry_id, e.activity_type_id,
+                   e.activity_date, e.logged_at,
+                   ROUND(COALESCE(e.approved_credits, e.claimed_credits) * 100) AS credits,
+                   ROUND(a.annual_cap * 100) AS activity_cap,
+                   CASE WHEN y.starts_on >= %s
+                        THEN ROUND(y.required_credits * %s * 100) END AS submission_cap
+            FROM {t["year"]} y
+            JOIN {t["certification"]} c ON c.id = y.certification_id
+            JOIN {t["entry"]} e ON {_belongs(year="y", certification="c", entry="e")}
+                AND e.state IN ({_states(COUNTING_STATES)})
+            JOIN {t["activity"]} a ON a.id = e.activity_type_id
+            WHERE y.id IN ({placeholders}) AND y.required_credits > 0
+        ),
+        step1 AS (
+            SELECT counting.*, COALESCE(SUM(credits) OVER (
+                PARTITION BY year_id, activity_type_id {_BEFORE}), 0) AS activity_before
+            FROM counting
+        ),
+        step2 AS (
+            SELECT step1.*, CASE WHEN activity_cap IS NULL THEN credits
+                ELSE {_clamp("activity_cap - activity_before", "credits")} END AS after_activity
+            FROM step1
+        ),
+        step3 AS (
+            SELECT step2.*, COALESCE(SUM(after_activity) OVER (
+                PARTITION BY year_id {_BEFORE}), 0) AS total_before
+            FROM step2
+        ),
+        step4 AS (
+            SELECT step3.*, CASE WHEN submission_cap IS NULL THEN after_activity
+                ELSE {_clamp("submission_cap - total_before", "after_activity")} END AS counted
+            FROM step3
+        ),
+        step5 AS (
+            SELECT step4.*, COALESCE(SUM(counted) OVER (
+                PARTITION BY year_id, activity_type_id {_BEFORE}), 0) AS activity_used
+            FROM step4
+        ),
+        step6 AS (
+            SELECT step5.*, CASE WHEN activity_cap IS NULL THEN credits
+                ELSE {_clamp("activity_cap - activity_used", "credits")} END AS room
+            FROM step5
+        )
+        SELECT year_id, entry_id, activity_type_id, counted / 100 AS counted,
+               CASE WHEN room < credits THEN 'activity_cap'
+                    WHEN counted < room THEN 'submission_cap'
+                    ELSE '' END AS stopped_by
+        FROM step6
+        WHERE 1 = 1
+    """  # noqa: S608 (only table names, our state constants and placeholders)
+
+
+def recount_years(year_ids: Iterable[int]) -> int:
+    """Recount the stored standings of these certification years from their entries.
+
+    Side effects: inserts, updates or deletes the years' YearCredit rows (only those that
+    change) and sets each year's counted and undecided credits. Three statements, whatever the
+    number of years or entries. Runs in the caller's transaction; the caller holds the lock
+    that keeps the years' holders' entries still (see the module docstring). Returns how many
+    YearCredit rows changed.
+    """
+    ids = sorted(set(year_ids))
+    if not ids:
+        return 0
+    t = _tables()
+    placeholders = ", ".join(["%s"] * len(ids))
+    cap_from = settings.CPE_SUBMISSION_CAP_FROM.isoformat()
+    factor = settings.CPE_SUBMISSION_CAP_FACTOR
+    credit = t["credit"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            INSERT INTO {credit} (year_id, entry_id, activity_type_id, counted, stopped_by)
+            {_counted_rows_sql(placeholders)}
+            ON CONFLICT (year_id, entry_id) DO UPDATE SET
+                counted = excluded.counted, stopped_by = excluded.stopped_by,
+                activity_type_id = excluded.activity_type_id
+            WHERE {credit}.counted <> excluded.counted
+               OR {credit}.stopped_by <> excluded.stopped_by
+               OR {credit}.activity_type_id <> excluded.activity_type_id
+        """, [cap_from, factor, *ids])
+        changed = cursor.rowcount
+        cursor.execute(f"""
+            DELETE FROM {credit}
+            WHERE {credit}.year_id IN ({placeholders}) AND NOT EXISTS (
+                SELECT 1 FROM {t["year"]} y
+                JOIN {t["certification"]} c ON c.id = y.certification_id
+                JOIN {t["entry"]} e ON {_belongs(year="y", certification="c", entry="e")}
+                WHERE y.id = {credit}.year_id AND e.id = {credit}.entry_id
+                  AND y.required_credits > 0
+                  AND e.state IN ({_states(COUNTING_STATES)})
+            )
+        """, ids)  # noqa: S608 (only table names and placeholders)
+        changed += cursor.rowcount
+        year = t["year"]
+        cursor.execute(f"""
+            UPDATE {year} SET
+                counted_credits = COALESCE((
+                    SELECT SUM(k.counted) FROM {credit} k WHERE k.year_id = {year}.id), 0),
+                undecided_credits = CASE WHEN {year}.required_credits > 0 THEN COALESCE((
+                    SELECT SUM(COALESCE(e.approved_credits, e.claimed_credits))
+                    FROM {t["certification"]} c
+                    JOIN {t["entry"]} e ON {_belongs(year=year, certification="c", entry="e")}
+                    WHERE c.id = {year}.certification_id
+                      AND e.state IN ({_states(UNDECIDED_STATES)})
+                ), 0) ELSE 0 END
+            WHERE {year}.id IN ({placeholders})
+        """, ids)  # noqa: S608 (only table names and placeholders)
+    return changed
+
+
+def lock_holders(holder_ids: Iterable[int]) -> None:
+    """Serialise everything that reads a holder's entries and then writes what they count: two
+    entries logged at the same moment are counted one after the other, never both against the
+    same room under a cap. Locks in id order, so that batches never deadlock."""
+    list(User.objects.select_for_update().filter(pk__in=list(holder_ids)).order_by("pk")
+         .values_list("pk", flat=True))
+
+
+def recount_holders(holder_ids: Sequence[int]) -> int:
+    """Recount every certification year of these holders (a rebuild, or a background batch),
+    under their locks. Returns how many YearCredit rows changed."""
+    lock_holders(holder_ids)
+    return recount_years(CertificationYear.objects.filter(
+        certification__holder_id__in=holder_ids).values_list("pk", flat=True))
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    holders: int
+    years_opened: int
+    rows_changed: int
+
+
+def rebuild_standings(*, today: date, holders: QuerySet | None = None,
+                      batch_size: int = 500) -> Rebuilt:
+    """Rebuild the stored standings from the entries: open the certification years that have
+    begun (rows missing for active certifications), then recount every year, a batch of
+    holders per transaction. Safe to run at any time and again."""
+    holders = holders if holders is not None else User.objects.all()
+    certifications = Certification.objects.filter(
+        holder__in=holders, status=CertificationStatus.ACTIVE, awarded_on__lte=today,
+    ).select_related("title__level")
+    opened = ensure_certification_years(today=today, certifications=certifications)
+    ids = list(holders.filter(certifications__isnull=False).distinct().order_by("pk")
+               .values_list("pk", flat=True))
+    changed = 0
+    for start in range(0, len(ids), batch_size):
+        with transaction.atomic():
+            changed += recount_holders(ids[start:start + batch_size])
+    return Rebuilt(len(ids), opened, changed)
+
+
+def recount_open_years(*, activity_type_id: int | None = None, level_id: int | None = None,
+                       batch_size: int = 500) -> int:
+    """Bring the open certification years up to date after an administrator changed an
+    activity type's annual cap (the years where that activity counts) or a level's requirement
+    (the years of that level's titles, which take the new requirement). Closed years stay as
+    they were closed. A batch of holders per transaction, under their locks, so logging goes on
+    meanwhile. Returns how many YearCredit rows changed."""
+    years = CertificationYear.objects.exclude(state__in=CLOSED_YEAR_STATES)
+    if activity_type_id is not None:
+        years = years.filter(Exists(YearCredit.objects.filter(
+            year=OuterRef("pk"), activity_type_id=activity_type_id)))
+    if level_id is not None:
+        years = years.filter(certification__title__level_id=level_id)
+    holder_ids = sorted(set(years.values_list("certification__holder_id", flat=True)))
+    changed = 0
+    for start in range(0, len(holder_ids), batch_size):
+        with transaction.atomic():
+            batch = holder_ids[start:start + batch_size]
+            lock_holders(batch)
+            in_batch = years.filter(certification__holder_id__in=batch)
+            if level_id is not None:
+                in_batch.update(required_credits=Subquery(
+                    CertificationLevel.objects.filter(pk=level_id).values("required_credits")))
+            changed += recount_years(in_batch.values_list("pk", flat=True))
+    return changed
+
+
+# --- The independent check ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Difference:
+    year: CertificationYear
+    what: str
+    stored: object
+    recounted: object
+
+    def __str__(self) -> str:
+        certification = self.year.certification
+        return (f"{certification.holder.email} {certification.title.code} year "
+                f"{self.year.number} ({self.year.starts_on} to {self.year.ends_on}): {self.what} "
+                f"stored {self.stored}, recounted {self.recounted}")
+
+
+def recount_in_python(year: CertificationYear, entries: Iterable[Entry],
+                      caps: dict[int, Decimal | None]) -> tuple[YearCount, Decimal]:
+    """A year counted by the pure `count_year` from the holder's entries (any states): the
+    count, and the credits awaiting a decision."""
+    holder_id = year.certification.holder_id
+    if year.required_credits <= 0:
+        return YearCount((), ZERO, {}), ZERO
+    belonging = [e for e in entries
+                 if e.holder_id == holder_id and year.starts_on <= e.activity_date <= year.ends_on
+                 and e.reported_on <= year.deadline]
+    count = count_year(
+        (Countable(key=e.pk, activity=e.activity_type_id, activity_date=e.activity_date,
+                   logged_at=e.logged_at, credits=e.credits)
+         for e in belonging if e.state in COUNTING_STATES),
+        caps=caps, submission_cap=year_submission_cap(year.required_credits, year.starts_on))
+    undecided = sum((e.credits for e in belonging if e.state in UNDECIDED_STATES), ZERO)
+    return count, undecided
+
+
+def check_standings(holders: QuerySet | None = None, *,
+                    batch_size: int = 500) -> Iterator[Difference]:
+    """Every difference between the stored standings and a recount by `count_year`, holder by
+    holder in batches (a fixed number of queries a batch)."""
+    caps = dict(ActivityType.objects.values_list("pk", "annual_cap"))
+    holders = (holders if holders is not None else User.objects.all()).order_by("pk")
+    ids = list(holders.filter(certifications__isnull=False).distinct()
+               .values_list("pk", flat=True))
+    for start in range(0, len(ids), batch_size):
+        batch = ids[start:start + batch_size]
+        years = list(CertificationYear.objects.filter(certification__holder_id__in=batch)
+                     .select_related("certification__holder", "certification__title")
+                     .order_by("certification__holder_id", "certification_id", "number"))
+        entries: dict[int, list[Entry]] = defaultdict(list)
+        for entry in Entry.objects.filter(holder_id__in=batch).order_by("pk"):
+            entries[entry.holder_id].append(entry)
+        stored: dict[int, dict[int, tuple[Decimal, str]]] = defaultdict(dict)
+        for year_id, entry_id, counted, stopped_by in YearCredit.objects.filter(
+                year__certification__holder_id__in=batch).values_list(
+                "year_id", "entry_id", "counted", "stopped_by"):
+            stored[year_id][entry_id] = (counted, stopped_by)
+        for year in years:
+            yield from _year_differences(year, entries[year.certification.holder_id], caps,
+                                         stored[year.pk])
+
+
+def _year_differences(year: CertificationYear, entries: list[Entry],
+                      caps: dict[int, Decimal | None],
+                      stored: dict[int, tuple[Decimal, str]]) -> Iterator[Difference]:
+    count, undecided = recount_in_python(year, entries, caps)
+    if year.counted_credits != count.total:
+        yield Difference(year, "counted credits", year.counted_credits, count.total)
+    if year.undecided_credits != undecided:
+        yield Difference(year, "credits awaiting a decision", year.undecided_credits, undecided)
+    recounted = {c.key: (c.counted, c.stopped_by.value if c.stopped_by else "")
+                 for c in count.entries}
+    for entry_id in sorted(stored.keys() | recounted.keys()):
+        if stored.get(entry_id) != recounted.get(entry_id):
+            yield Difference(year, f"entry {entry_id}", stored.get(entry_id),
+                             recounted.get(entry_id))

@@ -1,0 +1,202 @@
+"""The stored standings equal a recount by the pure `count_year` after every change, and a year
+past its reporting deadline never changes because of a later entry."""
+
+import contextlib
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+from accounts.models import User
+from certifications.models import CertificationYear
+from certifications.services import ensure_certification_years
+from submissions.enums import COUNTING_STATES
+from submissions.models import Entry, YearCredit
+from submissions.services import EntryDetails, log_entry, update_entry, withdraw_entry
+from submissions.standings import check_standings, recount_years
+from tests.factories import CertificationFactory, UserFactory, activity, title
+
+D = Decimal
+pytestmark = pytest.mark.django_db
+QUARTERS = st.integers(min_value=1, max_value=48).map(lambda n: D(n) / 4)
+
+# What a holder might log: an activity code and the inputs its rule reads. Capped activities,
+# one that waits for approval, rates that divide (podcasts), a range and a course big enough to
+# reach the annual submission cap.
+ACTIVITIES = st.one_of(
+    st.tuples(st.just("attend-webinar"), st.integers(1, 40).map(
+        lambda q: {"length_minutes": q * 15, "attended_minutes": q * 15})),
+    st.tuples(st.just("other-course"), QUARTERS.map(lambda h: {"hours": h})),
+    st.tuples(st.just("forum-moderator"), QUARTERS.map(lambda h: {"hours": h})),
+    st.tuples(st.just("mentor"), QUARTERS.map(lambda h: {"hours": h})),
+    st.tuples(st.just("read-books"), st.integers(50, 400).map(lambda p: {"quantity": D(p)})),
+    st.tuples(st.just("listen-podcasts"), QUARTERS.map(lambda h: {"quantity": h})),
+    st.tuples(st.just("seco-short-course"), st.just({})),
+    st.tuples(st.just("seco-expert-course"), st.just({})),
+    st.tuples(st.just("give-webinar"), st.integers(500, 600).map(
+        lambda c: {"proposed_credits": D(c) / 100})),
+)
+
+
+def stored_year(year: CertificationYear) -> tuple:
+    return (year.counted_credits, year.undecided_credits, tuple(
+        YearCredit.objects.filter(year=year).order_by("entry_id")
+        .values_list("entry_id", "counted", "stopped_by")))
+
+
+class StandingsMachine(RuleBasedStateMachine):
+    """One holder with a Practitioner, an Expert and a Foundation certification whose years
+    begin on different days, before and after the submission cap began, logging, editing and
+    withdrawing while the days go by."""
+
+    entries = Bundle("entries")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.atomic = transaction.atomic()
+        self.atomic.__enter__()
+        self.holder = UserFactory()
+        CertificationFactory(holder=self.holder, title=title("ISP"), awarded_on=date(2024, 1, 1))
+        CertificationFactory(holder=self.holder, title=title("ISE"), awarded_on=date(2024, 7, 1))
+        CertificationFactory(holder=self.holder, title=title("DPF"), awarded_on=date(2024, 2, 1))
+        self.today = date(2024, 9, 1)
+        self.frozen: dict[int, tuple] = {}
+
+    def teardown(self) -> None:
+        transaction.set_rollback(True)
+        self.atomic.__exit__(None, None, None)
+
+    def _details(self, code: str, inputs: dict, days_ago: int, words: str) -> EntryDetails:
+        return EntryDetails.from_data({
+            "activity_type": activity(code), "activity_date": self.today - timedelta(days_ago),
+            "title": f"Activity {words}", "relevance_confirmed": True, **inputs})
+
+    @initialize(target=entries, activity=ACTIVITIES, days_ago=st.integers(0, 60))
+    def first_entry(self, activity: tuple[str, dict], days_ago: int) -> Entry | None:
+        return self.log(activity, days_ago)
+
+    @rule(target=entries, activity=ACTIVITIES, days_ago=st.integers(0, 200))
+    def log(self, activity: tuple[str, dict], days_ago: int) -> Entry | None:
+        code, inputs = activity
+        try:
+            return log_entry(holder=self.holder, today=self.today,
+                             details=self._details(code, inputs, days_ago, "logged"))
+        except ValidationError:
+            return None
+
+    @rule(entry=entries, activity=ACTIVITIES, days_ago=st.integers(0, 200),
+          words_only=st.booleans())
+    def edit(self, entry: Entry | None, activity: tuple[str, dict], days_ago: int,
+             words_only: bool) -> None:
+        if entry is None:
+            return
+        entry.refresh_from_db()
+        if words_only:
+            details = EntryDetails.from_data({
+                **{name: getattr(entry, name) for name in (
+                    "activity_type", "activity_date", "hours", "length_minutes",
+                    "attended_minutes", "quantity", "proposed_credits")},
+                "title": "Renamed", "relevance_confirmed": True})
+        else:
+            details = self._details(*activity, days_ago, "edited")
+        with contextlib.suppress(ValidationError):
+            update_entry(entry=entry, by=self.holder, details=details, today=self.today)
+
+    @rule(entry=entries)
+    def withdraw(self, entry: Entry | None) -> None:
+        if entry is None:
+            return
+        with contextlib.suppress(ValidationError):
+            withdraw_entry(entry=entry, by=self.holder, reason="Changed my mind",
+                           today=self.today)
+
+    @rule(days=st.integers(1, 120))
+    def days_go_by(self, days: int) -> None:
+        self.today = min(self.today + timedelta(days=days), date(2026, 12, 31))
+
+    @invariant()
+    def stored_standings_equal_a_recount(self) -> None:
+        differences = [str(d) for d in check_standings(User.objects.filter(pk=self.holder.pk))]
+        assert differences == []
+
+    @invariant()
+    def every_year_that_counts_has_its_row(self) -> None:
+        rows = {(y.certification_id, y.number)
+                for y in CertificationYear.objects.filter(certification__holder=self.holder)}
+        for entry in Entry.objects.filter(holder=self.holder, state__in=COUNTING_STATES):
+            for certification in self.holder.certifications.select_related("title__level"):
+                window = certification.year_containing(entry.activity_date)
+                if (certification.collects_cpe and window is not None
+                        and window.deadline >= entry.reported_on):
+                    assert (certification.pk, window.number) in rows
+
+    @invariant()
+    def a_year_past_its_deadline_never_changes(self) -> None:
+        for year in CertificationYear.objects.filter(certification__holder=self.holder,
+                                                     deadline__lt=self.today):
+            stored = stored_year(year)
+            assert self.frozen.setdefault(year.pk, stored) == stored, year
+
+
+def test_stored_standings_equal_count_year_after_any_log_edit_and_withdraw(db):
+    run_state_machine_as_test(StandingsMachine, settings=settings(
+        max_examples=500, stateful_step_count=12, deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]))
+
+
+CAPPED_AND_NOT = ["attend-webinar", "forum-moderator", "listen-podcasts", "mentor",
+                  "other-course", "seco-expert-course"]
+RAW_ENTRY = st.tuples(
+    st.sampled_from(CAPPED_AND_NOT),
+    # Mostly within two years, so that caps fill and later entries meet full caps.
+    st.dates(min_value=date(2024, 6, 1), max_value=date(2025, 12, 31)),
+    st.integers(min_value=1, max_value=1500).map(lambda cents: D(cents) / 100),
+    st.sampled_from(["submitted", "approved", "approved", "pending_approval",
+                     "proof_requested", "rejected", "withdrawn"]),
+    st.integers(min_value=0, max_value=60),   # days between the activity and its report
+    st.integers(min_value=0, max_value=3),    # logging order within a day
+)
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(raw=st.lists(RAW_ENTRY, min_size=5, max_size=60))
+def test_recount_in_sql_equals_count_year_for_any_entries(db, raw):
+    """Entries written straight to the table (any states, dates, reports, credits), recounted
+    in SQL, compared with `count_year`: caps that cut, a submission cap that fills first, ties
+    in the counting order, entries reported after a year's deadline."""
+    with transaction.atomic():
+        holder = UserFactory()
+        certifications = [
+            CertificationFactory(holder=holder, title=title("ISP"), awarded_on=date(2024, 1, 1)),
+            CertificationFactory(holder=holder, title=title("ISE"), awarded_on=date(2024, 7, 1)),
+        ]
+        ensure_certification_years(today=date(2026, 6, 30), certifications=certifications)
+        start = timezone.now()
+        Entry.objects.bulk_create(
+            Entry(holder=holder, activity_type=activity(code), activity_date=day,
+                  title=f"Activity {i}", claimed_credits=credits, state=state,
+                  reported_on=day + timedelta(days=late), relevance_confirmed=True,
+                  logged_at=start + timedelta(days=(day - date(2024, 1, 1)).days,
+                                              seconds=order))
+            for i, (code, day, credits, state, late, order) in enumerate(raw)
+        )
+
+        recount_years(CertificationYear.objects.filter(certification__holder=holder)
+                      .values_list("pk", flat=True))
+
+        assert [str(d) for d in check_standings(User.objects.filter(pk=holder.pk))] == []
+        transaction.set_rollback(True)
