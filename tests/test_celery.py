@@ -1,16 +1,20 @@
 """Tasks travel through a real Redis broker to a real worker."""
 
+import time
 import uuid
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+from django.db import transaction
 
 from certifications.models import CertificationYear
 from certifications.tasks import open_certification_years
 from cpe_portal.celery import app
-from tests.factories import CertificationFactory
+from submissions.services import recount_after_catalogue_change
+from tests.factories import CertificationFactory, EntryFactory, activity
 
 
 @pytest.fixture
@@ -41,3 +45,25 @@ def test_open_certification_years_runs_on_a_redis_worker(redis_worker):
     assert CertificationYear.objects.count() == 2
     # Running again changes nothing.
     assert open_certification_years.apply_async(kwargs={"today": "2025-06-01"}).get(timeout=30) == 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_cap_change_is_recounted_by_a_redis_worker(redis_worker):
+    certification = CertificationFactory(awarded_on=date(2025, 1, 1))
+    EntryFactory(holder=certification.holder, activity_type=activity("mentor"),
+                 activity_date=date(2025, 5, 1), hours=Decimal("8"), claimed_credits=Decimal("8"))
+    mentor = activity("mentor")
+    mentor.annual_cap = Decimal("5")
+    mentor.save()
+
+    # What the admin does on saving a new cap: the task is sent once the change is committed.
+    with transaction.atomic():
+        recount_after_catalogue_change(activity_type=mentor)
+
+    year = CertificationYear.objects.get(certification=certification)
+    for _ in range(300):
+        year.refresh_from_db()
+        if year.counted_credits == Decimal("5"):
+            break
+        time.sleep(0.1)
+    assert year.counted_credits == Decimal("5")

@@ -24,6 +24,7 @@ def log(holder):
             defaults["hours"] = Decimal("1")
         data = defaults | fields
         return log_entry(holder=data.pop("holder"), today=data.pop("today"),
+                         form_token=data.pop("form_token", None),
                          details=EntryDetails.from_data(data))
 
     return _log

@@ -1,13 +1,19 @@
-"""Two entries logged at the same moment can never push a holder past a cap."""
+"""Two entries logged at the same moment can never push a holder past a cap, and one form
+posted many times at once logs one entry."""
 
 import threading
+import uuid
 from datetime import date
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
 
+from certifications.models import CertificationYear
 from submissions.enums import COUNTING_STATES
 from submissions.models import Entry
 from submissions.selectors import certification_standings
@@ -55,3 +61,40 @@ def test_twenty_simultaneous_webinar_hours_fill_the_cap_exactly_once():
     assert Entry.objects.filter(holder=holder, state__in=COUNTING_STATES).count() == 10
     [standing] = certification_standings(holder=holder, today=date(2025, 6, 1))
     assert standing.current.counted == Decimal("10")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_twenty_identical_log_posts_at_once_log_one_entry():
+    """A double click or a retry sends the same form again: one entry, every answer a redirect
+    to it."""
+    holder = UserFactory()
+    CertificationFactory(holder=holder, awarded_on=date(2025, 1, 1))
+    form = {"activity_type": activity("other-course").pk, "activity_date": "2025-05-20",
+            "title": "Incident response course", "hours": "3", "relevance_confirmed": "on",
+            "confirmed": "on", "form_token": str(uuid.uuid4())}
+    start = threading.Barrier(THREADS)
+    answers: list[tuple[int, str]] = []
+    lock = threading.Lock()
+
+    def post() -> None:
+        client = Client()
+        client.force_login(holder)
+        try:
+            start.wait()
+            with time_machine.travel("2025-06-01 10:00 +02:00", tick=False):
+                response = client.post(reverse("submissions:entry_create"), form)
+            answer = (response.status_code, response.get("Location", ""))
+        finally:
+            connections.close_all()
+        with lock:
+            answers.append(answer)
+
+    threads = [threading.Thread(target=post) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    entry = Entry.objects.get(holder=holder)
+    assert answers == [(302, reverse("submissions:entry_detail", args=[entry.pk]))] * THREADS
+    assert CertificationYear.objects.get(certification__holder=holder).counted_credits == 3

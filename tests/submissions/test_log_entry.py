@@ -1,16 +1,27 @@
+import uuid
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from activities.models import ActivityType
 from certifications.enums import CertificationStatus
+from certifications.models import CertificationYear
 from submissions.counting import StoppedBy
-from submissions.enums import EntryState
-from submissions.models import Entry, EntryStateChange
-from submissions.selectors import certification_standings
-from submissions.services import withdraw_entry
+from submissions.enums import DenialKind, EntryState
+from submissions.models import Denial, Entry, EntryStateChange, ProofFile
+from submissions.selectors import certification_standings, entry_shares, year_detail
+from submissions.services import (
+    EntryDetails,
+    attach_proof,
+    attach_proofs,
+    record_denial,
+    update_entry,
+    withdraw_entry,
+)
+from submissions.standings import recount_entry_years
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity, title
 
 D = Decimal
@@ -233,3 +244,124 @@ def test_log_entry_for_another_holder_does_not_touch_caps(practitioner, log):
 def test_log_entry_refuses_more_credits_than_one_entry_can_hold(practitioner, log):
     assert_refused(lambda: log("listen-podcasts", quantity=D("90000")), "quantity",
                    "more than one activity can earn")
+
+
+def test_an_earlier_activity_fits_before_a_later_one_awaiting_proof(practitioner, log):
+    """Forum 5 h on 1 June awaits proof; forum 3 h on 1 May comes first in counting order, so
+    it counts 3; once June's is approved it counts the 2 left under the cap of 5."""
+    june = EntryFactory(holder=practitioner.holder, activity_type=activity("forum-moderator"),
+                        activity_date=date(2025, 6, 1), hours=D("5"), claimed_credits=D("5"),
+                        state=EntryState.PROOF_REQUESTED)
+
+    may = log("forum-moderator", hours=D("3"), activity_date=date(2025, 5, 1),
+              today=date(2025, 6, 15))
+
+    assert may.year_credits.get().counted == D("3")
+    Entry.objects.filter(pk=june.pk).update(state=EntryState.APPROVED)
+    recount_entry_years(june)
+    assert june.year_credits.get().counted == D("2")
+
+
+def test_an_activity_after_a_pending_one_still_meets_the_cap_it_fills(practitioner, log):
+    EntryFactory(holder=practitioner.holder, activity_type=activity("forum-moderator"),
+                 activity_date=date(2025, 5, 1), hours=D("5"), claimed_credits=D("5"),
+                 state=EntryState.PROOF_REQUESTED)
+    assert_refused(lambda: log("forum-moderator", hours=D("3"), activity_date=date(2025, 6, 1),
+                               today=date(2025, 6, 15)), "__all__", "annual cap of 5")
+
+
+def test_an_entry_counts_only_toward_years_open_when_it_is_logged(holder, log):
+    """ISE's year 2 (July 2024 to June 2025) is open; ISP's year 1 (2024) closed for reporting
+    on 30 January 2025. A December 2024 activity logged in March 2025 counts for ISE only."""
+    isp = CertificationFactory(holder=holder, title=title("ISP"), awarded_on=date(2024, 1, 1))
+    ise = CertificationFactory(holder=holder, title=title("ISE"), awarded_on=date(2023, 7, 1))
+    EntryFactory(holder=holder, activity_date=date(2024, 6, 1), hours=D("4"),
+                 claimed_credits=D("4"))
+    closed = CertificationYear.objects.get(certification=isp, number=1)
+    assert closed.counted_credits == D("4")
+
+    entry = log(hours=D("6"), activity_date=date(2024, 12, 1), today=date(2025, 3, 1))
+
+    closed.refresh_from_db()
+    assert closed.counted_credits == D("4")
+    assert CertificationYear.objects.get(certification=ise, number=2).counted_credits == D("6")
+    assert [s.certification for s in entry_shares(entry=entry)] == [ise]
+    detail = year_detail(certification=isp, number=1, today=date(2025, 3, 1))
+    assert entry not in detail.entries
+
+
+def test_edit_in_a_year_past_its_deadline_changes_only_the_words(holder, log):
+    CertificationFactory(holder=holder, title=title("ISP"), awarded_on=date(2024, 1, 1))
+    CertificationFactory(holder=holder, title=title("ISE"), awarded_on=date(2023, 7, 1))
+    entry = log(hours=D("6"), activity_date=date(2024, 12, 1), today=date(2025, 1, 10))
+    later = date(2025, 3, 1)
+    words = {"activity_type": activity("other-course"), "activity_date": date(2024, 12, 1),
+             "title": "Renamed course", "hours": D("6"), "relevance_confirmed": True}
+
+    update_entry(entry=entry, by=holder, details=EntryDetails.from_data(words), today=later)
+    with pytest.raises(ValidationError, match="deadline has passed"):
+        update_entry(entry=entry, by=holder, today=later,
+                     details=EntryDetails.from_data(words | {"hours": D("2")}))
+
+    entry.refresh_from_db()
+    assert (entry.title, entry.claimed_credits, entry.reported_on) == (
+        "Renamed course", D("6"), date(2025, 1, 10))
+
+
+def test_log_entry_posted_twice_with_one_form_token_logs_once(practitioner, log):
+    token = uuid.uuid4()
+    first = log(hours=D("2"), form_token=token)
+    again = log(hours=D("2"), form_token=token)
+    assert (again, Entry.objects.count()) == (first, 1)
+
+
+def test_log_entry_token_back_with_another_activity_logs_it_too(practitioner, log):
+    token = uuid.uuid4()
+    first = log(hours=D("2"), form_token=token)
+    other = log(hours=D("2"), title="Another course", form_token=token)
+    assert other != first
+    assert (Entry.objects.count(), other.form_token) == (2, None)
+
+
+def test_attach_proof_refuses_a_decided_entry(practitioner):
+    entry = EntryFactory(holder=practitioner.holder, state=EntryState.REJECTED)
+    with pytest.raises(ValidationError, match="Proof can no longer be added"):
+        attach_proof(entry=entry, by=practitioner.holder,
+                     upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4 proof"))
+    assert ProofFile.objects.count() == 0
+
+
+def test_attach_proofs_posted_twice_with_one_form_token_stores_once(practitioner):
+    entry = EntryFactory(holder=practitioner.holder)
+    token = uuid.uuid4()
+    files = lambda: [SimpleUploadedFile("a.pdf", b"%PDF-1.4 a"),  # noqa: E731
+                     SimpleUploadedFile("b.pdf", b"%PDF-1.4 b")]
+    first = attach_proofs(entry=entry, uploads=files(), by=practitioner.holder,
+                          form_token=token)
+    again = attach_proofs(entry=entry, uploads=files(), by=practitioner.holder,
+                          form_token=token)
+    assert (again, ProofFile.objects.count()) == (first, 2)
+
+
+def test_record_denial_of_an_entry_and_of_a_certification(practitioner):
+    holder = practitioner.holder
+    entry = EntryFactory(holder=holder, state=EntryState.REJECTED)
+    rejected = record_denial(holder=holder, kind=DenialKind.ENTRY_REJECTED, entry=entry,
+                             denied_on=date(2025, 6, 1), reason="Not relevant to the field")
+    decertified = record_denial(holder=holder, kind=DenialKind.DECERTIFIED,
+                                certification=practitioner, denied_on=date(2026, 1, 31),
+                                reason="12 of 20 credits")
+    assert list(Denial.objects.values_list("kind", "entry", "certification")) == [
+        (DenialKind.DECERTIFIED, None, practitioner.pk),
+        (DenialKind.ENTRY_REJECTED, entry.pk, None)]
+    assert (rejected.holder, decertified.holder) == (holder, holder)
+
+
+@pytest.mark.parametrize("names", ["nothing", "another holder's entry"])
+def test_record_denial_refuses_what_names_nothing_or_another_holder(practitioner, names):
+    other_entry = EntryFactory()
+    with pytest.raises(ValidationError):
+        record_denial(holder=practitioner.holder, kind=DenialKind.ENTRY_REJECTED,
+                      denied_on=date(2025, 6, 1), reason="x",
+                      entry=other_entry if names != "nothing" else None)
+    assert Denial.objects.count() == 0

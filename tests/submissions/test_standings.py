@@ -4,10 +4,13 @@ past its reporting deadline never changes because of a later entry."""
 import contextlib
 from datetime import date, timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,13 +24,20 @@ from hypothesis.stateful import (
 )
 
 from accounts.models import User
+from certifications.enums import YearState
 from certifications.models import CertificationYear
 from certifications.services import ensure_certification_years
 from submissions.enums import COUNTING_STATES
 from submissions.models import Entry, YearCredit
-from submissions.services import EntryDetails, log_entry, update_entry, withdraw_entry
+from submissions.services import (
+    EntryDetails,
+    log_entry,
+    recount_after_catalogue_change,
+    update_entry,
+    withdraw_entry,
+)
 from submissions.standings import check_standings, recount_years
-from tests.factories import CertificationFactory, UserFactory, activity, title
+from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity, title
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -200,3 +210,103 @@ def test_recount_in_sql_equals_count_year_for_any_entries(db, raw):
 
         assert [str(d) for d in check_standings(User.objects.filter(pk=holder.pk))] == []
         transaction.set_rollback(True)
+
+
+def test_stopped_by_names_the_submission_cap_once_the_year_is_full(holder):
+    """After the submission cap is full, what stops a capped activity is the submission cap, as
+    long as the activity has not counted its own cap (count_year judges against what counted)."""
+    CertificationFactory(holder=holder, awarded_on=date(2025, 1, 1))
+    EntryFactory(holder=holder, activity_type=activity("seco-expert-course"),
+                 activity_date=date(2025, 2, 1), claimed_credits=D("40"))
+    webinars = [EntryFactory(holder=holder, activity_type=activity("attend-webinar"),
+                             activity_date=date(2025, 3, day), claimed_credits=D("6"))
+                for day in (1, 2)]
+
+    stored = [YearCredit.objects.get(entry=w) for w in webinars]
+
+    assert [(c.counted, c.stopped_by) for c in stored] == [
+        (D("0"), "submission_cap"), (D("0"), "submission_cap")]
+    assert [str(d) for d in check_standings(User.objects.filter(pk=holder.pk))] == []
+
+
+def test_recount_standings_check_reports_no_difference_on_demo_data(db):
+    call_command("load_demo_data", "--date", "2026-11-29", stdout=StringIO())
+    out = StringIO()
+
+    call_command("recount_standings", "--check", stdout=out)
+
+    assert out.getvalue() == "0 differences: the stored standings equal a recount.\n"
+    assert YearCredit.objects.count() > 10
+
+
+def test_recount_standings_check_names_a_year_changed_by_hand_and_exits_1(db):
+    call_command("load_demo_data", "--date", "2026-11-29", stdout=StringIO())
+    year = CertificationYear.objects.filter(
+        certification__holder__email="hanna@example.com", counted_credits__gt=0).first()
+    CertificationYear.objects.filter(pk=year.pk).update(counted_credits=F("counted_credits") + 1)
+    out = StringIO()
+
+    with pytest.raises(CommandError, match="1 difference"):
+        call_command("recount_standings", "--check", stdout=out)
+
+    certification = year.certification
+    assert out.getvalue() == (
+        f"hanna@example.com {certification.title.code} year {year.number} "
+        f"({year.starts_on} to {year.ends_on}): counted credits stored "
+        f"{year.counted_credits + 1}, recounted {year.counted_credits}\n")
+
+
+def test_recount_standings_rebuilds_what_was_changed_by_hand(db):
+    call_command("load_demo_data", "--date", "2026-11-29", stdout=StringIO())
+    before = {y.pk: stored_year(y) for y in CertificationYear.objects.all()}
+    CertificationYear.objects.update(counted_credits=0)
+    YearCredit.objects.filter(pk__in=YearCredit.objects.values("pk")[:3]).delete()
+    out = StringIO()
+
+    call_command("recount_standings", "--holder", "HANNA@example.com", stdout=out)
+    call_command("recount_standings", stdout=out)
+
+    assert {y.pk: stored_year(y) for y in CertificationYear.objects.all()} == before
+    assert "Recounted the certification years of 1 holder(s)" in out.getvalue()
+
+
+def test_recount_standings_unknown_holder_is_an_error(db):
+    with pytest.raises(CommandError, match="No holder has the email address nobody@example"):
+        call_command("recount_standings", "--check", "--holder", "nobody@example.com")
+
+
+def test_a_lower_cap_recounts_open_years_and_leaves_closed_ones(
+        holder, django_capture_on_commit_callbacks):
+    certification = CertificationFactory(holder=holder, awarded_on=date(2024, 1, 1))
+    for day in (date(2024, 5, 1), date(2025, 5, 1)):
+        EntryFactory(holder=holder, activity_type=activity("mentor"), activity_date=day,
+                     hours=D("8"), claimed_credits=D("8"))
+    closed = CertificationYear.objects.get(certification=certification, number=1)
+    CertificationYear.objects.filter(pk=closed.pk).update(state=YearState.MET)
+    mentor = activity("mentor")
+    mentor.annual_cap = D("5")
+    mentor.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        recount_after_catalogue_change(activity_type=mentor)
+
+    years = {y.number: y.counted_credits
+             for y in CertificationYear.objects.filter(certification=certification)}
+    assert years == {1: D("8"), 2: D("5")}
+
+
+def test_a_new_requirement_reaches_open_years_of_the_level(holder,
+                                                          django_capture_on_commit_callbacks):
+    certification = CertificationFactory(holder=holder, awarded_on=date(2025, 1, 1))
+    EntryFactory(holder=holder, activity_type=activity("seco-expert-course"),
+                 activity_date=date(2025, 2, 1), claimed_credits=D("40"))
+    level = certification.title.level
+    level.required_credits = D("15")
+    level.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        recount_after_catalogue_change(level=level)
+
+    year = CertificationYear.objects.get(certification=certification, number=1)
+    # The submission cap follows the requirement: at most twice 15 counts.
+    assert (year.required_credits, year.counted_credits) == (D("15"), D("30"))
