@@ -160,8 +160,10 @@ def _certifications(holder_id: int) -> list[Certification]:
     return list(Certification.objects.filter(holder_id=holder_id).select_related("title__level"))
 
 
-def _recount(*year_lists: Sequence[CertificationYear]) -> None:
-    recount_years(year.pk for years in year_lists for year in years)
+def _recount(entry: Entry, *year_lists: Sequence[CertificationYear], since: date) -> None:
+    """Recount the years a change to `entry` touched, from `since`, its earliest date."""
+    recount_years((year.pk for years in year_lists for year in years), since=since,
+                  changed_entries=[entry.pk])
 
 
 def log_entry(*, holder: User, details: EntryDetails, today: date, by: User | None = None,
@@ -192,7 +194,7 @@ def log_entry(*, holder: User, details: EntryDetails, today: date, by: User | No
                       reported_on=today, form_token=form_token, **fields)
         _save(entry)
         record_state_change(entry=entry, from_state="", by=by or holder, reason=_("Logged"))
-        _recount(entry_years(entry, _certifications(holder.pk)))
+        _recount(entry, entry_years(entry, _certifications(holder.pk)), since=entry.activity_date)
     return entry
 
 
@@ -229,7 +231,7 @@ def update_entry(*, entry: Entry, by: User, details: EntryDetails, today: date) 
                                   % {"state": locked.get_state_display()})
         certifications = _certifications(locked.holder_id)
         before = entry_years(locked, certifications)
-        from_state = locked.state
+        from_state, since = locked.state, locked.activity_date
         if _changes_what_counts(locked, details):
             _refuse_if_reported_year_closed(before, today, _(
                 "This entry counts toward a certification year whose reporting deadline has "
@@ -246,7 +248,8 @@ def update_entry(*, entry: Entry, by: User, details: EntryDetails, today: date) 
             setattr(locked, name, value)
         _save(locked)
         record_state_change(entry=locked, from_state=from_state, by=by, reason=_("Edited"))
-        _recount(before, entry_years(locked, certifications))
+        _recount(locked, before, entry_years(locked, certifications),
+                 since=min(since, locked.activity_date))
     return locked
 
 
@@ -282,7 +285,7 @@ def withdraw_entry(*, entry: Entry, by: User, reason: str = "", today: date) -> 
         from_state, locked.state = locked.state, EntryState.WITHDRAWN
         locked.save(update_fields=["state", "updated_at"])
         record_state_change(entry=locked, from_state=from_state, by=by, reason=reason)
-        _recount(years)
+        _recount(locked, years, since=locked.activity_date)
     return locked
 
 

@@ -204,7 +204,8 @@ def _counted_rows_sql(placeholders: str) -> str:
     """  # noqa: S608 (only table names, our state constants and placeholders)
 
 
-def recount_years(year_ids: Iterable[int]) -> int:
+def recount_years(year_ids: Iterable[int], *, since: date | None = None,
+                  changed_entries: Collection[int] | None = None) -> int:
     """Recount the stored standings of these certification years from their entries.
 
     Side effects: inserts, updates or deletes the years' YearCredit rows (only those that
@@ -212,6 +213,11 @@ def recount_years(year_ids: Iterable[int]) -> int:
     number of years or entries. Runs in the caller's transaction; the caller holds the lock
     that keeps the years' holders' entries still (see the module docstring). Returns how many
     YearCredit rows changed.
+
+    A change to a few entries says so, and the recount writes less: `since`, the earliest
+    activity date the change touched (what an entry counts depends only on the entries before
+    it, so rows dated earlier stay as they are), and `changed_entries`, the entries whose state,
+    date or report changed (only their rows can stop belonging to a year).
     """
     ids = sorted(set(year_ids))
     if not ids:
@@ -221,30 +227,34 @@ def recount_years(year_ids: Iterable[int]) -> int:
     cap_from = settings.CPE_SUBMISSION_CAP_FROM.isoformat()
     factor = settings.CPE_SUBMISSION_CAP_FACTOR
     credit = t["credit"]
+    later = "" if since is None else "AND activity_date >= %s"
+    changed_only = "" if changed_entries is None else (
+        f"AND k.entry_id IN ({', '.join(['%s'] * len(changed_entries))})")
     with connection.cursor() as cursor:
         cursor.execute(f"""
             INSERT INTO {credit} (year_id, entry_id, activity_type_id, counted, stopped_by)
-            {_counted_rows_sql(placeholders)}
+            {_counted_rows_sql(placeholders)} {later}
             ON CONFLICT (year_id, entry_id) DO UPDATE SET
                 counted = excluded.counted, stopped_by = excluded.stopped_by,
                 activity_type_id = excluded.activity_type_id
             WHERE {credit}.counted <> excluded.counted
                OR {credit}.stopped_by <> excluded.stopped_by
                OR {credit}.activity_type_id <> excluded.activity_type_id
-        """, [cap_from, factor, *ids])
+        """, [cap_from, factor, *ids, *([since.isoformat()] if since else [])])
         changed = cursor.rowcount
-        cursor.execute(f"""
-            DELETE FROM {credit}
-            WHERE {credit}.year_id IN ({placeholders}) AND NOT EXISTS (
-                SELECT 1 FROM {t["year"]} y
-                JOIN {t["certification"]} c ON c.id = y.certification_id
-                JOIN {t["entry"]} e ON {_belongs(year="y", certification="c", entry="e")}
-                WHERE y.id = {credit}.year_id AND e.id = {credit}.entry_id
-                  AND y.required_credits > 0
-                  AND e.state IN ({_states(COUNTING_STATES)})
-            )
-        """, ids)  # noqa: S608 (only table names and placeholders)
-        changed += cursor.rowcount
+        if changed_entries is None or changed_entries:
+            cursor.execute(f"""
+                DELETE FROM {credit} WHERE id IN (
+                    SELECT k.id FROM {credit} k
+                    JOIN {t["year"]} y ON y.id = k.year_id
+                    JOIN {t["certification"]} c ON c.id = y.certification_id
+                    JOIN {t["entry"]} e ON e.id = k.entry_id
+                    WHERE k.year_id IN ({placeholders}) {changed_only} AND NOT (
+                        {_belongs(year="y", certification="c", entry="e")}
+                        AND e.state IN ({_states(COUNTING_STATES)}) AND y.required_credits > 0)
+                )
+            """, [*ids, *(changed_entries or [])])  # noqa: S608 (table names and placeholders)
+            changed += cursor.rowcount
         year = t["year"]
         cursor.execute(f"""
             UPDATE {year} SET

@@ -146,8 +146,9 @@ class StandingsMachine(RuleBasedStateMachine):
     def every_year_that_counts_has_its_row(self) -> None:
         rows = {(y.certification_id, y.number)
                 for y in CertificationYear.objects.filter(certification__holder=self.holder)}
+        certifications = list(self.holder.certifications.select_related("title__level"))
         for entry in Entry.objects.filter(holder=self.holder, state__in=COUNTING_STATES):
-            for certification in self.holder.certifications.select_related("title__level"):
+            for certification in certifications:
                 window = certification.year_containing(entry.activity_date)
                 if (certification.collects_cpe and window is not None
                         and window.deadline >= entry.reported_on):
@@ -155,9 +156,15 @@ class StandingsMachine(RuleBasedStateMachine):
 
     @invariant()
     def a_year_past_its_deadline_never_changes(self) -> None:
+        credits: dict[int, list[tuple]] = {}
+        for row in (YearCredit.objects.filter(year__certification__holder=self.holder,
+                                              year__deadline__lt=self.today)
+                    .order_by("year_id", "entry_id")
+                    .values_list("year_id", "entry_id", "counted", "stopped_by")):
+            credits.setdefault(row[0], []).append(row[1:])
         for year in CertificationYear.objects.filter(certification__holder=self.holder,
                                                      deadline__lt=self.today):
-            stored = stored_year(year)
+            stored = (year.counted_credits, year.undecided_credits, credits.get(year.pk, []))
             assert self.frozen.setdefault(year.pk, stored) == stored, year
 
 
