@@ -193,3 +193,28 @@ class ProofForm(forms.Form):
 
     def clean_proof(self) -> list[UploadedFile]:
         return check_uploads(self.cleaned_data.get("proof") or [])
+
+
+class WithdrawForm(forms.Form):
+    """Why the holder withdraws an entry: kept with the entry's history for reviewers."""
+
+    reason = forms.CharField(
+        label=_("Why do you withdraw this entry?"), max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("E.g. “Logged twice” or “Wrong date”. Reviewers see it in the entry's "
+                    "history."),
+        error_messages={
+            "required": _("Say why you withdraw this entry, e.g. “Logged twice”."),
+            "max_length": _("Keep the reason to at most %(limit_value)d characters "
+                            "(it has %(show_value)d)."),
+            "null_characters_not_allowed": _(
+                "The reason contains a control character that cannot be saved; type it again "
+                "without it."),
+        },
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
