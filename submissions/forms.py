@@ -75,9 +75,10 @@ class EntryForm(forms.Form):
         label=_("Minutes you attended"), required=False, min_value=0, max_value=6000,
         help_text=_("You need to attend at least 80 % of a webinar to earn credits."))
     quantity = forms.DecimalField(
-        label=_("How many"), required=False, min_value=Decimal("0.25"),
+        # The chosen activity's own label replaces this one (see __init__).
+        label=_("Amount"), required=False, min_value=Decimal("0.25"),
         max_value=Decimal("10000"), decimal_places=2,
-        help_text=_("Pages read, questions written or hours listened, as the activity says."))
+        help_text=_("Pages read, hours of podcast or questions written, as the activity says."))
     proposed_credits = forms.DecimalField(
         label=_("Credits you propose"), required=False, decimal_places=2,
         min_value=Decimal("0"), max_value=Decimal("999"),
@@ -110,6 +111,26 @@ class EntryForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        self.chosen_activity_type = self._chosen_activity_type()
+        if self.chosen_activity_type is not None:
+            self.fields["quantity"].label = self.chosen_activity_type.amount_label
+
+    def _chosen_activity_type(self) -> ActivityType | None:
+        """The activity the form is shown for (posted, or the entry's when editing), so the page
+        fits it before any script runs; None when none or no valid one is chosen."""
+        try:
+            return self.fields["activity_type"].clean(self["activity_type"].value())
+        except ValidationError:
+            return None
+
+    def given_amounts(self) -> list[tuple[str, object]]:
+        """(label, value) of each input the chosen activity reads, as cleaned: what the confirm
+        step repeats."""
+        if self.chosen_activity_type is None:
+            return []
+        return [(self[name].label, self.cleaned_data.get(name))
+                for name in self.chosen_activity_type.rule.input_fields
+                if self.cleaned_data.get(name) is not None]
 
     def clean_title(self) -> str:
         title = self.cleaned_data["title"].strip()

@@ -14,6 +14,7 @@
   const preview = document.getElementById("preview");
   const confirmed = form.querySelector("input[name=confirmed]");
   const note = form.querySelector(".rule-fields-note");
+  const quantityLabel = form.querySelector("label[for=id_quantity]");
   let timer = null;
   let controller = null;
 
@@ -29,6 +30,10 @@
     });
     if (note) {
       note.hidden = true;
+    }
+    // The amount says its unit: pages read, hours of podcast, questions written.
+    if (rule && quantityLabel) {
+      quantityLabel.textContent = rule.quantity_label;
     }
     let text = "";
     if (rule) {
