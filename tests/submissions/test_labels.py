@@ -1,6 +1,8 @@
-"""What holders read: the amount of a per-unit activity is labelled with its unit."""
+"""What holders read: the amount of a per-unit activity is labelled with its unit, and every
+number of credits says it is credits."""
 
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -93,3 +95,25 @@ def test_amount_label_reaches_the_log_form_script(db):
     assert rules[str(activity("read-books").pk)]["quantity_label"] == "Pages read"
     assert rules[str(activity("listen-podcasts").pk)]["quantity_label"] == "Hours of podcast"
 
+
+def test_credits_are_called_credits_on_the_holders_pages(client, owner, practitioner):
+    entry = EntryFactory(holder=owner, activity_date=date(2025, 3, 1), hours=Decimal("1.5"),
+                         claimed_credits=Decimal("1.50"))
+    EntryFactory(holder=owner, activity_date=date(2025, 3, 2), hours=Decimal("2"),
+                 claimed_credits=Decimal("2.00"), state="pending_approval")
+
+    dashboard = client.get(reverse("home")).content.decode()
+    detail = client.get(reverse("submissions:entry_detail", args=[entry.pk])).content.decode()
+    years = client.get(reverse("submissions:year_list", args=[practitioner.pk])).content.decode()
+    year = client.get(reverse("submissions:year_detail",
+                              args=[practitioner.pk, 2])).content.decode()
+    preview = client.post(reverse("submissions:entry_preview"), books_post()).content.decode()
+
+    assert "<strong>1.50 credits</strong>" in dashboard
+    assert "2.00 credits awaiting review" in dashboard
+    assert "Read books: 0 of 5 credits" in dashboard
+    assert "<dt class=\"col-sm-5\">Claimed</dt><dd class=\"col-sm-7\">1.50 credits</dd>" in detail
+    assert "): 1.50 credits</li>" in detail
+    assert "1.50 of 20 credits" in years
+    assert '<th scope="col" class="text-end">Counted credits</th>' in year
+    assert "2.50 credits will count" in preview
