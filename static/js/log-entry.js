@@ -12,6 +12,7 @@
   const select = form.querySelector("select[name=activity_type]");
   const help = document.getElementById("rule-help");
   const preview = document.getElementById("preview");
+  const summary = document.getElementById("save-summary");
   const confirmed = form.querySelector("input[name=confirmed]");
   const note = form.querySelector(".rule-fields-note");
   const quantityLabel = form.querySelector("label[for=id_quantity]");
@@ -68,12 +69,16 @@
         })
         .then(function (html) {
           preview.innerHTML = html;
+          // The preview's verdict in a few words, beside the save button.
+          const verdict = preview.querySelector("[data-save-summary]");
+          summary.textContent = verdict ? verdict.dataset.saveSummary : "";
         })
         .catch(function (error) {
           if (error && error.name === "AbortError") {
             return;
           }
           preview.textContent = form.dataset.previewFailed;
+          summary.textContent = "";
         });
     }, 250);
   }
