@@ -123,6 +123,13 @@ class EntryForm(forms.Form):
         except ValidationError:
             return None
 
+    @property
+    def rule_fields(self) -> tuple[str, ...]:
+        """The inputs the chosen activity asks for; none until one is chosen."""
+        if self.chosen_activity_type is None:
+            return ()
+        return self.chosen_activity_type.rule.input_fields
+
     def given_amounts(self) -> list[tuple[str, object]]:
         """(label, value) of each input the chosen activity reads, as cleaned: what the confirm
         step repeats."""

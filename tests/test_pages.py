@@ -149,5 +149,5 @@ def test_home_has_no_inline_style_or_script(client, db, signed_in):
     assert page.find("style") == []
     assert [s.text for s in page.find("script") if "src" not in s.attrs] == []
     assert [s.attrs["src"] for s in page.find("script")] == [
-        "/static/bootstrap/js/bootstrap.bundle.min.js"
+        "/static/js/has-js.js", "/static/bootstrap/js/bootstrap.bundle.min.js"
     ]

@@ -14,7 +14,6 @@
   const preview = document.getElementById("preview");
   const summary = document.getElementById("save-summary");
   const confirmed = form.querySelector("input[name=confirmed]");
-  const note = form.querySelector(".rule-fields-note");
   const quantityLabel = form.querySelector("label[for=id_quantity]");
   let timer = null;
   let controller = null;
@@ -23,15 +22,13 @@
     const rule = rules[select.value];
     form.querySelectorAll(".rule-field").forEach(function (wrapper) {
       const wanted = Boolean(rule) && rule.fields.includes(wrapper.dataset.field);
-      wrapper.hidden = !wanted;
+      // portal.css shows only the marked fields (the server marked them for the first paint).
+      wrapper.classList.toggle("rule-field-needed", wanted);
       // Hidden inputs are left out of the submission, so a stale value cannot get in the way.
       wrapper.querySelectorAll("input").forEach(function (input) {
         input.disabled = !wanted;
       });
     });
-    if (note) {
-      note.hidden = true;
-    }
     // The amount says its unit: pages read, hours of podcast, questions written.
     if (rule && quantityLabel) {
       quantityLabel.textContent = rule.quantity_label;
@@ -90,11 +87,6 @@
   form.addEventListener("submit", function () {
     confirmed.value = "on";
   });
-  // With the live preview there is no confirm step, so the button saves.
-  const submit = form.querySelector("button[data-save-label]");
-  if (submit && !form.querySelector("input[name=entry_id]")) {
-    submit.textContent = submit.dataset.saveLabel;
-  }
   showFields();
   if (select.value) {
     refresh();

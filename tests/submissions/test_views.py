@@ -1,6 +1,7 @@
 """The holder's pages through the test client: ownership, logging with its confirm step,
 uploads, downloads and query counts."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -373,3 +374,19 @@ def test_entry_page_links_to_the_withdraw_page(client, owner, entry):
     url = reverse("submissions:entry_withdraw", args=[entry.pk])
     assert f'href="{url}"' in html
     assert f'action="{url}"' not in html
+
+
+def rule_fields_marked(html: str) -> list[str]:
+    return re.findall(r'class="rule-field rule-field-needed" data-field="(\w+)"', html)
+
+
+def test_log_form_marks_the_inputs_the_chosen_activity_asks_for(client, owner, entry):
+    create = reverse("submissions:entry_create")
+
+    blank = client.get(create).content.decode()
+    webinar = client.post(create, webinar_post(title="")).content.decode()
+    course = client.get(reverse("submissions:entry_edit", args=[entry.pk])).content.decode()
+
+    assert (rule_fields_marked(blank), rule_fields_marked(webinar), rule_fields_marked(course)) \
+        == ([], ["length_minutes", "attended_minutes"], ["hours"])
+    assert "1 credit per hour of training or self-study." in course
