@@ -25,7 +25,8 @@ class ActivityTypeAdmin(SimpleHistoryAdmin):
                     "applies to entries logged from now on."
                 ),
                 "fields": (
-                    "rule_kind", "rate", "unit_size", "unit_label", "quantity_step",
+                    "rule_kind", "rate", "unit_size", "unit_label", "quantity_label",
+                    "quantity_step",
                     "range_min", "range_max", "min_attendance_percent", "earns",
                 ),
             },

@@ -3,6 +3,8 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -36,6 +38,16 @@ class ActivityType(models.Model):
         max_length=60,
         blank=True,
         help_text=_("What the holder counts, e.g. “pages” or “hours of podcast”."),
+    )
+    quantity_label = models.CharField(
+        _("amount label"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "Per unit: how the log form and the entry page label the amount, e.g. “Pages "
+            "read”. Shown in the holder's language where the translation has it; when empty, "
+            "the unit is the label."
+        ),
     )
     quantity_step = models.DecimalField(
         _("quantity step"),
@@ -123,6 +135,15 @@ class ActivityType(models.Model):
             range_max=self.range_max,
             min_attendance_percent=self.min_attendance_percent,
         )
+
+    @property
+    def amount_label(self) -> str:
+        """The label of an entry's amount (per unit), with its unit."""
+        if self.quantity_label:
+            # Catalogue rows are stored in English; the migration marks their labels for
+            # translation, so a translation file can carry them.
+            return gettext(self.quantity_label)
+        return capfirst(self.unit_label) or gettext("Amount")
 
     @property
     def rule_summary(self) -> str:

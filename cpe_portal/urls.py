@@ -6,6 +6,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("", include("submissions.urls")),
     path("", include("certifications.urls")),
     path("accounts/", include("allauth.urls")),

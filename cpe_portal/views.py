@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 from certifications.models import CertificationLevel, CertificationTitle
@@ -21,6 +22,13 @@ def home(request: HttpRequest) -> HttpResponse:
         "levels": levels,
         "grace_days": settings.CPE_REPORTING_GRACE_DAYS,
     })
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers, bookmarks and feed readers ask for /favicon.ico whatever a page links to: send
+    them to our icon (not permanently: its static URL changes with its content)."""
+    return redirect(static("favicon.svg"))
 
 
 @require_GET

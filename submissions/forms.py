@@ -77,9 +77,10 @@ class EntryForm(forms.Form):
         label=_("Minutes you attended"), required=False, min_value=0, max_value=6000,
         help_text=_("You need to attend at least 80 % of a webinar to earn credits."))
     quantity = forms.DecimalField(
-        label=_("How many"), required=False, min_value=Decimal("0.25"),
+        # The chosen activity's own label replaces this one (see __init__).
+        label=_("Amount"), required=False, min_value=Decimal("0.25"),
         max_value=Decimal("10000"), decimal_places=2,
-        help_text=_("Pages read, questions written or hours listened, as the activity says."))
+        help_text=_("Pages read, hours of podcast or questions written, as the activity says."))
     proposed_credits = forms.DecimalField(
         label=_("Credits you propose"), required=False, decimal_places=2,
         min_value=Decimal("0"), max_value=Decimal("999"),
@@ -115,6 +116,33 @@ class EntryForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        self.chosen_activity_type = self._chosen_activity_type()
+        if self.chosen_activity_type is not None:
+            self.fields["quantity"].label = self.chosen_activity_type.amount_label
+
+    def _chosen_activity_type(self) -> ActivityType | None:
+        """The activity the form is shown for (posted, or the entry's when editing), so the page
+        fits it before any script runs; None when none or no valid one is chosen."""
+        try:
+            return self.fields["activity_type"].clean(self["activity_type"].value())
+        except ValidationError:
+            return None
+
+    @property
+    def rule_fields(self) -> tuple[str, ...]:
+        """The inputs the chosen activity asks for; none until one is chosen."""
+        if self.chosen_activity_type is None:
+            return ()
+        return self.chosen_activity_type.rule.input_fields
+
+    def given_amounts(self) -> list[tuple[str, object]]:
+        """(label, value) of each input the chosen activity reads, as cleaned: what the confirm
+        step repeats."""
+        if self.chosen_activity_type is None:
+            return []
+        return [(self[name].label, self.cleaned_data.get(name))
+                for name in self.chosen_activity_type.rule.input_fields
+                if self.cleaned_data.get(name) is not None]
 
     def clean_title(self) -> str:
         title = self.cleaned_data["title"].strip()
@@ -196,3 +224,28 @@ class ProofForm(forms.Form):
 
     def clean_proof(self) -> list[UploadedFile]:
         return check_uploads(self.cleaned_data.get("proof") or [])
+
+
+class WithdrawForm(forms.Form):
+    """Why the holder withdraws an entry: kept with the entry's history for reviewers."""
+
+    reason = forms.CharField(
+        label=_("Why do you withdraw this entry?"), max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("E.g. “Logged twice” or “Wrong date”. Reviewers see it in the entry's "
+                    "history."),
+        error_messages={
+            "required": _("Say why you withdraw this entry, e.g. “Logged twice”."),
+            "max_length": _("Keep the reason to at most %(limit_value)d characters "
+                            "(it has %(show_value)d)."),
+            "null_characters_not_allowed": _(
+                "The reason contains a control character that cannot be saved; type it again "
+                "without it."),
+        },
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True

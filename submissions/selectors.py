@@ -462,6 +462,7 @@ def log_form_context() -> dict[str, object]:
     """What the log form's script needs to show the right inputs for each activity type."""
     return {"activity_rules": {
         str(a.pk): {"fields": list(a.rule.input_fields), "summary": a.rule_summary,
-                    "help": a.help_text, "needs_approval": a.needs_approval}
+                    "help": a.help_text, "needs_approval": a.needs_approval,
+                    "quantity_label": a.amount_label}
         for a in ActivityType.objects.filter(active=True)
     }}

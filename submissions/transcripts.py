@@ -2,6 +2,7 @@
 
 import csv
 import io
+from collections.abc import Callable
 from decimal import Decimal
 from html import escape
 
@@ -15,15 +16,29 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from .selectors import YearDetail
 
+# A spreadsheet reads a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-def _rows(detail: YearDetail) -> list[list[str]]:
+
+def spreadsheet_text(text: str) -> str:
+    """Text a spreadsheet shows as typed, never runs: OWASP's advice against CSV injection is a
+    single quote before a cell that starts like a formula."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+# `text` is applied to every text cell (what holders and administrators typed, and our labels);
+# dates and credits are written as they are.
+Text = Callable[[str], str]
+
+
+def _rows(detail: YearDetail, text: Text = str) -> list[list[str]]:
     return [
         [
             entry.activity_date.isoformat(),
-            entry.activity_type.name,
-            entry.title,
-            entry.provider,
-            entry.get_state_display(),
+            text(entry.activity_type.name),
+            text(entry.title),
+            text(entry.provider),
+            text(entry.get_state_display()),
             f"{entry.claimed_credits:.2f}",
             f"{detail.counted(entry):.2f}",
         ]
@@ -31,25 +46,26 @@ def _rows(detail: YearDetail) -> list[list[str]]:
     ]
 
 
-def _header() -> list[str]:
-    return [_("Date"), _("Activity"), _("Title"), _("Provider"), _("State"), _("Claimed"),
-            _("Counted")]
+def _header(text: Text = str) -> list[str]:
+    return [text(label) for label in (_("Date"), _("Activity"), _("Title"), _("Provider"),
+                                      _("State"), _("Claimed"), _("Counted"))]
 
 
-def _summary(detail: YearDetail) -> list[tuple[str, str]]:
+def _summary(detail: YearDetail, text: Text = str) -> list[tuple[str, str]]:
     standing = detail.standing
     certification = standing.certification
     window = standing.window
     return [
-        (_("Holder"), certification.holder.full_name),
-        (_("Certification"), f"{certification.title.name} ({certification.title.level.name})"),
-        (_("Certification year"), _("%(number)d: %(start)s to %(end)s") % {
+        (text(_("Holder")), text(certification.holder.full_name)),
+        (text(_("Certification")),
+         text(f"{certification.title.name} ({certification.title.level.name})")),
+        (text(_("Certification year")), text(_("%(number)d: %(start)s to %(end)s") % {
             "number": window.number, "start": window.starts_on.isoformat(),
-            "end": window.ends_on.isoformat()}),
-        (_("Reporting deadline"), window.deadline.isoformat()),
-        (_("Required"), f"{standing.requirement:.2f}"),
-        (_("Counted"), f"{standing.counted:.2f}"),
-        (_("Requirement met"), _("yes") if standing.met else _("no")),
+            "end": window.ends_on.isoformat()})),
+        (text(_("Reporting deadline")), window.deadline.isoformat()),
+        (text(_("Required")), f"{standing.requirement:.2f}"),
+        (text(_("Counted")), f"{standing.counted:.2f}"),
+        (text(_("Requirement met")), text(_("yes") if standing.met else _("no"))),
     ]
 
 
@@ -60,13 +76,13 @@ def _claimed_total(detail: YearDetail) -> Decimal:
 def transcript_csv(detail: YearDetail) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    for label, value in _summary(detail):
+    for label, value in _summary(detail, spreadsheet_text):
         writer.writerow([label, value])
     writer.writerow([])
-    writer.writerow(_header())
-    writer.writerows(_rows(detail))
-    writer.writerow(["", _("Total"), "", "", "", f"{_claimed_total(detail):.2f}",
-                     f"{detail.standing.counted:.2f}"])
+    writer.writerow(_header(spreadsheet_text))
+    writer.writerows(_rows(detail, spreadsheet_text))
+    writer.writerow(["", spreadsheet_text(_("Total")), "", "", "",
+                     f"{_claimed_total(detail):.2f}", f"{detail.standing.counted:.2f}"])
     return out.getvalue()
 
 

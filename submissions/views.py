@@ -23,7 +23,7 @@ from common.shortcuts import own_or_404
 
 from . import selectors, services
 from .enums import WITHDRAWABLE_STATES, EntryState
-from .forms import EntryFilterForm, EntryForm, ProofForm
+from .forms import EntryFilterForm, EntryForm, ProofForm, WithdrawForm
 from .models import Entry, ProofFile
 from .transcripts import transcript_csv, transcript_pdf
 
@@ -159,17 +159,26 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def entry_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = get_object_or_404(Entry, pk=pk, holder=request.user)
-    try:
-        services.withdraw_entry(entry=entry, by=request.user,
-                                reason=request.POST.get("reason", "")[:1000], today=_today())
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The entry was withdrawn; it no longer counts."))
-    return redirect("submissions:entry_detail", pk=entry.pk)
+    """Ask for a reason, then withdraw: the holder sees what stops counting before it does."""
+    entry = get_object_or_404(Entry.objects.select_related("activity_type"), pk=pk,
+                              holder=request.user)
+    if entry.state not in WITHDRAWABLE_STATES:
+        messages.error(request, _("This entry can no longer be withdrawn: it is %(state)s.")
+                       % {"state": entry.get_state_display()})
+        return redirect("submissions:entry_detail", pk=entry.pk)
+    form = WithdrawForm(request.POST or None)
+    if form.is_valid():
+        try:
+            services.withdraw_entry(entry=entry, by=request.user,
+                                    reason=form.cleaned_data["reason"], today=_today())
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The entry was withdrawn; it no longer counts."))
+        return redirect("submissions:entry_detail", pk=entry.pk)
+    return render(request, "submissions/entry_withdraw.html", {"entry": entry, "form": form})
 
 
 @login_required

@@ -148,6 +148,16 @@ def test_home_has_no_inline_style_or_script(client, db, signed_in):
     assert [e.tag for e in page.elements if "style" in e.attrs] == []
     assert page.find("style") == []
     assert [s.text for s in page.find("script") if "src" not in s.attrs] == []
-    assert [s.attrs["src"] for s in page.find("script")] == [
-        "/static/bootstrap/js/bootstrap.bundle.min.js"
-    ]
+    assert [s.attrs["src"] for s in page.find("script")] == ["/static/js/has-js.js"]
+
+
+def test_pages_link_our_icon_and_favicon_ico_leads_to_it(client, db):
+    page = parse(client.get("/"))
+
+    response = client.get("/favicon.ico")
+
+    assert [(link.attrs["href"], link.attrs["type"]) for link in page.find("link", rel="icon")] \
+        == [("/static/favicon.svg", "image/svg+xml")]
+    assert (response.status_code, response["Location"]) == (302, "/static/favicon.svg")
+    icon = client.get(response["Location"])
+    assert (icon.status_code, icon["Content-Type"]) == (200, "image/svg+xml")

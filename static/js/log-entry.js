@@ -12,8 +12,9 @@
   const select = form.querySelector("select[name=activity_type]");
   const help = document.getElementById("rule-help");
   const preview = document.getElementById("preview");
+  const summary = document.getElementById("save-summary");
   const confirmed = form.querySelector("input[name=confirmed]");
-  const note = form.querySelector(".rule-fields-note");
+  const quantityLabel = form.querySelector("label[for=id_quantity]");
   let timer = null;
   let controller = null;
 
@@ -21,14 +22,16 @@
     const rule = rules[select.value];
     form.querySelectorAll(".rule-field").forEach(function (wrapper) {
       const wanted = Boolean(rule) && rule.fields.includes(wrapper.dataset.field);
-      wrapper.hidden = !wanted;
+      // portal.css shows only the marked fields (the server marked them for the first paint).
+      wrapper.classList.toggle("rule-field-needed", wanted);
       // Hidden inputs are left out of the submission, so a stale value cannot get in the way.
       wrapper.querySelectorAll("input").forEach(function (input) {
         input.disabled = !wanted;
       });
     });
-    if (note) {
-      note.hidden = true;
+    // The amount says its unit: pages read, hours of podcast, questions written.
+    if (rule && quantityLabel) {
+      quantityLabel.textContent = rule.quantity_label;
     }
     let text = "";
     if (rule) {
@@ -63,12 +66,16 @@
         })
         .then(function (html) {
           preview.innerHTML = html;
+          // The preview's verdict in a few words, beside the save button.
+          const verdict = preview.querySelector("[data-save-summary]");
+          summary.textContent = verdict ? verdict.dataset.saveSummary : "";
         })
         .catch(function (error) {
           if (error && error.name === "AbortError") {
             return;
           }
           preview.textContent = form.dataset.previewFailed;
+          summary.textContent = "";
         });
     }, 250);
   }
@@ -80,11 +87,6 @@
   form.addEventListener("submit", function () {
     confirmed.value = "on";
   });
-  // With the live preview there is no confirm step, so the button saves.
-  const submit = form.querySelector("button[data-save-label]");
-  if (submit && !form.querySelector("input[name=entry_id]")) {
-    submit.textContent = submit.dataset.saveLabel;
-  }
   showFields();
   if (select.value) {
     refresh();

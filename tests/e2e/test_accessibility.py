@@ -59,6 +59,8 @@ def test_pages_have_no_serious_accessibility_violations(
     found += blocking_violations(axe, page)
     page.goto(f"{base}/entries/{entry.pk}/")
     found += blocking_violations(axe, page)
+    page.goto(f"{base}/entries/{entry.pk}/withdraw/")
+    found += blocking_violations(axe, page)
     page.goto(f"{base}/certifications/{certification.pk}/years/")
     found += blocking_violations(axe, page)
     page.goto(f"{base}/certifications/{certification.pk}/years/1/")

@@ -33,6 +33,17 @@ def counted(page: Page, title_name: str) -> Decimal:
     return Decimal(card(page, title_name).locator(".counted").inner_text())
 
 
+def icons_not_found(page: Page) -> list[str]:
+    """Headless Chromium fetches no tab icon, and Playwright reports no /favicon.ico request:
+    ask for the page's icon as a browser tab would, and for /favicon.ico, which browsers and
+    bookmarks ask for whatever the page says; the URLs that answer 404."""
+    return page.evaluate("""async () => {
+      const urls = [document.querySelector("link[rel=icon]")?.href, "/favicon.ico"];
+      const answers = await Promise.all(urls.filter(Boolean).map(url => fetch(url)));
+      return answers.filter(answer => answer.status === 404).map(answer => answer.url);
+    }""")
+
+
 def fill_webinar(page: Page, *, day: date, title: str, length: int, attended: int) -> None:
     select = page.locator("select[name=activity_type]")
     # An option reads "<activity> — <what it earns>"; choose it by what the holder sees.
@@ -55,6 +66,10 @@ def test_holder_journey_claims_account_logs_webinar_and_gets_transcript(
          "awarded_on": (today - timedelta(days=100)).isoformat()},
     ], today=today)
     base = live_server.url
+    # Every request of every page on the way (stylesheets, scripts, icons) must be found.
+    not_found: list[str] = []
+    page.on("response", lambda response: response.status == 404
+            and not_found.append(response.url))
 
     # Act: sign up with the address on record; the mail is an invitation to set a password.
     page.goto(f"{base}/accounts/signup/")
@@ -88,6 +103,7 @@ def test_holder_journey_claims_account_logs_webinar_and_gets_transcript(
     expect(page.locator("#preview .preview-credits")).to_have_text("1.50")
     assert Entry.objects.count() == 0
     shoot(page, "log-form-preview.png")
+    not_found += icons_not_found(page)
     # With the live preview there is no confirm step: the button saves.
     page.get_by_role("button", name="Save", exact=True).click()
 
@@ -100,6 +116,7 @@ def test_holder_journey_claims_account_logs_webinar_and_gets_transcript(
     after = {name: counted(page, name) for name in (ISP, ISE)}
     assert after == {name: before[name] + Decimal("1.50") for name in (ISP, ISE)}
     shoot(page, "dashboard.png")
+    not_found += icons_not_found(page)
 
     # Act: a webinar attended for 75 % is refused, and nothing is saved.
     page.get_by_role("link", name="Log an activity").click()
@@ -122,6 +139,7 @@ def test_holder_journey_claims_account_logs_webinar_and_gets_transcript(
     downloaded = Path(download_info.value.path())
     assert downloaded.read_bytes() == proof.read_bytes()
     shoot(page, "entry.png")
+    not_found += icons_not_found(page)
 
     # Act: the current year of the Practitioner certification, and its PDF transcript.
     page.get_by_role("link", name="Dashboard").click()
@@ -129,6 +147,7 @@ def test_holder_journey_claims_account_logs_webinar_and_gets_transcript(
     expect(page.get_by_role("heading", level=1)).to_have_text(f"{ISP}, year 1")
     expect(page.get_by_role("link", name="Zero trust in practice")).to_be_visible()
     shoot(page, "transcript.png")
+    not_found += icons_not_found(page)
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Transcript (PDF)").click()
     reader = PdfReader(download_info.value.path())
@@ -144,3 +163,5 @@ def test_holder_journey_claims_account_logs_webinar_and_gets_transcript(
     # Assert: back on the public landing page.
     expect(page.get_by_role("heading", level=1)).to_have_text("Keep your certifications current")
     assert page.get_by_role("button", name="Sign out").count() == 0
+    not_found += icons_not_found(page)
+    assert not_found == []

@@ -45,3 +45,30 @@ def test_transcript_pdf_opens_and_reads(detail):
                      "Threat modelling <course> & more", "Security Engineering", "14.50",
                      "12.00", "Total"):
         assert expected in text
+
+
+@pytest.mark.parametrize("typed", [
+    '=HYPERLINK("http://evil.example","x")', "+1+2", "-2+3", "@SUM(A1:A2)", "\tTabbed",
+    "\rReturned",
+])
+def test_transcript_csv_neutralises_formulas_holders_typed(typed):
+    holder = UserFactory(full_name=typed)
+    certification = CertificationFactory(holder=holder, awarded_on=date(2025, 1, 1))
+    EntryFactory(holder=holder, title=typed, provider=typed, activity_date=date(2025, 2, 1),
+                 hours=Decimal("2"), claimed_credits=Decimal("2"))
+    detail = year_detail(certification=certification, number=1, today=date(2025, 6, 1))
+
+    rows = list(csv.reader(io.StringIO(transcript_csv(detail))))
+
+    entry = rows[rows.index(["Date", "Activity", "Title", "Provider", "State", "Claimed",
+                             "Counted"]) + 1]
+    assert entry == ["2025-02-01", "Other course relevant to the field", f"'{typed}",
+                     f"'{typed}", "submitted", "2.00", "2.00"]
+    assert ["Holder", f"'{typed}"] in rows
+
+
+def test_transcript_csv_keeps_text_that_starts_harmlessly(detail):
+    rows = list(csv.reader(io.StringIO(transcript_csv(detail))))
+
+    assert ["Required", "20.00"] in rows
+    assert "Threat modelling <course> & more" in [row[2] for row in rows if len(row) > 2]

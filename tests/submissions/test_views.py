@@ -1,6 +1,7 @@
 """The holder's pages through the test client: ownership, logging with its confirm step,
 uploads, downloads and query counts."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -203,7 +204,7 @@ def test_withdraw_and_edit(client, owner, entry):
     assert response.status_code == 302
     entry.refresh_from_db()
     assert (entry.title, entry.claimed_credits) == ("Renamed course", Decimal("2.50"))
-    client.post(reverse("submissions:entry_withdraw", args=[entry.pk]))
+    client.post(reverse("submissions:entry_withdraw", args=[entry.pk]), {"reason": "Logged twice"})
     entry.refresh_from_db()
     assert entry.state == EntryState.WITHDRAWN
     assert client.get(reverse("submissions:entry_edit", args=[entry.pk])).status_code == 302
@@ -303,3 +304,89 @@ def test_badge_revoked_shows_the_date(client, practitioner):
 def test_badge_unknown_id_is_404(client):
     assert client.get("/verify/00000000-0000-4000-8000-000000000000/").status_code == 404
     assert client.get("/verify/not-a-uuid/").status_code == 404
+
+
+def test_withdraw_page_asks_for_a_reason_first(client, owner, entry):
+    response = client.get(reverse("submissions:entry_withdraw", args=[entry.pk]))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response.templates[0].name == "submissions/entry_withdraw.html"
+    assert f"Withdraw “{entry.title}”" in html
+    assert "it no longer counts toward any certification year" in html
+    assert '<textarea name="reason"' in html
+    entry.refresh_from_db()
+    assert entry.state == EntryState.SUBMITTED
+
+
+def test_withdraw_with_a_reason_withdraws_and_keeps_the_reason(client, owner, entry):
+    response = client.post(reverse("submissions:entry_withdraw", args=[entry.pk]),
+                           {"reason": "  Logged twice  "})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("submissions:entry_detail", args=[entry.pk])
+    entry.refresh_from_db()
+    change = entry.state_changes.order_by("changed_at", "pk").last()
+    assert (entry.state, change.to_state, change.reason, change.changed_by) == (
+        EntryState.WITHDRAWN, EntryState.WITHDRAWN, "Logged twice", owner)
+
+
+@pytest.mark.parametrize(("reason", "words"), [
+    ("", "Say why you withdraw"),
+    ("   ", "Say why you withdraw"),
+    ("x" * 1001, "at most 1000 characters"),
+    ("Logged\x00twice", "cannot be saved"),
+])
+def test_withdraw_without_a_valid_reason_is_a_form_error(client, owner, entry, reason, words):
+    response = client.post(reverse("submissions:entry_withdraw", args=[entry.pk]),
+                           {"reason": reason})
+
+    assert response.status_code == 200
+    assert words in " ".join(response.context["form"].errors["reason"])
+    assert words in response.content.decode()
+    entry.refresh_from_db()
+    assert (entry.state, entry.state_changes.count()) == (EntryState.SUBMITTED, 0)
+
+
+def test_withdraw_another_holder_or_staff_gets_404(client, entry):
+    url = reverse("submissions:entry_withdraw", args=[entry.pk])
+    for user in (UserFactory(), UserFactory(is_staff=True)):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"reason": "Not mine"}).status_code == 404
+    entry.refresh_from_db()
+    assert entry.state == EntryState.SUBMITTED
+
+
+def test_withdraw_a_decided_entry_is_sent_back_to_the_entry(client, owner):
+    entry = EntryFactory(holder=owner, state=EntryState.APPROVED)
+
+    response = client.get(reverse("submissions:entry_withdraw", args=[entry.pk]), follow=True)
+
+    assert response.redirect_chain == [
+        (reverse("submissions:entry_detail", args=[entry.pk]), 302)]
+    assert "can no longer be withdrawn" in response.content.decode()
+
+
+def test_entry_page_links_to_the_withdraw_page(client, owner, entry):
+    html = client.get(reverse("submissions:entry_detail", args=[entry.pk])).content.decode()
+
+    url = reverse("submissions:entry_withdraw", args=[entry.pk])
+    assert f'href="{url}"' in html
+    assert f'action="{url}"' not in html
+
+
+def rule_fields_marked(html: str) -> list[str]:
+    return re.findall(r'class="rule-field rule-field-needed" data-field="(\w+)"', html)
+
+
+def test_log_form_marks_the_inputs_the_chosen_activity_asks_for(client, owner, entry):
+    create = reverse("submissions:entry_create")
+
+    blank = client.get(create).content.decode()
+    webinar = client.post(create, webinar_post(title="")).content.decode()
+    course = client.get(reverse("submissions:entry_edit", args=[entry.pk])).content.decode()
+
+    assert (rule_fields_marked(blank), rule_fields_marked(webinar), rule_fields_marked(course)) \
+        == ([], ["length_minutes", "attended_minutes"], ["hours"])
+    assert "1 credit per hour of training or self-study." in course
