@@ -150,6 +150,32 @@ class YearCredit(models.Model):
         return f"{self.entry_id} → {self.year_id}: {self.counted}"
 
 
+class YearActivityTotal(models.Model):
+    """What each activity counted in a certification year, in total: the dashboard's use of
+    each capped activity and its chart, read without touching the year's entries. Kept with
+    YearCredit by `submissions.standings.recount_years`."""
+
+    year = models.ForeignKey(CertificationYear, on_delete=models.CASCADE,
+                             related_name="activity_totals",
+                             verbose_name=_("certification year"))
+    activity_type = models.ForeignKey(ActivityType, on_delete=models.PROTECT, related_name="+",
+                                      verbose_name=_("activity type"))
+    counted = models.DecimalField(_("counted credits"), max_digits=8, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("counted credits of an activity")
+        verbose_name_plural = _("counted credits by activity")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "activity_type"],
+                                    name="year_activity_total_once"),
+            models.CheckConstraint(condition=Q(counted__gte=0),
+                                   name="year_activity_total_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year_id} / {self.activity_type_id}: {self.counted}"
+
+
 class EntryStateChange(models.Model):
     """Who changed an entry's state, when, and why."""
 

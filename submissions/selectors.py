@@ -5,7 +5,7 @@ entries a holder has."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
@@ -36,20 +36,36 @@ def _capped_activity_types() -> list[ActivityType]:
     return list(ActivityType.objects.filter(annual_cap__isnull=False).order_by("position"))
 
 
-def _year_rows(keys: Iterable[tuple[int, int]], *, capped: Iterable[ActivityType] = ()
-               ) -> dict[tuple[int, int], CertificationYear]:
-    """The stored year rows for (certification id, year number) pairs, each with what it
-    counted of every capped activity (`cap_<id>`). One query; none without pairs."""
+@dataclass(frozen=True)
+class StoredYear:
+    """A certification year's stored standing, and what each activity counted in it."""
+
+    required_credits: Decimal
+    counted_credits: Decimal
+    undecided_credits: Decimal
+    # activity type id → (name, counted credits)
+    by_activity: dict[int, tuple[str, Decimal]] = field(default_factory=dict)
+
+
+def _stored_years(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], StoredYear]:
+    """The stored standings of (certification id, year number) pairs with their totals by
+    activity. One query (the totals joined to their years); none without pairs."""
     match = Q()
     for certification_id, number in keys:
         match |= Q(certification_id=certification_id, number=number)
     if not match:
         return {}
-    rows = CertificationYear.objects.filter(match).annotate(**{
-        f"cap_{a.pk}": Sum("credits__counted", filter=Q(credits__activity_type_id=a.pk))
-        for a in capped
-    })
-    return {(row.certification_id, row.number): row for row in rows}
+    years: dict[tuple[int, int], StoredYear] = {}
+    for (certification_id, number, required, counted, undecided, activity_type_id, name,
+         activity_counted) in CertificationYear.objects.filter(match).values_list(
+            "certification_id", "number", "required_credits", "counted_credits",
+            "undecided_credits", "activity_totals__activity_type_id",
+            "activity_totals__activity_type__name", "activity_totals__counted"):
+        year = years.setdefault((certification_id, number),
+                                StoredYear(required, counted, undecided))
+        if activity_type_id is not None:
+            year.by_activity[activity_type_id] = (name, activity_counted)
+    return years
 
 
 # --- Standing of a holder's certification years ------------------------------------------------
@@ -77,6 +93,8 @@ class YearStanding:
     submission_cap: Decimal | None
     cap_uses: tuple[CapUse, ...]
     today: date
+    # (activity name, counted credits) of each activity that counted, largest first.
+    by_activity: tuple[tuple[str, Decimal], ...] = ()
 
     @property
     def met(self) -> bool:
@@ -108,23 +126,28 @@ class YearStanding:
         return min(100, int(self.counted * 100 / self.requirement))
 
 
-def _standing(certification: Certification, window: YearWindow, row: CertificationYear | None,
-              today: date, capped: Iterable[ActivityType] = ()) -> YearStanding:
+def _standing(certification: Certification, window: YearWindow,
+              stored: StoredYear | CertificationYear | None, today: date,
+              capped: Iterable[ActivityType] = ()) -> YearStanding:
     """A year's standing from its stored row. A year without a row has counted nothing yet:
     every change that makes a year count creates its row."""
-    requirement = row.required_credits if row else certification.title.level.required_credits
+    requirement = (stored.required_credits if stored
+                   else certification.title.level.required_credits)
+    by_activity = getattr(stored, "by_activity", {})
     return YearStanding(
         certification=certification,
         window=window,
         requirement=requirement,
-        counted=row.counted_credits if row else ZERO,
-        undecided=row.undecided_credits if row else ZERO,
+        counted=stored.counted_credits if stored else ZERO,
+        undecided=stored.undecided_credits if stored else ZERO,
         submission_cap=year_submission_cap(requirement, window.starts_on),
         cap_uses=tuple(
-            CapUse(a, getattr(row, f"cap_{a.pk}", None) or ZERO, a.annual_cap)
+            CapUse(a, by_activity.get(a.pk, ("", ZERO))[1], a.annual_cap)
             for a in capped if a.active and a.annual_cap is not None
         ),
         today=today,
+        by_activity=tuple(sorted(((name, counted) for name, counted in by_activity.values()
+                                  if counted > 0), key=lambda bar: (-bar[1], bar[0]))),
     )
 
 
@@ -157,7 +180,7 @@ def certification_standings(*, holder: User, today: date) -> list[CertificationS
     certifications = _holder_certifications(holder)
     windows = {c.pk: _open_windows(c, today) for c in certifications if c.collects_cpe}
     capped = _capped_activity_types()
-    rows = _year_rows(((pk, w.number) for pk, ws in windows.items() for w in ws), capped=capped)
+    rows = _stored_years((pk, w.number) for pk, ws in windows.items() for w in ws)
     return [
         CertificationStanding(certification, tuple(
             _standing(certification, window, rows.get((certification.pk, window.number)),
@@ -397,31 +420,25 @@ class ChartBar:
     percent: int
 
 
-def credits_by_activity(*, holder: User, since: date, until: date) -> list[ChartBar]:
-    """Claimed credits of the entries that count, by activity type, largest first. One query."""
-    rows = (
-        Entry.objects.filter(holder=holder, state__in=list(COUNTING_STATES),
-                             activity_date__range=(since, until))
-        .values("activity_type__name")
-        .annotate(total=Sum(CREDITS))
-        .order_by("-total", "activity_type__name")
-    )
-    rows = list(rows)
-    top = max((r["total"] for r in rows), default=ZERO) or Decimal("1")
-    return [ChartBar(r["activity_type__name"], r["total"], int(r["total"] * 100 / top))
-            for r in rows]
+def chart_bars(year: YearStanding) -> list[ChartBar]:
+    """A year's counted credits by activity, as bars of a chart (largest first)."""
+    top = max((counted for _name, counted in year.by_activity), default=ZERO) or Decimal("1")
+    return [ChartBar(name, counted, int(counted * 100 / top))
+            for name, counted in year.by_activity]
 
 
 def dashboard(*, holder: User, today: date) -> dict[str, object]:
-    """Everything the dashboard shows, in a fixed number of queries."""
+    """Everything the dashboard shows, from the stored standings, in a fixed number of
+    queries whatever the number of entries. The chart shows the current year of the first
+    certification that counts CPE (the highest level, the first card)."""
     standings = certification_standings(holder=holder, today=today)
-    since = today - timedelta(days=364)
+    chart_year = next((s.current for s in standings if s.current), None)
     return {
         "standings": standings,
         "can_log": any(s.years for s in standings),
         "recent_entries": list(holder_entries(holder=holder)[:5]),
-        "chart": credits_by_activity(holder=holder, since=since, until=today),
-        "chart_since": since,
+        "chart": chart_bars(chart_year) if chart_year else [],
+        "chart_year": chart_year,
         "today": today,
     }
 

@@ -37,7 +37,7 @@ from certifications.services import ensure_certification_years
 
 from .counting import ZERO, Countable, YearCount, count_year
 from .enums import COUNTING_STATES, UNDECIDED_STATES
-from .models import Entry, YearCredit
+from .models import Entry, YearActivityTotal, YearCredit
 
 
 def year_submission_cap(required_credits: Decimal, starts_on: date) -> Decimal | None:
@@ -114,6 +114,7 @@ def _tables() -> dict[str, str]:
         "entry": Entry._meta.db_table,
         "activity": ActivityType._meta.db_table,
         "credit": YearCredit._meta.db_table,
+        "total": YearActivityTotal._meta.db_table,
     }
 
 
@@ -209,10 +210,10 @@ def recount_years(year_ids: Iterable[int], *, since: date | None = None,
     """Recount the stored standings of these certification years from their entries.
 
     Side effects: inserts, updates or deletes the years' YearCredit rows (only those that
-    change) and sets each year's counted and undecided credits. Three statements, whatever the
-    number of years or entries. Runs in the caller's transaction; the caller holds the lock
-    that keeps the years' holders' entries still (see the module docstring). Returns how many
-    YearCredit rows changed.
+    change), writes each year's totals by activity (YearActivityTotal) and sets each year's
+    counted and undecided credits. Six statements, whatever the number of years or entries.
+    Runs in the caller's transaction; the caller holds the lock that keeps the years' holders'
+    entries still (see the module docstring). Returns how many YearCredit rows changed.
 
     A change to a few entries says so, and the recount writes less: `since`, the earliest
     activity date the change touched (what an entry counts depends only on the entries before
@@ -255,11 +256,19 @@ def recount_years(year_ids: Iterable[int], *, since: date | None = None,
                 )
             """, [*ids, *(changed_entries or [])])  # noqa: S608 (table names and placeholders)
             changed += cursor.rowcount
+        total = t["total"]
+        cursor.execute(f"DELETE FROM {total} WHERE year_id IN ({placeholders})", ids)  # noqa: S608
+        cursor.execute(f"""
+            INSERT INTO {total} (year_id, activity_type_id, counted)
+            SELECT year_id, activity_type_id, SUM(counted) FROM {credit}
+            WHERE year_id IN ({placeholders})
+            GROUP BY year_id, activity_type_id
+        """, ids)  # noqa: S608 (only table names and placeholders)
         year = t["year"]
         cursor.execute(f"""
             UPDATE {year} SET
                 counted_credits = COALESCE((
-                    SELECT SUM(k.counted) FROM {credit} k WHERE k.year_id = {year}.id), 0),
+                    SELECT SUM(k.counted) FROM {total} k WHERE k.year_id = {year}.id), 0),
                 undecided_credits = CASE WHEN {year}.required_credits > 0 THEN COALESCE((
                     SELECT SUM(COALESCE(e.approved_credits, e.claimed_credits))
                     FROM {t["certification"]} c
@@ -397,19 +406,27 @@ def check_standings(holders: QuerySet | None = None, *,
                 year__certification__holder_id__in=batch).values_list(
                 "year_id", "entry_id", "counted", "stopped_by"):
             stored[year_id][entry_id] = (counted, stopped_by)
+        totals: dict[int, dict[int, Decimal]] = defaultdict(dict)
+        for year_id, activity_type_id, counted in YearActivityTotal.objects.filter(
+                year__certification__holder_id__in=batch).values_list(
+                "year_id", "activity_type_id", "counted"):
+            totals[year_id][activity_type_id] = counted
         for year in years:
             yield from _year_differences(year, entries[year.certification.holder_id], caps,
-                                         stored[year.pk])
+                                         stored[year.pk], totals[year.pk])
 
 
 def _year_differences(year: CertificationYear, entries: list[Entry],
-                      caps: dict[int, Decimal | None],
-                      stored: dict[int, tuple[Decimal, str]]) -> Iterator[Difference]:
+                      caps: dict[int, Decimal | None], stored: dict[int, tuple[Decimal, str]],
+                      stored_totals: dict[int, Decimal]) -> Iterator[Difference]:
     count, undecided = recount_in_python(year, entries, caps)
     if year.counted_credits != count.total:
         yield Difference(year, "counted credits", year.counted_credits, count.total)
     if year.undecided_credits != undecided:
         yield Difference(year, "credits awaiting a decision", year.undecided_credits, undecided)
+    if stored_totals != dict(count.by_activity):
+        yield Difference(year, "counted credits by activity", stored_totals,
+                         dict(count.by_activity))
     recounted = {c.key: (c.counted, c.stopped_by.value if c.stopped_by else "")
                  for c in count.entries}
     for entry_id in sorted(stored.keys() | recounted.keys()):
