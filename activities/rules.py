@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, TypeVar
 
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -29,6 +30,14 @@ def round_down(value: Decimal) -> Decimal:
 def plain(value: Decimal) -> str:
     """A decimal without trailing zeros or exponent: 100, 2.5, 0.25."""
     return format(value.normalize(), "f")
+
+
+def credits_text(value: Decimal) -> str:
+    """Credits as holders read them: whole numbers bare (10), others with two places (2.50),
+    with the active language's decimal separator."""
+    text = f"{value:.0f}" if value == value.to_integral_value() else f"{value:.2f}"
+    separator = get_format("DECIMAL_SEPARATOR")
+    return text if separator == "." else text.replace(".", separator)
 
 
 def is_multiple_of(value: Decimal, step: Decimal) -> bool:

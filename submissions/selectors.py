@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from activities.models import ActivityType
-from activities.rules import plain
+from activities.rules import credits_text, plain
 from certifications.models import Certification, CertificationYear
 from certifications.rules import YearWindow
 
@@ -79,6 +79,19 @@ class CapUse:
     @property
     def is_full(self) -> bool:
         return self.used >= self.cap
+
+    @property
+    def percent(self) -> int:
+        """Used as a share of the cap, 0 to 100, for a bar."""
+        return min(100, int(self.used * 100 / self.cap)) if self.cap > 0 else 100
+
+    @property
+    def label(self) -> str:
+        """“Attend a webinar: 7 of 10 credits”. Written here rather than in the template: the
+        dashboard shows one for every capped activity of every current year."""
+        return _("%(activity)s: %(used)s of %(cap)s credits") % {
+            "activity": self.activity_type.name, "used": credits_text(self.used),
+            "cap": credits_text(self.cap)}
 
 
 @dataclass(frozen=True)

@@ -134,9 +134,10 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "submissions/entry_list.html",
-                  {"form": form, "page": page, "query": query.urlencode(),
-                   "has_entries": selectors.holder_entries(holder=request.user).exists()})
+    return render(request, "submissions/entry_list.html", {
+        "form": form, "page": page, "query": query.urlencode(),
+        "selected": {name: str(form[name].value() or "") for name in form.fields},
+        "has_entries": selectors.holder_entries(holder=request.user).exists()})
 
 
 @login_required

@@ -1,0 +1,26 @@
+from decimal import Decimal
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from activities.rules import credits_text
+from submissions.enums import EntryState
+from submissions.models import Entry
+
+register = template.Library()
+
+
+@register.simple_tag
+def state_badge(entry: Entry) -> SafeString:
+    """An entry's state as a badge. A tag rather than an include: lists render it on every row,
+    and the state's label comes from the choices directly."""
+    return format_html('<span class="state state-{}">{}</span>', entry.state,
+                       EntryState(entry.state).label)
+
+
+@register.filter
+def credits(value: Decimal | None) -> str:
+    """Credits as holders read them (activities.rules.credits_text): `floatformat:"-2"`
+    without its cost, which adds up on pages that show many numbers."""
+    return "" if value is None else credits_text(value)
