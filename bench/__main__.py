@@ -118,7 +118,9 @@ def _run(parts: list[str], seconds: float, environment: dict[str, str], workdir:
         "not in this version" if timings["recount_standings"] is None
         else f"{timings['recount_standings']:.1f} s"))
 
-    print(f"## Benchmarks, {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} cores, "
+    # Other work on the machine moves every number: say how busy it was.
+    print(f"## Benchmarks, {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} cores "
+          f"(load average {os.getloadavg()[0]:.1f} at the start), "
           f"{platform.python_implementation()} {platform.python_version()}, "
           f"{_postgres_version()}\n", flush=True)
     targets = []
@@ -138,6 +140,7 @@ def _run(parts: list[str], seconds: float, environment: dict[str, str], workdir:
     if "jobs" in parts:
         print(jobs.run(today=today), flush=True)
 
+    print(f"Load average at the end: {os.getloadavg()[0]:.1f}\n")
     if targets:
         print("### Targets\n")
         print("\n".join(target.line() for target in targets))

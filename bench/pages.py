@@ -76,7 +76,7 @@ def _report(measured: list[Measured], *, seconds: float,
         p50 = m.result.p50_ms
         rows.append([
             _label(m.size), m.page, count(m.result.requests_per_second), ms(p50),
-            ms(m.result.p99_ms), str(m.result.errors),
+            ms(m.result.p99_ms), m.result.describe_errors(),
             ratio(p50 / by[m.size, "trivial"].p50_ms),
             ratio(p50 / by[smallest, m.page].p50_ms),
         ])

@@ -61,6 +61,12 @@ class Posted:
     def errors(self) -> int:
         return self.number("failed") + self.result.socket_errors + self.result.timeouts
 
+    def describe_errors(self) -> str:
+        kinds = [(self.number("failed"), "not 302"), (self.result.socket_errors, "socket"),
+                 (self.result.timeouts, "timeouts")]
+        named = ", ".join(f"{number} {kind}" for number, kind in kinds if number)
+        return f"{self.errors} ({named})" if named else "0"
+
     @property
     def per_second(self) -> float:
         return self.saved / self.result.seconds
@@ -173,12 +179,12 @@ def _report(runs: list[Posted], trivial_many: wrk.WrkResult, trivial_one: wrk.Wr
                     ) -> list[str]:
         return ["trivial signed-in GET", holders, f"-t{threads} -c{connections}", "—",
                 count(result.requests_per_second), ms(result.p50_ms), ms(result.p99_ms),
-                str(result.errors), "1.00×"]
+                result.describe_errors(), "1.00×"]
 
     def post_row(posted: Posted, baseline: wrk.WrkResult) -> list[str]:
         return [posted.label, str(posted.holders), f"-t{posted.threads} -c{posted.connections}",
                 count(posted.saved), count(posted.per_second), ms(posted.result.p50_ms),
-                ms(posted.result.p99_ms), str(posted.errors),
+                ms(posted.result.p99_ms), posted.describe_errors(),
                 ratio(posted.result.p50_ms / baseline.p50_ms)]
 
     text = table(

@@ -51,6 +51,13 @@ class WrkResult:
     def errors(self) -> int:
         return self.bad_status + self.socket_errors + self.timeouts
 
+    def describe_errors(self) -> str:
+        """The number of errors, and of what kind when there are any."""
+        kinds = [(self.bad_status, "status"), (self.socket_errors, "socket"),
+                 (self.timeouts, "timeouts")]
+        named = ", ".join(f"{number} {kind}" for number, kind in kinds if number)
+        return f"{self.errors} ({named})" if named else "0"
+
 
 def parse(output: str) -> WrkResult:
     def need(pattern: str) -> re.Match[str]:
