@@ -95,9 +95,9 @@ def make_holders(count: int, *, prefix: str, awards: Sequence[Award], today: dat
 
 
 def add_entries(holders: Sequence[User], count: int, *, since: date, today: date,
-                mix: dict[str, int], states: bool, seed: int) -> int:
+                mix: dict[str, int], mixed_states: bool, seed: int) -> int:
     """`count` entries for each holder, dated from `since` to `today`, of the activity types in
-    `mix`. With `states`, entries end in the mixed states of a real history (some adjusted);
+    `mix`. With `mixed_states`, entries end in the mixed states of a real history (some adjusted);
     without, every entry counts (submitted, or approved when its type needs approval)."""
     rng = random.Random(seed)
     types = {a.code: a for a in ActivityType.objects.filter(code__in=list(mix))}
@@ -112,13 +112,14 @@ def add_entries(holders: Sequence[User], count: int, *, since: date, today: date
             claimed = earned_credits(activity_type.rule, inputs).credits
             logged_as = (EntryState.PENDING_APPROVAL if activity_type.needs_approval
                          else EntryState.SUBMITTED)
-            state = logged_as if not states else _weighted(
-                rng, STATES_WITH_APPROVAL if activity_type.needs_approval
-                else STATES_WITHOUT_APPROVAL)
-            if not states and activity_type.needs_approval:
-                state = EntryState.APPROVED
+            if mixed_states:
+                state = _weighted(rng, STATES_WITH_APPROVAL if activity_type.needs_approval
+                                  else STATES_WITHOUT_APPROVAL)
+            else:
+                state = (EntryState.APPROVED if activity_type.needs_approval
+                         else EntryState.SUBMITTED)
             approved = None
-            if state == EntryState.APPROVED and states and rng.random() < 0.1:
+            if state == EntryState.APPROVED and mixed_states and rng.random() < 0.1:
                 approved = (claimed / 2).quantize(Decimal("0.01"))
             day = since + timedelta(days=rng.randrange(span))
             logged_at = min(now, timezone.make_aware(

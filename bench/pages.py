@@ -36,7 +36,7 @@ def make_data(*, today: date) -> dict[int, User]:
     for size in SIZES:
         [holder] = make_holders(1, prefix=f"pages-{size}-", awards=AWARDS, today=today)
         add_entries([holder], size, since=first_award, today=today, mix=HISTORY_MIX,
-                    states=True, seed=size)
+                    mixed_states=True, seed=size)
         holders[size] = holder
     return holders
 

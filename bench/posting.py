@@ -83,10 +83,11 @@ def make_data(*, today: date) -> dict[str, list[User]]:
     current certification years."""
     many = make_holders(MANY, prefix="logging-", awards=AWARDS, today=today)
     since = _current_years_start(many[0], today)
-    add_entries(many, HISTORY, since=since, today=today, mix=UNCAPPED_MIX, states=True, seed=7)
+    add_entries(many, HISTORY, since=since, today=today, mix=UNCAPPED_MIX, mixed_states=True,
+                seed=7)
     empty = make_holders(COMPARED, prefix="logging-none-", awards=AWARDS, today=today)
     full = make_holders(COMPARED, prefix="logging-1000-", awards=AWARDS, today=today)
-    add_entries(full, COUNTING, since=since, today=today, mix=UNCAPPED_MIX, states=False,
+    add_entries(full, COUNTING, since=since, today=today, mix=UNCAPPED_MIX, mixed_states=False,
                 seed=8)
     return {"many": many, "empty": empty, "full": full}
 
