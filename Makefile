@@ -32,11 +32,11 @@ lint: install
 	$(BIN)/lint-imports
 	DJANGO_SETTINGS_MODULE=cpe_portal.settings.local $(BIN)/python manage.py makemigrations --check --dry-run
 
-## Benchmarks (never part of `make test`).
+## Load benchmarks through gunicorn and wrk, on a database of their own (never part of `make test`).
 bench: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/cpe_portal} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
-	DJANGO_SETTINGS_MODULE=cpe_portal.settings.test $(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles var

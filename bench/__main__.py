@@ -1,102 +1,151 @@
-"""Benchmarks: `make bench`. Builds a throw-away PostgreSQL database, fills it, measures, drops it.
+"""Benchmarks: `make bench` (`python -m bench --help`).
 
-Measured: the status selector against the entries a holder has (queries and time), logging an
-entry (which locks the holder and re-counts), and the daily job that opens certification years
-over many certifications (queries and time).
+Creates a throw-away PostgreSQL database (`BENCH_DATABASE_NAME`, default `bench_cpe_portal`, on
+the server of `DATABASE_URL`), migrates and fills it, serves the portal with gunicorn and
+production settings on a free loopback port, loads it with wrk, and drops the database.
+
+- pages: the dashboard and the entry list for holders with 1, 1,000 and 10,000 entries, each
+  compared with a trivial signed-in page in the same run (bench/pages.py);
+- logging: POST /entries/new/ rotating over 200 holders, then holders with no entries against
+  holders with 1,000 counting entries in the year (bench/posting.py);
+- jobs: the jobs that run over every certification, in process (bench/jobs.py).
+
+Prints markdown tables and a PASS/FAIL line per target; exits 1 when a target fails.
 """
 
+import argparse
 import os
-import statistics
+import platform
+import secrets
+import shutil
+import sys
+import tempfile
 import time
-from collections.abc import Callable
-from datetime import date
+import urllib.parse
+from pathlib import Path
 
-import django
+import psycopg
+from psycopg import sql
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cpe_portal.settings.test")
-django.setup()
-
-from django.db import connection  # noqa: E402
-
-from bench.data import add_entries, make_holders  # noqa: E402
-
-TODAY = date(2025, 11, 1)
+PARTS = ("pages", "logging", "jobs")
 
 
-def measure(call: Callable[[], object], repeat: int = 30) -> tuple[int, float]:
-    executed: list[str] = []
-
-    def count(execute, sql, params, many, context):
-        executed.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        call()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
-    return len(executed), statistics.median(times)
+def _urls() -> tuple[str, str, str]:
+    """The benchmark database's URL, the server's maintenance database URL, and the name."""
+    name = os.environ.get("BENCH_DATABASE_NAME", "bench_cpe_portal")
+    server = urllib.parse.urlsplit(
+        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cpe_portal"))
+    return (server._replace(path=f"/{name}").geturl(),
+            server._replace(path="/postgres").geturl(), name)
 
 
-def main() -> None:
-    from activities.models import ActivityType
-    from certifications.services import ensure_certification_years
-    from submissions.selectors import certification_standings
-    from submissions.services import EntryDetails, log_entry
+def _drop(maintenance: str, name: str) -> None:
+    with psycopg.connect(maintenance, autocommit=True) as db:
+        db.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(name)))
 
-    print("| what | size | queries | median ms |")
-    print("|---|---:|---:|---:|")
-    for size in (1, 50, 200, 1000):
-        [holder] = make_holders(1, prefix=f"standing{size}-")
-        add_entries(holder, size, start=date(2024, 12, 1))
-        queries, ms = measure(lambda h=holder: certification_standings(holder=h, today=TODAY))
-        print(f"| certification_standings | {size} entries | {queries} | {ms:.2f} |")
 
-    from django.test import Client
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=10,
+                        help="how long wrk loads each URL (default 10)")
+    parser.add_argument("--only", choices=PARTS, action="append",
+                        help="run only this part (repeatable)")
+    options = parser.parse_args()
+    parts = options.only or list(PARTS)
 
-    client = Client()
-    for size in (1, 50, 200, 1000):
-        [holder] = make_holders(1, prefix=f"pages{size}-")
-        add_entries(holder, size, start=date(2024, 12, 1))
-        client.force_login(holder)
-        for name, url in (("dashboard", "/"), ("entry list", "/entries/")):
-            assert client.get(url).status_code == 200, url
-            queries, ms = measure(lambda u=url: client.get(u), repeat=10)
-            print(f"| {name} page | {size} entries | {queries} | {ms:.2f} |")
+    from bench import wrk
 
-    [holder] = make_holders(1, prefix="logger-")
-    # Earlier years' entries: the lock and the count read past them.
-    add_entries(holder, 200, start=date(2023, 1, 1))
-    course = ActivityType.objects.get(code="other-course")
-    first = holder.certifications.order_by("awarded_on").first()
-    day = max(first.awarded_on, date(2025, 10, 1))
+    wrk.ensure_wrk()
+    database_url, maintenance, name = _urls()
+    workdir = Path(tempfile.mkdtemp(prefix="cpe-bench-"))
+    environment = {
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "False",
+        "CONN_MAX_AGE": "60",
+        "BENCH_STATIC_ROOT": str(workdir / "static"),
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "LOG_LEVEL": "WARNING",
+    }
+    # The same settings here and in the server: sessions made here are valid there.
+    os.environ.update(environment)
+    _drop(maintenance, name)
+    with psycopg.connect(maintenance, autocommit=True) as db:
+        db.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        return _run(parts, options.seconds, environment, workdir)
+    finally:
+        from django.db import connections
 
-    def log() -> None:
-        log_entry(holder=holder, today=TODAY, details=EntryDetails.from_data({
-            "activity_type": course, "activity_date": day, "title": "Bench", "hours": 1,
-            "relevance_confirmed": True}))
+        connections.close_all()
+        _drop(maintenance, name)
+        shutil.rmtree(workdir, ignore_errors=True)
 
-    queries, ms = measure(log, repeat=30)
-    print(f"| log_entry | holder with 200 entries | {queries} | {ms:.2f} |")
 
-    for size in (1000, 10000):
-        make_holders(size // 2, prefix=f"years{size}-")
-        created: list[int] = []
-        queries, ms = measure(
-            lambda c=created: c.append(ensure_certification_years(today=TODAY)), repeat=1)
-        print(f"| ensure_certification_years | {size} certifications, {created[0]} years new | "
-              f"{queries} | {ms:.0f} (second run) |")
+def _postgres_version() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        return f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
+
+
+def _run(parts: list[str], seconds: float, environment: dict[str, str], workdir: Path) -> int:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from bench import data, jobs, pages, posting
+    from bench.report import progress
+
+    started = time.perf_counter()
+    progress(f"database {environment['DATABASE_URL'].rsplit('/', 1)[-1]}: migrate, "
+             "collectstatic")
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    today = timezone.localdate()
+    progress("data: holders, certifications, entries")
+    page_holders = pages.make_data(today=today) if "pages" in parts else {}
+    groups = posting.make_data(today=today) if "logging" in parts else {}
+    timings = data.finish(today=today)
+    progress("data ready in {:.0f} s (recount_standings: {})".format(
+        time.perf_counter() - started,
+        "not in this version" if timings["recount_standings"] is None
+        else f"{timings['recount_standings']:.1f} s"))
+
+    # Other work on the machine moves every number: say how busy it was.
+    print(f"## Benchmarks, {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} cores "
+          f"(load average {os.getloadavg()[0]:.1f} at the start), "
+          f"{platform.python_implementation()} {platform.python_version()}, "
+          f"{_postgres_version()}\n", flush=True)
+    targets = []
+    if "pages" in parts:
+        text, found = pages.run(holders=page_holders, environment=environment,
+                                log=workdir / "gunicorn-pages.log", seconds=seconds)
+        print(text, flush=True)
+        targets += found
+    if "logging" in parts:
+        # Holders with a thousand counting entries in one year would have passed the annual
+        # submission cap long ago: this server applies it to no year.
+        text, found = posting.run(
+            groups=groups, environment={**environment, "CPE_SUBMISSION_CAP_FROM": "2100-01-01"},
+            log=workdir / "gunicorn-logging.log", workdir=workdir, seconds=seconds, today=today)
+        print(text, flush=True)
+        targets += found
+    if "jobs" in parts:
+        print(jobs.run(today=today), flush=True)
+
+    print(f"Load average at the end: {os.getloadavg()[0]:.1f}\n")
+    if targets:
+        print("### Targets\n")
+        print("\n".join(target.line() for target in targets))
+    return 0 if all(target.passed for target in targets) else 1
 
 
 if __name__ == "__main__":
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()  # the test client's host, locmem mail
-    old_name = connection.settings_dict["NAME"]
-    test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        main()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    sys.exit(main())
