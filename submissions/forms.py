@@ -12,6 +12,7 @@ from activities.models import ActivityType
 from activities.rules import INPUT_FIELDS, Inputs
 
 from .enums import EntryState
+from .models import Entry
 from .selectors import EntryAssessment
 from .services import assess_inputs, check_proof, refuse
 
@@ -193,3 +194,14 @@ class ProofForm(forms.Form):
 
     def clean_proof(self) -> list[UploadedFile]:
         return check_uploads(self.cleaned_data.get("proof") or [])
+
+
+class PreviewedEntryForm(forms.Form):
+    """Which entry an edit's live preview leaves out of the counting: one of the holder's own.
+    Anything else, from another holder's id to a number no column holds, is not a choice."""
+
+    entry_id = forms.ModelChoiceField(queryset=Entry.objects.none(), required=False)
+
+    def __init__(self, *args: object, holder: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["entry_id"].queryset = Entry.objects.filter(holder=holder)

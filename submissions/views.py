@@ -22,7 +22,7 @@ from common.shortcuts import own_or_404
 
 from . import selectors, services
 from .enums import WITHDRAWABLE_STATES, EntryState
-from .forms import EntryFilterForm, EntryForm, ProofForm
+from .forms import EntryFilterForm, EntryForm, PreviewedEntryForm, ProofForm
 from .models import Entry, ProofFile
 from .transcripts import transcript_csv, transcript_pdf
 
@@ -99,10 +99,14 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def entry_preview(request: HttpRequest) -> HttpResponse:
-    """The live preview: the form's verdict rendered as a fragment (no save)."""
-    entry_id = request.POST.get("entry_id")
+    """The live preview: the form's verdict rendered as a fragment (no save). An edit names its
+    entry; an `entry_id` that is not one of the holder's entries is a 404, as it is in a URL."""
+    edited = PreviewedEntryForm(request.POST, holder=request.user)
+    if not edited.is_valid():
+        raise Http404
+    entry = edited.cleaned_data["entry_id"]
     form = EntryForm(request.POST, holder=request.user, today=_today(),
-                     entry_id=int(entry_id) if entry_id and entry_id.isdigit() else None)
+                     entry_id=entry.pk if entry else None)
     form.is_valid()
     activity_type = form.cleaned_data.get("activity_type")
     return render(request, "submissions/_preview.html", {
