@@ -249,3 +249,14 @@ class WithdrawForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+
+
+class PreviewedEntryForm(forms.Form):
+    """Which entry an edit's live preview leaves out of the counting: one of the holder's own.
+    Anything else, from another holder's id to a number no column holds, is not a choice."""
+
+    entry_id = forms.ModelChoiceField(queryset=Entry.objects.none(), required=False)
+
+    def __init__(self, *args: object, holder: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["entry_id"].queryset = Entry.objects.filter(holder=holder)

@@ -6,7 +6,6 @@ certification is a 404, never a 403 that would say it exists.
 
 from datetime import date
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -23,7 +22,7 @@ from common.shortcuts import own_or_404
 
 from . import selectors, services
 from .enums import WITHDRAWABLE_STATES, EntryState
-from .forms import EntryFilterForm, EntryForm, ProofForm, WithdrawForm
+from .forms import EntryFilterForm, EntryForm, PreviewedEntryForm, ProofForm, WithdrawForm
 from .models import Entry, ProofFile
 from .transcripts import transcript_csv, transcript_pdf
 
@@ -97,22 +96,17 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _entry_form_view(request, entry)
 
 
-def _entry_being_edited(request: HttpRequest) -> Entry | None:
-    """The holder's own entry the preview's `entry_id` names, if it names one."""
-    try:
-        pk = forms.IntegerField(min_value=1, max_value=2**63 - 1).clean(
-            request.POST.get("entry_id"))
-    except ValidationError:
-        return None
-    return Entry.objects.filter(pk=pk, holder=request.user).first()
-
-
 @login_required
 @require_POST
 def entry_preview(request: HttpRequest) -> HttpResponse:
-    """The live preview: the form's verdict rendered as a fragment (no save)."""
+    """The live preview: the form's verdict rendered as a fragment (no save). An edit names its
+    entry; an `entry_id` that is not one of the holder's entries is a 404, as it is in a URL."""
+    edited = PreviewedEntryForm(request.POST, holder=request.user)
+    if not edited.is_valid():
+        raise Http404
+    entry = edited.cleaned_data["entry_id"]
     form = EntryForm(request.POST, holder=request.user, today=_today(),
-                     editing=_entry_being_edited(request))
+                     editing=entry)
     form.is_valid()
     activity_type = form.cleaned_data.get("activity_type")
     return render(request, "submissions/_preview.html", {

@@ -15,8 +15,9 @@ pytestmark = pytest.mark.django_db
 
 text = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(["", "0", "-1", "1e9", "NaN", "Infinity", "0.25", "1.3", "99999999999",
-                     "2025-02-30", "2025-13-01", "0001-01-01", "9999-12-31", "<script>"]),
+    st.sampled_from(["", "\x00", "1\x00", "²", "0", "-1", "1e9", "NaN", "Infinity", "0.25",
+                     "1.3", "99999999999", "2025-02-30", "2025-13-01", "0001-01-01",
+                     "9999-12-31", "<script>"]),
 )
 numbers = st.one_of(text, st.integers(min_value=-10**12, max_value=10**12).map(str),
                     st.decimals(allow_nan=True, allow_infinity=True).map(str))
@@ -38,8 +39,6 @@ def test_log_form_and_preview_never_fail_on_nonsense(practitioner, data):
     client = Client()
     client.force_login(practitioner.holder)
     before = Entry.objects.count()
-    # The text strategies may produce NUL characters, which no form field accepts.
-    data = {k: v.replace("\x00", "") for k, v in data.items()}
     preview = client.post(reverse("submissions:entry_preview"), data)
     saved = client.post(reverse("submissions:entry_create"), data)
     assert preview.status_code == 200
@@ -64,5 +63,4 @@ def test_year_pages_outside_the_certification_are_404(client, practitioner, numb
 def test_entry_list_never_fails_on_nonsense_filters(practitioner, params):
     client = Client()
     client.force_login(practitioner.holder)
-    params = {k: v.replace("\x00", "") for k, v in params.items()}
     assert client.get(reverse("submissions:entry_list"), params).status_code == 200
