@@ -157,8 +157,11 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def entry_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask for a reason, then withdraw: the holder sees what stops counting before it does."""
-    entry = get_object_or_404(Entry.objects.select_related("activity_type"), pk=pk,
-                              holder=request.user)
+    entry = own_or_404(Entry.objects.select_related("activity_type"), request, pk=pk)
+    if entry.holder != request.user:
+        # Staff read a holder's entries; withdrawing one is the holder's decision.
+        messages.error(request, _("Only the holder can withdraw this entry."))
+        return redirect("submissions:entry_detail", pk=entry.pk)
     if entry.state not in WITHDRAWABLE_STATES:
         messages.error(request, _("This entry can no longer be withdrawn: it is %(state)s.")
                        % {"state": entry.get_state_display()})

@@ -828,8 +828,8 @@ def test_staff_read_every_holder_page_and_change_nothing_through_the_holders_for
     holder_pages = [url for url in shared.site.visited if resolve(urlsplit(url).path).kwargs]
 
     for url in holder_pages:
-        # Editing is the holder's: staff are sent back to the entry.
-        editing = _url_name(url) == "submissions:entry_edit"
+        # Editing and withdrawing are the holder's: staff are sent back to the entry.
+        editing = _url_name(url) in {"submissions:entry_edit", "submissions:entry_withdraw"}
         prober.request("get", url, expect=frozenset({302} if editing else {200}))
     for target in shared.site.targets:
         if resolve(target.path).kwargs:

@@ -50,7 +50,7 @@ def test_preview_entry_id_of_the_holders_entry_leaves_it_out_of_the_cap(client, 
 
     assert "annual cap of 10 credits" in as_new
     assert '<strong class="preview-credits">2.00</strong>' in as_edit
-    assert "2.00 will count" in as_edit
+    assert "2.00 credits will count" in as_edit
 
 
 @pytest.mark.parametrize("entry_id", [

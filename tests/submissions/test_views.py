@@ -348,12 +348,14 @@ def test_withdraw_without_a_valid_reason_is_a_form_error(client, owner, entry, r
     assert (entry.state, entry.state_changes.count()) == (EntryState.SUBMITTED, 0)
 
 
-def test_withdraw_another_holder_or_staff_gets_404(client, entry):
+def test_withdraw_another_holder_gets_404_and_staff_are_sent_back(client, entry):
     url = reverse("submissions:entry_withdraw", args=[entry.pk])
-    for user in (UserFactory(), UserFactory(is_staff=True)):
-        client.force_login(user)
-        assert client.get(url).status_code == 404
-        assert client.post(url, {"reason": "Not mine"}).status_code == 404
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"reason": "Not mine"}).status_code == 404
+    client.force_login(UserFactory(is_staff=True))
+    for response in (client.get(url), client.post(url, {"reason": "Not mine"})):
+        assert response["Location"] == reverse("submissions:entry_detail", args=[entry.pk])
     entry.refresh_from_db()
     assert entry.state == EntryState.SUBMITTED
 
