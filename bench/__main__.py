@@ -113,10 +113,9 @@ def _run(parts: list[str], seconds: float, environment: dict[str, str], workdir:
     page_holders = pages.make_data(today=today) if "pages" in parts else {}
     groups = posting.make_data(today=today) if "logging" in parts else {}
     timings = data.finish(today=today)
-    progress("data ready in {:.0f} s (recount_standings: {})".format(
-        time.perf_counter() - started,
-        "not in this version" if timings["recount_standings"] is None
-        else f"{timings['recount_standings']:.1f} s"))
+    progress(f"data ready in {time.perf_counter() - started:.0f} s (recount_standings: "
+             f"{timings['recount_standings']:.1f} s, vacuum analyze: "
+             f"{timings['vacuum_analyze']:.1f} s)")
 
     # Other work on the machine moves every number: say how busy it was.
     print(f"## Benchmarks, {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} cores "

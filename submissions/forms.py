@@ -22,6 +22,16 @@ class ActivityTypeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: ActivityType) -> str:
         return f"{obj.name} — {obj.rule_summary}"
 
+    def to_python(self, value: object) -> ActivityType | None:
+        # The form looks up its activity while it is built (to label its inputs) and again
+        # when it is cleaned: one query, not two.
+        looked_up = getattr(self, "_looked_up", None)
+        if looked_up is not None and looked_up[0] == value:
+            return looked_up[1]
+        activity_type = super().to_python(value)
+        self._looked_up = (value, activity_type)
+        return activity_type
+
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -105,9 +115,11 @@ class EntryForm(forms.Form):
     form_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: object, holder: User, today: date,
-                 editing: Entry | None = None, **kwargs: object) -> None:
+                 editing: Entry | None = None, assess: bool = True, **kwargs: object) -> None:
+        """`assess=False` leaves what the entry counts to the service that saves it, which
+        checks it again under the holder's lock anyway: a save skips the preview's check."""
         super().__init__(*args, **kwargs)
-        self.holder, self.today, self.editing = holder, today, editing
+        self.holder, self.today, self.editing, self.assess = holder, today, editing, assess
         self.fields["form_token"].initial = uuid.uuid4()
         self.assessment: EntryAssessment | None = None
         # Whether cleaning got as far as the rules (an activity and a date were given).
@@ -157,7 +169,7 @@ class EntryForm(forms.Form):
         data = super().clean()
         activity_type = data.get("activity_type")
         activity_date = data.get("activity_date")
-        if activity_type is None or activity_date is None:
+        if activity_type is None or activity_date is None or not self.assess:
             return data
         self.evaluated = True
         try:

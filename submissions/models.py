@@ -11,7 +11,7 @@ from activities.models import ActivityType
 from certifications.models import Certification, CertificationYear
 from common.storage import GeneratedName, private_storage
 
-from .enums import STOPPED_BY_CHOICES, DenialKind, EntryState
+from .enums import STOPPED_BY_CHOICES, UNDECIDED_STATES, DenialKind, EntryState
 
 
 class Entry(models.Model):
@@ -94,9 +94,16 @@ class Entry(models.Model):
         ]
         indexes = [
             # Counting a year (a holder's entries between two activity dates, in counting
-            # order) and the entry list (a holder's entries, newest first, a page at a time).
+            # order) and the entry list (a holder's entries, newest first, a page at a time);
+            # what the log form's check sums comes from the index alone.
             models.Index(fields=["holder", "activity_date", "logged_at", "id"],
+                         include=["state", "activity_type", "claimed_credits",
+                                  "approved_credits", "reported_on"],
                          name="entry_holder_order"),
+            # A year's credits awaiting a decision: the few entries in those states.
+            models.Index(fields=["holder", "activity_date"],
+                         condition=Q(state__in=sorted(UNDECIDED_STATES)),
+                         name="entry_holder_undecided"),
             # The review queue: entries in a state, oldest first.
             models.Index(fields=["state", "logged_at"], name="entry_state_logged"),
         ]
@@ -129,6 +136,10 @@ class YearCredit(models.Model):
     # aggregate over this table alone.
     activity_type = models.ForeignKey(ActivityType, on_delete=models.PROTECT, related_name="+",
                                       verbose_name=_("activity type"))
+    # The entry's date and credits when it was counted: a recount from a day reads what the
+    # entries dated before it used from these rows, without reading those entries.
+    activity_date = models.DateField(_("activity date"))
+    credits = models.DecimalField(_("credits"), max_digits=8, decimal_places=2)
     counted = models.DecimalField(_("counted credits"), max_digits=8, decimal_places=2)
     stopped_by = models.CharField(_("stopped by"), max_length=20, choices=STOPPED_BY_CHOICES,
                                   blank=True)
@@ -141,9 +152,11 @@ class YearCredit(models.Model):
             models.CheckConstraint(condition=Q(counted__gte=0), name="year_credit_not_negative"),
         ]
         indexes = [
-            # The dashboard's use of each capped activity: SUM(counted) by year and activity.
-            models.Index(fields=["year", "activity_type"], include=["counted"],
-                         name="year_credit_activity_use"),
+            # The recount: what a year's rows dated before a day used, by activity, and each
+            # year's totals by activity, read from the index alone.
+            models.Index(fields=["year", "activity_date"],
+                         include=["activity_type", "credits", "counted"],
+                         name="year_credit_by_date"),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from django.db.models import Q, QuerySet, Sum
 from django.utils import formats
@@ -297,6 +298,8 @@ class EntryAssessment:
     refusal: str = ""
     # The form field the refusal belongs to, or None for the form as a whole.
     refusal_field: str | None = None
+    # Every certification of the holder, as the assessment read them.
+    certifications: tuple[Certification, ...] = ()
 
     @property
     def counted(self) -> Decimal:
@@ -378,20 +381,20 @@ def assess_entry(
     included, use their room under the caps first; entries after it do not change what it
     counts. Two queries, whatever the number of entries.
     """
-    certifications = [c for c in _holder_certifications(holder) if c.is_active]
-    if not certifications:
-        return EntryAssessment(credits, refusal=_(
-            "You have no active certification to log CPE for."))
-    counting = [c for c in certifications if c.collects_cpe]
+    held = tuple(_holder_certifications(holder))
+    refused = partial(EntryAssessment, credits, certifications=held)
+    if not any(c.is_active for c in held):
+        return refused(refusal=_("You have no active certification to log CPE for."))
+    counting = [c for c in held if c.collects_cpe]
     if not counting:
-        return EntryAssessment(credits, refusal=_(
+        return refused(refusal=_(
             "Your certifications require no CPE, so there is nothing to log."))
     if activity_date > today:
-        return EntryAssessment(credits, refusal=_("The activity date is in the future."),
-                               refusal_field="activity_date")
+        return refused(refusal=_("The activity date is in the future."),
+                       refusal_field="activity_date")
     first_award = min(c.awarded_on for c in counting)
     if activity_date < first_award:
-        return EntryAssessment(credits, refusal_field="activity_date", refusal=_(
+        return refused(refusal_field="activity_date", refusal=_(
             "The activity took place before your first certification was awarded "
             "(%(date)s).") % {"date": _date(first_award)})
 
@@ -399,7 +402,7 @@ def assess_entry(
     open_years = [(c, w) for c, w in containing if w.deadline >= today]
     if not open_years:
         deadline = max(w.deadline for _c, w in containing)
-        return EntryAssessment(credits, refusal_field="activity_date", refusal=_(
+        return refused(refusal_field="activity_date", refusal=_(
             "The certification year that contains this date closed on %(deadline)s; "
             "activities can no longer be logged for it.") % {"deadline": _date(deadline)})
 
@@ -418,10 +421,10 @@ def assess_entry(
                StoppedBy.SUBMISSION_CAP: cap_total, None: None}[stopped_by]
         shares.append(Share(certification, window, counted, stopped_by, cap))
     if all(s.counted == ZERO for s in shares):
-        return EntryAssessment(credits, tuple(shares), refusal=" ".join(
+        return refused(shares=tuple(shares), refusal=" ".join(
             _cap_message(activity_type, s) for s in shares
         ) + " " + _("This activity would not count for anything."))
-    return EntryAssessment(credits, tuple(shares))
+    return EntryAssessment(credits, tuple(shares), certifications=held)
 
 
 # --- Pages ---------------------------------------------------------------------------------

@@ -109,10 +109,11 @@ def refuse(assessment: EntryAssessment) -> None:
 
 
 def check_entry(*, holder: User, details: EntryDetails, today: date,
-                editing: Entry | None = None) -> dict[str, object]:
+                editing: Entry | None = None) -> tuple[dict[str, object], EntryAssessment]:
     """Validate what a holder says about an activity against the rules (the activity is
     offered, a title, relevance, what it earns, dates and caps, judged in its place in counting
-    order) and return it as the Entry stores it. Raises ValidationError naming the field."""
+    order) and return it as the Entry stores it, with the assessment. Raises ValidationError
+    naming the field."""
     errors: dict[str, str] = {}
     if not details.activity_type.active:
         errors["activity_type"] = _("This activity type is no longer offered.")
@@ -136,7 +137,7 @@ def check_entry(*, holder: User, details: EntryDetails, today: date,
         "attended_minutes": kept.attended_minutes, "quantity": kept.quantity,
         "proposed_credits": kept.proposed_credits, "claimed_credits": assessment.credits,
         "relevance_confirmed": True,
-    }
+    }, assessment
 
 
 def _described(details: EntryDetails) -> dict[str, str]:
@@ -150,9 +151,11 @@ def _state_for(activity_type: ActivityType) -> EntryState:
 
 
 def _save(entry: Entry) -> None:
-    # The check constraints hold by construction (earn() produced the inputs) and the
-    # database enforces them on write; validating them here would cost a round trip each.
-    entry.full_clean(validate_constraints=False)
+    # The check constraints hold by construction (earn() produced the inputs), the holder and
+    # activity type are rows in hand, and the database enforces all of them on write:
+    # validating them here would cost a round trip each.
+    entry.full_clean(exclude=["holder", "activity_type"], validate_unique=False,
+                     validate_constraints=False)
     entry.save()
 
 
@@ -189,12 +192,13 @@ def log_entry(*, holder: User, details: EntryDetails, today: date, by: User | No
                 # The token came back with another activity (a form restored by the browser's
                 # back button and changed): a new entry, logged without the spent token.
                 form_token = None
-        fields = check_entry(holder=holder, details=details, today=today)
+        fields, assessment = check_entry(holder=holder, details=details, today=today)
         entry = Entry(holder=holder, state=_state_for(details.activity_type),
                       reported_on=today, form_token=form_token, **fields)
         _save(entry)
         record_state_change(entry=entry, from_state="", by=by or holder, reason=_("Logged"))
-        _recount(entry, entry_years(entry, _certifications(holder.pk)), since=entry.activity_date)
+        _recount(entry, entry_years(entry, assessment.certifications),
+                 since=entry.activity_date)
     return entry
 
 
@@ -237,8 +241,8 @@ def update_entry(*, entry: Entry, by: User, details: EntryDetails, today: date) 
                 "This entry counts toward a certification year whose reporting deadline has "
                 "passed, so its activity, date and amounts can no longer be changed. You can "
                 "still change its title, provider and description."))
-            fields = check_entry(holder=locked.holder, details=details, today=today,
-                                 editing=locked)
+            fields, _assessment = check_entry(holder=locked.holder, details=details,
+                                              today=today, editing=locked)
             locked.reported_on = today
             locked.state = _state_for(details.activity_type)
         else:
@@ -332,6 +336,8 @@ def attach_proofs(*, entry: Entry, uploads: Sequence[UploadedFile], by: User,
                   form_token: uuid.UUID | None = None) -> list[ProofFile]:
     """Store the files of one upload form together: all or nothing. The same form posted
     again (same `form_token`) stores nothing more and returns what the first post stored."""
+    if not uploads:
+        return []
     with transaction.atomic():
         Entry.objects.select_for_update().filter(pk=entry.pk).values_list("pk").get()
         if form_token is not None:

@@ -142,8 +142,13 @@ _BEFORE = ("ORDER BY activity_date, logged_at, entry_id"
 
 
 def _counted_rows_sql(placeholders: str) -> str:
-    """A SELECT of (year_id, entry_id, activity_type_id, counted, stopped_by) for the years
+    """A SELECT of (year_id, entry_id, activity_type_id, activity_date, credits, counted,
+    stopped_by) for the entries dated on or after a day (the second parameter) in the years
     whose ids fill `placeholders`: counting.count_year, step by step, in integer cents.
+
+    What an entry counts depends only on the entries ahead of it in counting order, so the
+    count starts from what the entries dated before that day used, as their stored rows say
+    (per activity: credits claimed, credits counted), and reads only the entries from that day.
 
     1. Each activity's annual cap, in counting order: what is over the cap does not count.
     2. The annual submission cap on the running total of what passed step 1.
@@ -152,22 +157,48 @@ def _counted_rows_sql(placeholders: str) -> str:
     """
     t = _tables()
     return f"""
-        WITH counting AS (
-            SELECT y.id AS year_id, e.id AS entry_id, e.activity_type_id,
-                   e.activity_date, e.logged_at,
-                   ROUND(COALESCE(e.approved_credits, e.claimed_credits) * 100) AS credits,
-                   ROUND(a.annual_cap * 100) AS activity_cap,
+        WITH years AS (
+            SELECT y.id AS year_id, c.holder_id, y.starts_on, y.ends_on, y.deadline,
                    CASE WHEN y.starts_on >= %s
                         THEN ROUND(y.required_credits * %s * 100) END AS submission_cap
             FROM {t["year"]} y
             JOIN {t["certification"]} c ON c.id = y.certification_id
-            JOIN {t["entry"]} e ON {_belongs(year="y", certification="c", entry="e")}
-                AND e.state IN ({_states(COUNTING_STATES)})
-            JOIN {t["activity"]} a ON a.id = e.activity_type_id
             WHERE y.id IN ({placeholders}) AND y.required_credits > 0
         ),
+        ahead AS (
+            SELECT k.year_id, k.activity_type_id, SUM(ROUND(k.credits * 100)) AS claimed,
+                   SUM(ROUND(k.counted * 100)) AS counted
+            FROM {t["credit"]} k
+            WHERE k.year_id IN ({placeholders}) AND k.activity_date < %s
+            GROUP BY k.year_id, k.activity_type_id
+        ),
+        ahead_total AS (
+            SELECT ahead.year_id, SUM(CASE
+                WHEN a.annual_cap IS NULL OR ahead.claimed <= ROUND(a.annual_cap * 100)
+                THEN ahead.claimed ELSE ROUND(a.annual_cap * 100) END) AS total
+            FROM ahead JOIN {t["activity"]} a ON a.id = ahead.activity_type_id
+            GROUP BY ahead.year_id
+        ),
+        counting AS (
+            SELECT years.year_id, e.id AS entry_id, e.activity_type_id, e.activity_date,
+                   e.logged_at,
+                   ROUND(COALESCE(e.approved_credits, e.claimed_credits) * 100) AS credits,
+                   ROUND(a.annual_cap * 100) AS activity_cap, years.submission_cap,
+                   COALESCE(ahead.claimed, 0) AS claimed_ahead,
+                   COALESCE(ahead.counted, 0) AS counted_ahead,
+                   COALESCE(ahead_total.total, 0) AS total_ahead
+            FROM years
+            JOIN {t["entry"]} e ON e.holder_id = years.holder_id
+                AND e.activity_date >= years.starts_on AND e.activity_date <= years.ends_on
+                AND e.activity_date >= %s AND e.reported_on <= years.deadline
+                AND e.state IN ({_states(COUNTING_STATES)})
+            JOIN {t["activity"]} a ON a.id = e.activity_type_id
+            LEFT JOIN ahead ON ahead.year_id = years.year_id
+                AND ahead.activity_type_id = e.activity_type_id
+            LEFT JOIN ahead_total ON ahead_total.year_id = years.year_id
+        ),
         step1 AS (
-            SELECT counting.*, COALESCE(SUM(credits) OVER (
+            SELECT counting.*, claimed_ahead + COALESCE(SUM(credits) OVER (
                 PARTITION BY year_id, activity_type_id {_BEFORE}), 0) AS activity_before
             FROM counting
         ),
@@ -177,7 +208,7 @@ def _counted_rows_sql(placeholders: str) -> str:
             FROM step1
         ),
         step3 AS (
-            SELECT step2.*, COALESCE(SUM(after_activity) OVER (
+            SELECT step2.*, total_ahead + COALESCE(SUM(after_activity) OVER (
                 PARTITION BY year_id {_BEFORE}), 0) AS total_before
             FROM step2
         ),
@@ -187,7 +218,7 @@ def _counted_rows_sql(placeholders: str) -> str:
             FROM step3
         ),
         step5 AS (
-            SELECT step4.*, COALESCE(SUM(counted) OVER (
+            SELECT step4.*, counted_ahead + COALESCE(SUM(counted) OVER (
                 PARTITION BY year_id, activity_type_id {_BEFORE}), 0) AS activity_used
             FROM step4
         ),
@@ -196,7 +227,8 @@ def _counted_rows_sql(placeholders: str) -> str:
                 ELSE {_clamp("activity_cap - activity_used", "credits")} END AS room
             FROM step5
         )
-        SELECT year_id, entry_id, activity_type_id, counted / 100 AS counted,
+        SELECT year_id, entry_id, activity_type_id, activity_date, credits / 100 AS credits,
+               counted / 100 AS counted,
                CASE WHEN room < credits THEN 'activity_cap'
                     WHEN counted < room THEN 'submission_cap'
                     ELSE '' END AS stopped_by
@@ -215,10 +247,11 @@ def recount_years(year_ids: Iterable[int], *, since: date | None = None,
     Runs in the caller's transaction; the caller holds the lock that keeps the years' holders'
     entries still (see the module docstring). Returns how many YearCredit rows changed.
 
-    A change to a few entries says so, and the recount writes less: `since`, the earliest
-    activity date the change touched (what an entry counts depends only on the entries before
-    it, so rows dated earlier stay as they are), and `changed_entries`, the entries whose state,
-    date or report changed (only their rows can stop belonging to a year).
+    A change to a few entries says so, and the recount reads and writes less: `since`, the
+    earliest activity date the change touched (rows dated earlier stay as they are, and what
+    they used is read from them), and `changed_entries`, the entries whose state, date or
+    report changed (only their rows can stop belonging to a year). Without them, every row of
+    the years is counted anew (a rebuild, a changed cap or requirement).
     """
     ids = sorted(set(year_ids))
     if not ids:
@@ -227,21 +260,26 @@ def recount_years(year_ids: Iterable[int], *, since: date | None = None,
     placeholders = ", ".join(["%s"] * len(ids))
     cap_from = settings.CPE_SUBMISSION_CAP_FROM.isoformat()
     factor = settings.CPE_SUBMISSION_CAP_FACTOR
+    start = (since or date.min).isoformat()
     credit = t["credit"]
-    later = "" if since is None else "AND activity_date >= %s"
     changed_only = "" if changed_entries is None else (
         f"AND k.entry_id IN ({', '.join(['%s'] * len(changed_entries))})")
     with connection.cursor() as cursor:
         cursor.execute(f"""
-            INSERT INTO {credit} (year_id, entry_id, activity_type_id, counted, stopped_by)
-            {_counted_rows_sql(placeholders)} {later}
+            INSERT INTO {credit}
+                (year_id, entry_id, activity_type_id, activity_date, credits, counted,
+                 stopped_by)
+            {_counted_rows_sql(placeholders)}
             ON CONFLICT (year_id, entry_id) DO UPDATE SET
-                counted = excluded.counted, stopped_by = excluded.stopped_by,
-                activity_type_id = excluded.activity_type_id
+                activity_type_id = excluded.activity_type_id,
+                activity_date = excluded.activity_date, credits = excluded.credits,
+                counted = excluded.counted, stopped_by = excluded.stopped_by
             WHERE {credit}.counted <> excluded.counted
                OR {credit}.stopped_by <> excluded.stopped_by
+               OR {credit}.credits <> excluded.credits
+               OR {credit}.activity_date <> excluded.activity_date
                OR {credit}.activity_type_id <> excluded.activity_type_id
-        """, [cap_from, factor, *ids, *([since.isoformat()] if since else [])])
+        """, [cap_from, factor, *ids, *ids, start, start])
         changed = cursor.rowcount
         if changed_entries is None or changed_entries:
             cursor.execute(f"""
@@ -401,11 +439,11 @@ def check_standings(holders: QuerySet | None = None, *,
         entries: dict[int, list[Entry]] = defaultdict(list)
         for entry in Entry.objects.filter(holder_id__in=batch).order_by("pk"):
             entries[entry.holder_id].append(entry)
-        stored: dict[int, dict[int, tuple[Decimal, str]]] = defaultdict(dict)
-        for year_id, entry_id, counted, stopped_by in YearCredit.objects.filter(
+        stored: dict[int, dict[int, tuple]] = defaultdict(dict)
+        for year_id, entry_id, *standing in YearCredit.objects.filter(
                 year__certification__holder_id__in=batch).values_list(
-                "year_id", "entry_id", "counted", "stopped_by"):
-            stored[year_id][entry_id] = (counted, stopped_by)
+                "year_id", "entry_id", "counted", "stopped_by", "credits", "activity_date"):
+            stored[year_id][entry_id] = tuple(standing)
         totals: dict[int, dict[int, Decimal]] = defaultdict(dict)
         for year_id, activity_type_id, counted in YearActivityTotal.objects.filter(
                 year__certification__holder_id__in=batch).values_list(
@@ -417,7 +455,7 @@ def check_standings(holders: QuerySet | None = None, *,
 
 
 def _year_differences(year: CertificationYear, entries: list[Entry],
-                      caps: dict[int, Decimal | None], stored: dict[int, tuple[Decimal, str]],
+                      caps: dict[int, Decimal | None], stored: dict[int, tuple],
                       stored_totals: dict[int, Decimal]) -> Iterator[Difference]:
     count, undecided = recount_in_python(year, entries, caps)
     if year.counted_credits != count.total:
@@ -427,7 +465,9 @@ def _year_differences(year: CertificationYear, entries: list[Entry],
     if stored_totals != dict(count.by_activity):
         yield Difference(year, "counted credits by activity", stored_totals,
                          dict(count.by_activity))
-    recounted = {c.key: (c.counted, c.stopped_by.value if c.stopped_by else "")
+    dates = {e.pk: e.activity_date for e in entries}
+    recounted = {c.key: (c.counted, c.stopped_by.value if c.stopped_by else "", c.credits,
+                         dates[c.key])
                  for c in count.entries}
     for entry_id in sorted(stored.keys() | recounted.keys()):
         if stored.get(entry_id) != recounted.get(entry_id):

@@ -6,6 +6,7 @@ certification is a 404, never a 403 that would say it exists.
 
 from datetime import date
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -55,6 +56,12 @@ def _save_entry(form: EntryForm, request: HttpRequest, entry: Entry | None) -> E
     return entry
 
 
+def _confirmed(request: HttpRequest) -> bool:
+    """Whether the holder has seen what the entry earns (the live preview, or the confirm
+    step without JavaScript)."""
+    return bool(forms.BooleanField(required=False).to_python(request.POST.get("confirmed")))
+
+
 def _entry_form_view(request: HttpRequest, entry: Entry | None) -> HttpResponse:
     initial = None
     if entry is not None:
@@ -62,13 +69,19 @@ def _entry_form_view(request: HttpRequest, entry: Entry | None) -> HttpResponse:
             "activity_type", "activity_date", "title", "provider", "description", "hours",
             "length_minutes", "attended_minutes", "quantity", "proposed_credits")}
         initial["relevance_confirmed"] = True
+    # The final save of a checked form: the service checks what it counts, once.
+    saving = request.method == "POST" and _confirmed(request) and not request.POST.get("edit")
     form = EntryForm(request.POST or None, request.FILES or None, initial=initial,
-                     holder=request.user, today=_today(), editing=entry)
-    context = {"form": form, "entry": entry, **selectors.log_form_context()}
+                     holder=request.user, today=_today(), editing=entry, assess=not saving)
+
+    def page(template: str) -> HttpResponse:
+        return render(request, template, {"form": form, "entry": entry,
+                                          **selectors.log_form_context()})
+
     if request.method == "POST" and form.is_valid() and not request.POST.get("edit"):
         # Without JavaScript there is no live preview: show it on a confirm step first.
         if not form.cleaned_data["confirmed"]:
-            return render(request, "submissions/entry_confirm.html", context)
+            return page("submissions/entry_confirm.html")
         try:
             saved = _save_entry(form, request, entry)
         except ValidationError as error:
@@ -77,7 +90,7 @@ def _entry_form_view(request: HttpRequest, entry: Entry | None) -> HttpResponse:
             messages.success(request, _("Saved: %(title)s, %(credits)s credits claimed.") % {
                 "title": saved.title, "credits": saved.claimed_credits})
             return redirect("submissions:entry_detail", pk=saved.pk)
-    return render(request, "submissions/entry_form.html", context)
+    return page("submissions/entry_form.html")
 
 
 @login_required

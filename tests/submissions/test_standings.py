@@ -190,11 +190,13 @@ RAW_ENTRY = st.tuples(
 
 @settings(max_examples=300, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(raw=st.lists(RAW_ENTRY, min_size=5, max_size=60))
-def test_recount_in_sql_equals_count_year_for_any_entries(db, raw):
+@given(raw=st.lists(RAW_ENTRY, min_size=5, max_size=60), move=st.integers(-90, 90),
+       new_state=st.sampled_from(["submitted", "approved", "withdrawn", "pending_approval"]))
+def test_recount_in_sql_equals_count_year_for_any_entries(db, raw, move, new_state):
     """Entries written straight to the table (any states, dates, reports, credits), recounted
     in SQL, compared with `count_year`: caps that cut, a submission cap that fills first, ties
-    in the counting order, entries reported after a year's deadline."""
+    in the counting order, entries reported after a year's deadline. Then one entry moves or
+    changes state and the years are recounted from its earliest date only."""
     with transaction.atomic():
         holder = UserFactory()
         certifications = [
@@ -212,10 +214,20 @@ def test_recount_in_sql_equals_count_year_for_any_entries(db, raw):
             for i, (code, day, credits, state, late, order) in enumerate(raw)
         )
 
-        recount_years(CertificationYear.objects.filter(certification__holder=holder)
-                      .values_list("pk", flat=True))
+        years = list(CertificationYear.objects.filter(certification__holder=holder)
+                     .values_list("pk", flat=True))
+        recount_years(years)
 
         assert [str(d) for d in check_standings(User.objects.filter(pk=holder.pk))] == []
+
+        # A change to one entry, recounted from its earliest date only, as the services do.
+        if raw:
+            entry = Entry.objects.filter(holder=holder).order_by("pk")[len(raw) // 2]
+            moved_to = entry.activity_date - timedelta(days=move)
+            since = min(entry.activity_date, moved_to)
+            Entry.objects.filter(pk=entry.pk).update(activity_date=moved_to, state=new_state)
+            recount_years(years, since=since, changed_entries=[entry.pk])
+            assert [str(d) for d in check_standings(User.objects.filter(pk=holder.pk))] == []
         transaction.set_rollback(True)
 
 
