@@ -42,6 +42,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Moves on with every change to what the holder's own pages show (entries, standings,
+    # certifications): those pages are cached under it, so a change shows at once.
+    records_version = models.PositiveBigIntegerField(_("records version"), default=0,
+                                                     editable=False)
 
     objects = UserManager()
 
@@ -69,3 +73,4 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+

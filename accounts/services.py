@@ -1,6 +1,9 @@
 """Writes for accounts."""
 
+from collections.abc import Iterable
+
 from allauth.account.models import EmailAddress
+from django.db.models import F
 
 from common.mail import send_templated_mail
 
@@ -46,3 +49,12 @@ def send_invitation(*, user: User) -> None:
     """Mail `user` a link to choose a password. Side effects: one email; nothing stored."""
     send_templated_mail("invitation", to=[user.email], context={
         "user": user, "set_password_url": invitation_url(user=user)})
+
+
+def records_changed(*, holder_ids: Iterable[int]) -> None:
+    """The holders' entries, standings or certifications changed: the pages cached under their
+    records version are stale. Call it in the transaction of the change.
+
+    Side effects: one UPDATE of the holders' `records_version`."""
+    User.objects.filter(pk__in=list(holder_ids)).update(
+        records_version=F("records_version") + 1)

@@ -32,10 +32,11 @@ def plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def credits_text(value: Decimal) -> str:
+def credits_text(value: Decimal, *, always_places: bool = False) -> str:
     """Credits as holders read them: whole numbers bare (10), others with two places (2.50),
-    with the active language's decimal separator."""
-    text = f"{value:.0f}" if value == value.to_integral_value() else f"{value:.2f}"
+    or always with two places, with the active language's decimal separator."""
+    whole = value == value.to_integral_value() and not always_places
+    text = f"{value:.0f}" if whole else f"{value:.2f}"
     separator = get_format("DECIMAL_SEPARATOR")
     return text if separator == "." else text.replace(".", separator)
 

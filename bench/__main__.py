@@ -128,6 +128,14 @@ def _run(parts: list[str], seconds: float, environment: dict[str, str], workdir:
                                 log=workdir / "gunicorn-pages.log", seconds=seconds)
         print(text, flush=True)
         targets += found
+        # The same pages rendered on every request, as on a holder's first view after a change:
+        # what the page cache saves, shown beside the targets, not judged by them.
+        text, _found = pages.run(holders=page_holders,
+                                 environment={**environment, "CPE_PAGE_CACHE_SECONDS": "0"},
+                                 log=workdir / "gunicorn-pages-uncached.log", seconds=seconds,
+                                 heading="Pages rendered on every request "
+                                         "(CPE_PAGE_CACHE_SECONDS=0)")
+        print(text, flush=True)
     if "logging" in parts:
         # Holders with a thousand counting entries in one year would have passed the annual
         # submission cap long ago: this server applies it to no year.

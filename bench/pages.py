@@ -46,7 +46,7 @@ def _label(size: int) -> str:
 
 
 def run(*, holders: dict[int, User], environment: dict[str, str], log: Path,
-        seconds: float) -> tuple[str, list[Target]]:
+        seconds: float, heading: str = "Pages") -> tuple[str, list[Target]]:
     measured: list[Measured] = []
     with Server(environment=environment, log=log) as server:
         for size, holder in holders.items():
@@ -64,11 +64,11 @@ def run(*, holders: dict[int, User], environment: dict[str, str], log: Path,
                 wrk.run(url, seconds=WARM_UP_SECONDS, **options)
                 measured.append(Measured(size, page, wrk.run(url, seconds=seconds, **options)))
         server_log = tail(log)
-    return _report(measured, seconds=seconds, server_log=server_log)
+    return _report(measured, seconds=seconds, server_log=server_log, heading=heading)
 
 
-def _report(measured: list[Measured], *, seconds: float,
-            server_log: str) -> tuple[str, list[Target]]:
+def _report(measured: list[Measured], *, seconds: float, server_log: str,
+            heading: str) -> tuple[str, list[Target]]:
     by = {(m.size, m.page): m.result for m in measured}
     smallest = SIZES[0]
     rows = []
@@ -82,7 +82,7 @@ def _report(measured: list[Measured], *, seconds: float,
         ])
     text = table(["holder", "page", "req/s", "p50 ms", "p99 ms", "errors", "p50 ÷ trivial",
                   f"p50 ÷ {_label(smallest)}"], rows, right_from=2)
-    text = (f"### Pages (wrk -t{THREADS} -c{CONNECTIONS} -d{seconds:g}s)\n\n{text}\n")
+    text = f"### {heading} (wrk -t{THREADS} -c{CONNECTIONS} -d{seconds:g}s)\n\n{text}\n"
 
     targets = []
     for size in SIZES:

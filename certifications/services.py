@@ -6,6 +6,7 @@ from datetime import date
 from django.db import transaction
 
 from accounts.models import User
+from accounts.services import records_changed
 
 from .enums import CertificationStatus
 from .models import Certification, CertificationTitle, CertificationYear
@@ -61,4 +62,5 @@ def award_certification(
         changed = True
     if changed:
         ensure_certification_years(today=today, certifications=[certification])
+        records_changed(holder_ids=[holder.pk])
     return certification, changed

@@ -1,10 +1,14 @@
-"""The one ownership check behind every holder URL."""
+"""The one ownership check behind every holder URL, and lazily computed page contexts."""
 
-from typing import TypeVar
+import operator
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
+from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.functional import SimpleLazyObject
 
 M = TypeVar("M", bound=Model)
 
@@ -16,3 +20,11 @@ def own_or_404(queryset: QuerySet[M], request: HttpRequest, holder_field: str = 
     if not request.user.is_staff:
         lookup[holder_field] = request.user
     return get_object_or_404(queryset, **lookup)
+
+
+def computed_on_use(compute: Callable[[], Mapping[str, Any]],
+                    names: Iterable[str]) -> dict[str, Any]:
+    """A template context whose values `compute` makes once, when the template first uses one
+    of them: a page served from a `{% cache %}` fragment never reads them at all."""
+    values = SimpleLazyObject(lambda: dict(compute()))
+    return {name: SimpleLazyObject(partial(operator.getitem, values, name)) for name in names}

@@ -443,6 +443,9 @@ def chart_bars(year: YearStanding) -> list[ChartBar]:
             for name, counted in year.by_activity]
 
 
+DASHBOARD_PARTS = ("standings", "can_log", "recent_entries", "chart", "chart_year")
+
+
 def dashboard(*, holder: User, today: date) -> dict[str, object]:
     """Everything the dashboard shows, from the stored standings, in a fixed number of
     queries whatever the number of entries. The chart shows the current year of the first
@@ -455,7 +458,6 @@ def dashboard(*, holder: User, today: date) -> dict[str, object]:
         "recent_entries": list(holder_entries(holder=holder)[:5]),
         "chart": chart_bars(chart_year) if chart_year else [],
         "chart_year": chart_year,
-        "today": today,
     }
 
 

@@ -115,6 +115,7 @@ def _tables() -> dict[str, str]:
         "activity": ActivityType._meta.db_table,
         "credit": YearCredit._meta.db_table,
         "total": YearActivityTotal._meta.db_table,
+        "user": User._meta.db_table,
     }
 
 
@@ -243,7 +244,8 @@ def recount_years(year_ids: Iterable[int], *, since: date | None = None,
 
     Side effects: inserts, updates or deletes the years' YearCredit rows (only those that
     change), writes each year's totals by activity (YearActivityTotal) and sets each year's
-    counted and undecided credits. Six statements, whatever the number of years or entries.
+    counted and undecided credits, and moves the holders' records version on. Seven
+    statements, whatever the number of years or entries.
     Runs in the caller's transaction; the caller holds the lock that keeps the years' holders'
     entries still (see the module docstring). Returns how many YearCredit rows changed.
 
@@ -315,6 +317,13 @@ def recount_years(year_ids: Iterable[int], *, since: date | None = None,
                       AND e.state IN ({_states(UNDECIDED_STATES)})
                 ), 0) ELSE 0 END
             WHERE {year}.id IN ({placeholders})
+        """, ids)  # noqa: S608 (only table names and placeholders)
+        # The holders' cached pages show these standings (accounts.services.records_changed).
+        cursor.execute(f"""
+            UPDATE {t["user"]} SET records_version = records_version + 1
+            WHERE id IN (SELECT c.holder_id FROM {year} y
+                         JOIN {t["certification"]} c ON c.id = y.certification_id
+                         WHERE y.id IN ({placeholders}))
         """, ids)  # noqa: S608 (only table names and placeholders)
     return changed
 

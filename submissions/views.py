@@ -7,6 +7,7 @@ certification is a 404, never a 403 that would say it exists.
 from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from certifications.models import Certification
-from common.shortcuts import own_or_404
+from common.shortcuts import computed_on_use, own_or_404
 
 from . import selectors, services
 from .enums import WITHDRAWABLE_STATES, EntryState
@@ -34,11 +35,19 @@ def _today() -> date:
     return timezone.localdate()
 
 
+def _page_cache(today: date) -> dict[str, object]:
+    """What a page cached per holder (its `{% cache %}` fragment) is kept by: the day, and for
+    how long (CPE_PAGE_CACHE_SECONDS)."""
+    return {"today": today, "page_cache_seconds": settings.CPE_PAGE_CACHE_SECONDS}
+
+
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "submissions/dashboard.html",
-                  selectors.dashboard(holder=request.user, today=_today()))
+    holder, today = request.user, _today()
+    # The page is cached under the holder's records version: read only on a miss.
+    return render(request, "submissions/dashboard.html", {**_page_cache(today), **computed_on_use(
+        lambda: selectors.dashboard(holder=holder, today=today), selectors.DASHBOARD_PARTS)})
 
 
 def _save_entry(form: EntryForm, request: HttpRequest, entry: Entry | None) -> Entry:
@@ -132,19 +141,25 @@ def entry_preview(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def entry_list(request: HttpRequest) -> HttpResponse:
-    years = selectors.year_filter_choices(holder=request.user, today=_today())
-    form = EntryFilterForm(request.GET or None,
-                           year_choices=[(key, label) for key, label, _w in years])
-    entries = selectors.holder_entries(holder=request.user)
-    if form.is_valid():
-        entries = selectors.filter_entries(entries, years=years, **form.cleaned_data)
-    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "submissions/entry_list.html", {
-        "form": form, "page": page, "query": query.urlencode(),
-        "selected": {name: str(form[name].value() or "") for name in form.fields},
-        "has_entries": selectors.holder_entries(holder=request.user).exists()})
+    holder, today = request.user, _today()
+
+    def listing() -> dict[str, object]:
+        years = selectors.year_filter_choices(holder=holder, today=today)
+        form = EntryFilterForm(request.GET or None,
+                               year_choices=[(key, label) for key, label, _w in years])
+        entries = selectors.holder_entries(holder=holder)
+        if form.is_valid():
+            entries = selectors.filter_entries(entries, years=years, **form.cleaned_data)
+        page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        return {"form": form, "page": page, "query": query.urlencode(),
+                "selected": {name: str(form[name].value() or "") for name in form.fields},
+                "has_entries": selectors.holder_entries(holder=holder).exists()}
+
+    # The page is cached under the holder's records version: read only on a miss.
+    return render(request, "submissions/entry_list.html", {**_page_cache(today), **computed_on_use(
+        listing, ("form", "page", "query", "selected", "has_entries"))})
 
 
 @login_required

@@ -230,6 +230,10 @@ CPE_APPEAL_PREPARATION_DAYS = env.int("CPE_APPEAL_PREPARATION_DAYS", default=7)
 # Years that begin on or after this date count at most this multiple of their requirement.
 CPE_SUBMISSION_CAP_FROM = date.fromisoformat(env("CPE_SUBMISSION_CAP_FROM", default="2025-01-01"))
 CPE_SUBMISSION_CAP_FACTOR = Decimal(env("CPE_SUBMISSION_CAP_FACTOR", default="2"))
+# How long a holder's dashboard and entry list are kept rendered. Every change to the holder's
+# records shows at once regardless (the cache key carries their records version); this only
+# bounds how long a renamed title or activity type takes to show. 0 renders every request.
+CPE_PAGE_CACHE_SECONDS = env.int("CPE_PAGE_CACHE_SECONDS", default=600)
 
 LOGGING = {
     "version": 1,

@@ -20,7 +20,9 @@ def state_badge(entry: Entry) -> SafeString:
 
 
 @register.filter
-def credits(value: Decimal | None) -> str:
-    """Credits as holders read them (activities.rules.credits_text): `floatformat:"-2"`
-    without its cost, which adds up on pages that show many numbers."""
-    return "" if value is None else credits_text(value)
+def credits(value: Decimal | None, places: str = "") -> str:
+    """Credits as holders read them (activities.rules.credits_text; `|credits:2` always with
+    two places): `floatformat` without its cost, which adds up on pages with many numbers."""
+    if value is None:
+        return ""
+    return credits_text(value, always_places=places == "2")

@@ -1,0 +1,103 @@
+"""The dashboard and the entry list are cached under the holder's records version: a hit reads
+nothing but the session and the user, and every change to the holder's records shows at once."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from certifications.services import award_certification
+from submissions.services import EntryDetails, log_entry, withdraw_entry
+from tests.factories import CertificationFactory, UserFactory, activity, title
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2025, 6, 1)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_today():
+    with time_machine.travel("2025-06-01 10:00 +02:00", tick=False):
+        yield
+
+
+def log(holder, hours: str = "3", title_: str = "Incident response course"):
+    return log_entry(holder=holder, today=TODAY, details=EntryDetails.from_data({
+        "activity_type": activity("other-course"), "activity_date": date(2025, 5, 1),
+        "title": title_, "hours": Decimal(hours), "relevance_confirmed": True}))
+
+
+def main(response) -> str:
+    """The page's main content (the sign-out form around it carries a fresh CSRF token)."""
+    html = response.content.decode()
+    return html[html.index("<main"):html.index("</main>")]
+
+
+def counted(client) -> list[str]:
+    html = client.get(reverse("home")).content.decode()
+    return [part.split("<", 1)[0] for part in html.split('<strong class="counted">')[1:]]
+
+
+@pytest.mark.parametrize("url_name", ["home", "submissions:entry_list"])
+def test_a_second_view_reads_only_the_session_and_the_user(client, practitioner, url_name):
+    client.force_login(practitioner.holder)
+    log(practitioner.holder)
+    first = main(client.get(reverse(url_name)))
+
+    with CaptureQueriesContext(connection) as captured:
+        again = main(client.get(reverse(url_name)))
+
+    assert again == first
+    assert [q["sql"].split(" FROM ")[1].split()[0] for q in captured] == [
+        '"django_session"', '"accounts_user"']
+
+
+def test_dashboard_shows_a_logged_and_a_withdrawn_entry_at_once(client, practitioner):
+    holder = practitioner.holder
+    client.force_login(holder)
+    assert counted(client) == ["0.00"]
+
+    entry = log(holder)
+    assert counted(client) == ["3.00"]
+
+    withdraw_entry(entry=entry, by=holder, reason="Logged twice", today=TODAY)
+    assert counted(client) == ["0.00"]
+
+
+def test_dashboard_shows_a_new_certification_at_once(client, practitioner):
+    holder = practitioner.holder
+    client.force_login(holder)
+    assert "Information Security Expert" not in client.get(reverse("home")).content.decode()
+
+    award_certification(holder=holder, title=title("ISE"), awarded_on=date(2025, 1, 1),
+                        today=TODAY)
+
+    assert "Information Security Expert" in client.get(reverse("home")).content.decode()
+
+
+def test_entry_list_shows_a_new_entry_at_once_and_keeps_filters_apart(client, practitioner):
+    holder = practitioner.holder
+    client.force_login(holder)
+    url = reverse("submissions:entry_list")
+    log(holder, title_="First course")
+    assert "First course" in client.get(url).content.decode()
+    assert "First course" not in client.get(url, {"state": "rejected"}).content.decode()
+
+    log(holder, title_="Second course")
+
+    assert "Second course" in client.get(url).content.decode()
+
+
+def test_cached_pages_are_each_holders_own(client, practitioner):
+    other = UserFactory()
+    CertificationFactory(holder=other)
+    log(practitioner.holder)
+    client.force_login(practitioner.holder)
+    assert counted(client) == ["3.00"]
+
+    client.force_login(other)
+
+    assert counted(client) == ["0.00"]
