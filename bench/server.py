@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 from types import TracebackType
 
@@ -68,7 +69,10 @@ class Server:
     def __init__(self, *, environment: dict[str, str], log: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.environment = {**os.environ, **environment}
+        # A fresh benchmark database numbers its holders from 1 again: a cache of its own, so
+        # that no page cached by an earlier run (or server) is served.
+        self.environment = {**os.environ, "CACHE_KEY_PREFIX": f"bench-{uuid.uuid4().hex}",
+                            **environment}
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
 
