@@ -118,25 +118,32 @@ admin.site.unregister(ActivityType)
 admin.site.unregister(CertificationLevel)
 
 
+class RecountOnChange:
+    """Saving a change of `recount_field` recounts the open years it affects, and says so."""
+
+    recount_field: str
+    recount_message: str
+
+    def save_model(self, request: HttpRequest, obj: ActivityType | CertificationLevel,
+                   form: forms.ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        if change and self.recount_field in form.changed_data:
+            if isinstance(obj, ActivityType):
+                recount_after_catalogue_change(activity_type=obj)
+            else:
+                recount_after_catalogue_change(level=obj)
+            self.message_user(request, self.recount_message, messages.INFO)  # type: ignore[attr-defined]
+
+
 @admin.register(ActivityType)
-class CatalogueAdmin(ActivityTypeAdmin):
-    def save_model(self, request: HttpRequest, obj: ActivityType, form: forms.ModelForm,
-                   change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change and "annual_cap" in form.changed_data:
-            recount_after_catalogue_change(activity_type=obj)
-            self.message_user(request, _(
-                "The open certification years where this activity counts are being recounted "
-                "with the new cap."), messages.INFO)
+class CatalogueAdmin(RecountOnChange, ActivityTypeAdmin):
+    recount_field = "annual_cap"
+    recount_message = _("The open certification years where this activity counts are being "
+                        "recounted with the new cap.")
 
 
 @admin.register(CertificationLevel)
-class LevelAdmin(CertificationLevelAdmin):
-    def save_model(self, request: HttpRequest, obj: CertificationLevel,
-                   form: forms.ModelForm, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change and "required_credits" in form.changed_data:
-            recount_after_catalogue_change(level=obj)
-            self.message_user(request, _(
-                "The open certification years of this level's titles take the new requirement "
-                "and are being recounted."), messages.INFO)
+class LevelAdmin(RecountOnChange, CertificationLevelAdmin):
+    recount_field = "required_credits"
+    recount_message = _("The open certification years of this level's titles take the new "
+                        "requirement and are being recounted.")

@@ -142,6 +142,38 @@ _BEFORE = ("ORDER BY activity_date, logged_at, entry_id"
            " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING")
 
 
+def _running(value: str, *, ahead: str, per_activity: bool) -> str:
+    """SQL: what comes before `ahead` (the rows dated before the recount's day) plus the sum of
+    `value` over the rows ahead in counting order, in the year (and activity)."""
+    partition = "year_id, activity_type_id" if per_activity else "year_id"
+    return f"{ahead} + COALESCE(SUM({value}) OVER (PARTITION BY {partition} {_BEFORE}), 0)"
+
+
+def _within(cap: str, room: str, value: str) -> str:
+    """SQL: `value`, or what is left of it under `cap` (`room`) when there is a cap."""
+    return f"CASE WHEN {cap} IS NULL THEN {value} ELSE {_clamp(room, value)} END"
+
+
+# count_year as SQL, one column a step, each computed from the ones before (see below).
+STEPS = (
+    ("activity_before", _running("credits", ahead="claimed_ahead", per_activity=True)),
+    ("after_activity", _within("activity_cap", "activity_cap - activity_before", "credits")),
+    ("total_before", _running("after_activity", ahead="total_ahead", per_activity=False)),
+    ("counted", _within("submission_cap", "submission_cap - total_before", "after_activity")),
+    ("activity_used", _running("counted", ahead="counted_ahead", per_activity=True)),
+    ("room", _within("activity_cap", "activity_cap - activity_used", "credits")),
+)
+
+
+def _steps(steps: Sequence[tuple[str, str]]) -> str:
+    """SQL: one common table expression a step, `step1` from `counting` onwards."""
+    sources = ["counting", *(f"step{n}" for n in range(1, len(steps)))]
+    return ",\n".join(
+        f"step{n} AS (SELECT {source}.*, {expression} AS {name} FROM {source})"  # noqa: S608
+        for n, (source, (name, expression)) in enumerate(zip(sources, steps, strict=True),
+                                                         start=1))
+
+
 def _counted_rows_sql(placeholders: str) -> str:
     """A SELECT of (year_id, entry_id, activity_type_id, activity_date, credits, counted,
     stopped_by) for the entries dated on or after a day (the second parameter) in the years
@@ -198,42 +230,13 @@ def _counted_rows_sql(placeholders: str) -> str:
                 AND ahead.activity_type_id = e.activity_type_id
             LEFT JOIN ahead_total ON ahead_total.year_id = years.year_id
         ),
-        step1 AS (
-            SELECT counting.*, claimed_ahead + COALESCE(SUM(credits) OVER (
-                PARTITION BY year_id, activity_type_id {_BEFORE}), 0) AS activity_before
-            FROM counting
-        ),
-        step2 AS (
-            SELECT step1.*, CASE WHEN activity_cap IS NULL THEN credits
-                ELSE {_clamp("activity_cap - activity_before", "credits")} END AS after_activity
-            FROM step1
-        ),
-        step3 AS (
-            SELECT step2.*, total_ahead + COALESCE(SUM(after_activity) OVER (
-                PARTITION BY year_id {_BEFORE}), 0) AS total_before
-            FROM step2
-        ),
-        step4 AS (
-            SELECT step3.*, CASE WHEN submission_cap IS NULL THEN after_activity
-                ELSE {_clamp("submission_cap - total_before", "after_activity")} END AS counted
-            FROM step3
-        ),
-        step5 AS (
-            SELECT step4.*, counted_ahead + COALESCE(SUM(counted) OVER (
-                PARTITION BY year_id, activity_type_id {_BEFORE}), 0) AS activity_used
-            FROM step4
-        ),
-        step6 AS (
-            SELECT step5.*, CASE WHEN activity_cap IS NULL THEN credits
-                ELSE {_clamp("activity_cap - activity_used", "credits")} END AS room
-            FROM step5
-        )
+        {_steps(STEPS)}
         SELECT year_id, entry_id, activity_type_id, activity_date, credits / 100 AS credits,
                counted / 100 AS counted,
                CASE WHEN room < credits THEN 'activity_cap'
                     WHEN counted < room THEN 'submission_cap'
                     ELSE '' END AS stopped_by
-        FROM step6
+        FROM step{len(STEPS)}
         WHERE 1 = 1
     """  # noqa: S608 (only table names, our state constants and placeholders)
 

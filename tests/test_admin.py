@@ -199,3 +199,24 @@ def test_entry_changelist_query_count_does_not_grow_with_rows(admin_client):
 
     assert response.context["cl"].result_count == 30
     assert len(thirty_rows) == len(one_row)
+
+
+def test_a_new_cap_saved_in_the_admin_recounts_the_open_years(admin_client,
+                                                             django_capture_on_commit_callbacks):
+    certification = CertificationFactory(awarded_on=datetime(2025, 1, 1).date())
+    EntryFactory(holder=certification.holder, activity_type=activity("mentor"),
+                 activity_date=datetime(2025, 5, 1).date(), hours=Decimal("8"),
+                 claimed_credits=Decimal("8"))
+    mentor = activity("mentor")
+    form = {field: getattr(mentor, field) if getattr(mentor, field) is not None else ""
+            for field in ("name", "code", "help_text", "position", "rule_kind", "rate",
+                          "unit_size", "unit_label", "quantity_label", "quantity_step",
+                          "range_min", "range_max", "min_attendance_percent")}
+    form |= {"active": "on", "annual_cap": "5"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(admin_url(type(mentor), "change", mentor.pk), form,
+                                     follow=True)
+
+    assert "are being recounted with the new cap" in response.content.decode()
+    assert certification.years.get().counted_credits == Decimal("5")

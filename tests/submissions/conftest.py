@@ -2,6 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from submissions.services import EntryDetails, log_entry
 from tests.factories import activity
@@ -28,3 +29,17 @@ def log(holder):
                          details=EntryDetails.from_data(data))
 
     return _log
+
+
+@pytest.fixture
+def june_2025():
+    """The clock stopped on 1 June 2025, 10:00 in Amsterdam, for pages that read today."""
+    with time_machine.travel("2025-06-01 10:00 +02:00", tick=False):
+        yield
+
+
+@pytest.fixture
+def owner(client, practitioner):
+    """The practitioner's holder, signed in."""
+    client.force_login(practitioner.holder)
+    return practitioner.holder

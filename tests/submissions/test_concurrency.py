@@ -3,8 +3,10 @@ posted many times at once logs one entry."""
 
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 import pytest
 import time_machine
@@ -21,6 +23,31 @@ from submissions.services import EntryDetails, log_entry
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity
 
 THREADS = 20
+T = TypeVar("T")
+
+
+def all_at_once(attempt: Callable[[], T]) -> list[T]:
+    """Run `attempt` in THREADS threads released at the same moment, each on its own database
+    connection; what each returned, in the order they finished."""
+    start = threading.Barrier(THREADS)
+    results: list[T] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        try:
+            start.wait()
+            result = attempt()
+        finally:
+            connections.close_all()
+        with lock:
+            results.append(result)
+
+    threads = [threading.Thread(target=run) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -32,30 +59,17 @@ def test_twenty_simultaneous_webinar_hours_fill_the_cap_exactly_once():
     for day in range(1, 10):
         EntryFactory(holder=holder, activity_type=webinar, activity_date=date(2025, 2, day),
                      hours=None, length_minutes=60, attended_minutes=60)
-    start = threading.Barrier(THREADS)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def attempt() -> None:
+    def attempt() -> str:
         try:
-            start.wait()
             log_entry(holder=holder, today=date(2025, 6, 1), details=EntryDetails.from_data({
                 "activity_type": webinar, "activity_date": date(2025, 3, 1),
                 "title": "Webinar", "length_minutes": 60, "attended_minutes": 60,
                 "relevance_confirmed": True}))
-            outcome = "logged"
         except ValidationError:
-            outcome = "refused"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(outcome)
+            return "refused"
+        return "logged"
 
-    threads = [threading.Thread(target=attempt) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = all_at_once(attempt)
 
     assert sorted(outcomes) == ["logged"] + ["refused"] * (THREADS - 1)
     assert Entry.objects.filter(holder=holder, state__in=COUNTING_STATES).count() == 10
@@ -72,28 +86,14 @@ def test_twenty_identical_log_posts_at_once_log_one_entry():
     form = {"activity_type": activity("other-course").pk, "activity_date": "2025-05-20",
             "title": "Incident response course", "hours": "3", "relevance_confirmed": "on",
             "confirmed": "on", "form_token": str(uuid.uuid4())}
-    start = threading.Barrier(THREADS)
-    answers: list[tuple[int, str]] = []
-    lock = threading.Lock()
-
-    def post() -> None:
+    def post() -> tuple[int, str]:
         client = Client()
         client.force_login(holder)
-        try:
-            start.wait()
-            with time_machine.travel("2025-06-01 10:00 +02:00", tick=False):
-                response = client.post(reverse("submissions:entry_create"), form)
-            answer = (response.status_code, response.get("Location", ""))
-        finally:
-            connections.close_all()
-        with lock:
-            answers.append(answer)
+        with time_machine.travel("2025-06-01 10:00 +02:00", tick=False):
+            response = client.post(reverse("submissions:entry_create"), form)
+        return response.status_code, response.get("Location", "")
 
-    threads = [threading.Thread(target=post) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    answers = all_at_once(post)
 
     entry = Entry.objects.get(holder=holder)
     assert answers == [(302, reverse("submissions:entry_detail", args=[entry.pk]))] * THREADS

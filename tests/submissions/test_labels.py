@@ -6,25 +6,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from submissions.selectors import log_form_context
 from tests.factories import EntryFactory, activity
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("june_2025")]
 
 
-@pytest.fixture(autouse=True)
-def _frozen_today():
-    with time_machine.travel("2025-06-01 10:00 +02:00", tick=False):
-        yield
-
-
-@pytest.fixture
-def owner(client, practitioner):
-    client.force_login(practitioner.holder)
-    return practitioner.holder
 
 
 def quantity_label(response) -> str:

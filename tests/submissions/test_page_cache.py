@@ -5,7 +5,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,14 +13,9 @@ from certifications.services import award_certification
 from submissions.services import EntryDetails, log_entry, withdraw_entry
 from tests.factories import CertificationFactory, UserFactory, activity, title
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("june_2025")]
 TODAY = date(2025, 6, 1)
 
-
-@pytest.fixture(autouse=True)
-def _frozen_today():
-    with time_machine.travel("2025-06-01 10:00 +02:00", tick=False):
-        yield
 
 
 def log(holder, hours: str = "3", title_: str = "Incident response course"):

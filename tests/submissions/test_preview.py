@@ -4,25 +4,14 @@ any other value, however it is spelled, is a 404 that says nothing about other h
 from datetime import date
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from submissions.models import Entry
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("june_2025")]
 
 
-@pytest.fixture(autouse=True)
-def _frozen_today():
-    with time_machine.travel("2025-06-01 10:00 +02:00", tick=False):
-        yield
-
-
-@pytest.fixture
-def owner(client, practitioner):
-    client.force_login(practitioner.holder)
-    return practitioner.holder
 
 
 def webinar_post(**overrides: object) -> dict[str, object]:

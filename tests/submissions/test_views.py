@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -17,22 +16,12 @@ from submissions.models import Entry, ProofFile
 from submissions.services import attach_proof
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity, title
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("june_2025")]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 TODAY = date(2025, 6, 1)
 
 
-@pytest.fixture(autouse=True)
-def _frozen_today():
-    with time_machine.travel("2025-06-01 10:00 +02:00", tick=False):
-        yield
-
-
-@pytest.fixture
-def owner(client, practitioner):
-    client.force_login(practitioner.holder)
-    return practitioner.holder
 
 
 @pytest.fixture
