@@ -163,10 +163,12 @@ def _certifications(holder_id: int) -> list[Certification]:
     return list(Certification.objects.filter(holder_id=holder_id).select_related("title__level"))
 
 
-def _recount(entry: Entry, *year_lists: Sequence[CertificationYear], since: date) -> None:
-    """Recount the years a change to `entry` touched, from `since`, its earliest date."""
+def _recount(entry: Entry, *year_lists: Sequence[CertificationYear], since: date,
+             new: bool = False) -> None:
+    """Recount the years a change to `entry` touched, from `since`, its earliest date. A new
+    entry has no rows yet that could stop belonging to a year."""
     recount_years((year.pk for years in year_lists for year in years), since=since,
-                  changed_entries=[entry.pk])
+                  changed_entries=[] if new else [entry.pk])
 
 
 def log_entry(*, holder: User, details: EntryDetails, today: date, by: User | None = None,
@@ -198,7 +200,7 @@ def log_entry(*, holder: User, details: EntryDetails, today: date, by: User | No
         _save(entry)
         record_state_change(entry=entry, from_state="", by=by or holder, reason=_("Logged"))
         _recount(entry, entry_years(entry, assessment.certifications),
-                 since=entry.activity_date)
+                 since=entry.activity_date, new=True)
     return entry
 
 

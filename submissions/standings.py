@@ -255,8 +255,8 @@ def recount_years(year_ids: Iterable[int], *, since: date | None = None,
     A change to a few entries says so, and the recount reads and writes less: `since`, the
     earliest activity date the change touched (rows dated earlier stay as they are, and what
     they used is read from them), and `changed_entries`, the entries whose state, date or
-    report changed (only their rows can stop belonging to a year). Without them, every row of
-    the years is counted anew (a rebuild, a changed cap or requirement).
+    report changed (only their rows can stop belonging to a year; none for a new entry). Without
+    them, every row of the years is counted anew (a rebuild, a changed cap or requirement).
     """
     ids = sorted(set(year_ids))
     if not ids:
@@ -300,12 +300,18 @@ def recount_years(year_ids: Iterable[int], *, since: date | None = None,
             """, [*ids, *(changed_entries or [])])  # noqa: S608 (table names and placeholders)
             changed += cursor.rowcount
         total = t["total"]
-        cursor.execute(f"DELETE FROM {total} WHERE year_id IN ({placeholders})", ids)  # noqa: S608
+        if changed_entries is None or changed_entries:
+            # An entry may have left a year or changed its activity, and an activity may have
+            # left the year with it: its totals start over.
+            cursor.execute(f"DELETE FROM {total} WHERE year_id IN ({placeholders})",  # noqa: S608
+                           ids)
         cursor.execute(f"""
             INSERT INTO {total} (year_id, activity_type_id, counted)
             SELECT year_id, activity_type_id, SUM(counted) FROM {credit}
             WHERE year_id IN ({placeholders})
             GROUP BY year_id, activity_type_id
+            ON CONFLICT (year_id, activity_type_id) DO UPDATE SET counted = excluded.counted
+            WHERE {total}.counted <> excluded.counted
         """, ids)  # noqa: S608 (only table names and placeholders)
         year = t["year"]
         cursor.execute(f"""

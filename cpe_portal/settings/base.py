@@ -84,12 +84,22 @@ TEMPLATES = [
 # SQLite in the project folder is the embedded default for `make run`; every other environment
 # sets DATABASE_URL to PostgreSQL. Persistent connections cost nothing and save a connect per
 # request.
+def database(url: str, *, conn_max_age: int) -> dict:
+    """The database settings for a URL. On PostgreSQL, parameters are bound by the server, so
+    that psycopg prepares the statements a connection runs again and again (the recount of
+    the stored standings among them) and PostgreSQL plans each once per connection."""
+    settings = env.db_url_config(url)
+    settings["CONN_MAX_AGE"] = conn_max_age
+    settings["CONN_HEALTH_CHECKS"] = True
+    if settings["ENGINE"].endswith("postgresql"):
+        settings.setdefault("OPTIONS", {})["server_side_binding"] = True
+    return settings
+
+
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": database(env("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+                        conn_max_age=env.int("CONN_MAX_AGE", default=60)),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -------------------------------------------------------------------------------

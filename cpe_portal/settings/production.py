@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import database, env
 
 for _name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"):
     if not env.str(_name, default=""):
@@ -12,9 +12,8 @@ for _name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"):
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
-DATABASES = {"default": env.db_url("DATABASE_URL")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": database(env("DATABASE_URL"),
+                                 conn_max_age=env.int("CONN_MAX_AGE", default=60))}
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

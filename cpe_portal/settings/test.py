@@ -1,14 +1,12 @@
 """The test suite: PostgreSQL and Redis from DATABASE_URL and REDIS_URL."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import database, env
 
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/cpe_portal"
-    ),
+    "default": database(env("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/cpe_portal"),
+                        conn_max_age=0),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_cpe_portal")}
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
