@@ -1,9 +1,12 @@
+from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import UserAdmin
 from accounts.models import User
+from accounts.services import records_changed
 
 from .models import Certification, CertificationLevel, CertificationTitle, CertificationYear
 
@@ -58,6 +61,12 @@ class CertificationAdmin(SimpleHistoryAdmin):
     def level(self, obj: Certification) -> str:
         return obj.title.level.name
 
+    def save_model(self, request: HttpRequest, obj: Certification, form: forms.ModelForm,
+                   change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # The holder's cached pages show their certifications.
+        records_changed(holder_ids=[obj.holder_id])
+
 
 @admin.register(CertificationYear)
 class CertificationYearAdmin(admin.ModelAdmin):
@@ -96,3 +105,9 @@ admin.site.unregister(User)
 @admin.register(User)
 class HolderAdmin(UserAdmin):
     inlines = (*UserAdmin.inlines, CertificationInline)
+
+    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: list,
+                     change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # The holder's cached pages show their name and certifications.
+        records_changed(holder_ids=[form.instance.pk])

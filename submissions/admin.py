@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.services import records_changed
 from activities.admin import ActivityTypeAdmin
 from activities.models import ActivityType
 from activities.rules import INPUT_FIELDS
@@ -101,6 +102,8 @@ class EntryAdmin(admin.ModelAdmin):
                    change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
+            # The holder's cached pages show the entry's title and words.
+            records_changed(holder_ids=[obj.holder_id])
             return
         data = form.cleaned_data
         # The service checks again under the holder's lock; what the form saw may have changed
