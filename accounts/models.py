@@ -74,3 +74,38 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
+
+class OutboxMessage(models.Model):
+    """A message written in the transaction of the change it tells about, and sent after that
+    change commits (`accounts.tasks.deliver_mail`, and a sweep that picks up what is left).
+    A change that is rolled back leaves no message; a message is sent at most once."""
+
+    recipient = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="outbox_messages", verbose_name=_("recipient"))
+    to = models.EmailField(_("to"))
+    kind = models.CharField(_("kind"), max_length=60)
+    # One message per event: a second attempt to write the same one writes nothing.
+    dedupe_key = models.CharField(_("deduplication key"), max_length=200, unique=True,
+                                  null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"))
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+    # A sender claims a message before sending it, so that two senders never both send it.
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox")
+        indexes = [
+            # The sweep: messages not sent yet, oldest first.
+            models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True),
+                         name="outbox_unsent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.to}"

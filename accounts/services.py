@@ -1,13 +1,20 @@
 """Writes for accounts."""
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
-from django.db.models import F
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
 
-from common.mail import send_templated_mail
+from common.mail import RenderedMail, render_mail, send_mail_now, send_templated_mail
 
-from .models import User
+from .models import OutboxMessage, User
+
+logger = logging.getLogger(__name__)
 
 
 def mark_email_verified(*, user: User, email: str) -> bool:
@@ -58,3 +65,78 @@ def records_changed(*, holder_ids: Iterable[int]) -> None:
     Side effects: one UPDATE of the holders' `records_version`."""
     User.objects.filter(pk__in=list(holder_ids)).update(
         records_version=F("records_version") + 1)
+
+
+def queue_mail(name: str, *, to: User, context: Mapping[str, object],
+               dedupe_key: str | None = None) -> OutboxMessage | None:
+    """Write a message for `to` into the outbox, in the caller's transaction, rendered from
+    `emails/<name>_*` with `context` (plus `user`); it is sent once the transaction commits.
+    A `dedupe_key` already used writes nothing and returns None: one message per event.
+
+    Side effects: one OutboxMessage row; after commit, a delivery task."""
+    with translation.override(settings.LANGUAGE_CODE):
+        mail = render_mail(name, {"user": to, **context})
+    message = OutboxMessage(recipient=to, to=to.email, kind=name, dedupe_key=dedupe_key,
+                            subject=mail.subject[:300], body_text=mail.text, body_html=mail.html)
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        # The same event's message is written already (the unique deduplication key).
+        return None
+    transaction.on_commit(lambda: _send_later(message.pk))
+    return message
+
+
+def _send_later(message_id: int) -> None:
+    from .tasks import deliver_mail
+
+    try:
+        deliver_mail.delay(message_id=message_id)
+    except Exception:
+        logger.warning("Mail %s left for the outbox sweep: the broker did not take it.",
+                       message_id, exc_info=True)
+
+
+# A claim older than this is taken to belong to a sender that died.
+CLAIM_TIMEOUT = timedelta(minutes=10)
+
+
+def deliver_message(*, message_id: int, now: datetime) -> bool:
+    """Send one outbox message unless it was sent or another sender holds it. Returns whether
+    this call sent it. Raises what the mail backend raised, leaving the message for a retry.
+
+    Side effects: claims the row, sends the mail, marks it sent."""
+    claimed = OutboxMessage.objects.filter(
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT),
+        pk=message_id, sent_at__isnull=True,
+    ).update(claimed_at=now, attempts=F("attempts") + 1)
+    if not claimed:
+        return False
+    message = OutboxMessage.objects.get(pk=message_id)
+    try:
+        send_mail_now(RenderedMail(message.subject, message.body_text, message.body_html),
+                      to=[message.to])
+    except Exception as error:
+        OutboxMessage.objects.filter(pk=message_id).update(claimed_at=None,
+                                                           last_error=str(error)[:2000])
+        raise
+    OutboxMessage.objects.filter(pk=message_id).update(sent_at=timezone.now(), last_error="")
+    return True
+
+
+def deliver_unsent(*, now: datetime, older_than: timedelta = timedelta(minutes=1),
+                   limit: int = 500) -> int:
+    """Send what the delivery tasks left behind (a broker that was down, a crashed worker),
+    oldest first. Returns how many were sent now. Safe to run at any time, and twice."""
+    ids = list(OutboxMessage.objects.filter(sent_at__isnull=True,
+                                            created_at__lt=now - older_than)
+               .order_by("created_at").values_list("pk", flat=True)[:limit])
+    sent = 0
+    for message_id in ids:
+        try:
+            sent += deliver_message(message_id=message_id, now=now)
+        except Exception:
+            logger.warning("Mail %s could not be sent; it is tried again later.", message_id,
+                           exc_info=True)
+    return sent

@@ -56,6 +56,9 @@ class Entry(models.Model):
     # The log form's one-time token: the same form posted twice (a double click, a retry)
     # finds the entry the first post made instead of logging it again.
     form_token = models.UUIDField(_("form token"), null=True, blank=True, editable=False)
+    # While proof is requested: the day it is due, and when the holder sent it.
+    proof_due_on = models.DateField(_("proof due on"), null=True, blank=True)
+    proof_submitted_at = models.DateTimeField(_("proof submitted at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-activity_date", "-logged_at"]
@@ -106,6 +109,10 @@ class Entry(models.Model):
                          name="entry_holder_undecided"),
             # The review queue: entries in a state, oldest first.
             models.Index(fields=["state", "logged_at"], name="entry_state_logged"),
+            # The review queue's other half: requested proof that has arrived, oldest first.
+            models.Index(fields=["proof_submitted_at"],
+                         condition=Q(state="proof_requested", proof_submitted_at__isnull=False),
+                         name="entry_proof_submitted"),
         ]
 
     def __str__(self) -> str:

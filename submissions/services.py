@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -159,12 +160,13 @@ def _save(entry: Entry) -> None:
     entry.save()
 
 
-def _certifications(holder_id: int) -> list[Certification]:
+def certifications_of(holder_id: int) -> list[Certification]:
+    """Every certification of a holder, with its title and level."""
     return list(Certification.objects.filter(holder_id=holder_id).select_related("title__level"))
 
 
-def _recount(entry: Entry, *year_lists: Sequence[CertificationYear], since: date,
-             new: bool = False) -> None:
+def recount_change(entry: Entry, *year_lists: Sequence[CertificationYear], since: date,
+                   new: bool = False) -> None:
     """Recount the years a change to `entry` touched, from `since`, its earliest date. A new
     entry has no rows yet that could stop belonging to a year."""
     recount_years((year.pk for years in year_lists for year in years), since=since,
@@ -199,7 +201,7 @@ def log_entry(*, holder: User, details: EntryDetails, today: date, by: User | No
                       reported_on=today, form_token=form_token, **fields)
         _save(entry)
         record_state_change(entry=entry, from_state="", by=by or holder, reason=_("Logged"))
-        _recount(entry, entry_years(entry, assessment.certifications),
+        recount_change(entry, entry_years(entry, assessment.certifications),
                  since=entry.activity_date, new=True)
     return entry
 
@@ -235,7 +237,7 @@ def update_entry(*, entry: Entry, by: User, details: EntryDetails, today: date) 
         if locked.state not in EDITABLE_STATES:
             raise ValidationError(_("This entry can no longer be changed: it is %(state)s.")
                                   % {"state": locked.get_state_display()})
-        certifications = _certifications(locked.holder_id)
+        certifications = certifications_of(locked.holder_id)
         before = entry_years(locked, certifications)
         from_state, since = locked.state, locked.activity_date
         if _changes_what_counts(locked, details):
@@ -254,7 +256,7 @@ def update_entry(*, entry: Entry, by: User, details: EntryDetails, today: date) 
             setattr(locked, name, value)
         _save(locked)
         record_state_change(entry=locked, from_state=from_state, by=by, reason=_("Edited"))
-        _recount(locked, before, entry_years(locked, certifications),
+        recount_change(locked, before, entry_years(locked, certifications),
                  since=min(since, locked.activity_date))
     return locked
 
@@ -285,13 +287,13 @@ def withdraw_entry(*, entry: Entry, by: User, reason: str = "", today: date) -> 
         if locked.state not in WITHDRAWABLE_STATES:
             raise ValidationError(_("This entry can no longer be withdrawn: it is %(state)s.")
                                   % {"state": locked.get_state_display()})
-        years = entry_years(locked, _certifications(locked.holder_id))
+        years = entry_years(locked, certifications_of(locked.holder_id))
         _refuse_if_reported_year_closed(years, today, _(
             "This entry's certification year is closed; it can no longer be withdrawn."))
         from_state, locked.state = locked.state, EntryState.WITHDRAWN
         locked.save(update_fields=["state", "updated_at"])
         record_state_change(entry=locked, from_state=from_state, by=by, reason=reason)
-        _recount(locked, years, since=locked.activity_date)
+        recount_change(locked, years, since=locked.activity_date)
     return locked
 
 
@@ -312,8 +314,9 @@ def attach_proof(*, entry: Entry, upload: UploadedFile, by: User,
     """Store a proof file with an entry that still awaits a decision or may change.
 
     Checks the file by its content (PDF, PNG or JPEG) and size, stores it privately under a
-    generated name and records it. Raises ValidationError, storing nothing, for a wrong file or
-    an entry that takes no more proof.
+    generated name and records it; proof for an entry whose proof was requested puts the entry
+    in the review queue. Raises ValidationError, storing nothing, for a wrong file or an entry
+    that takes no more proof.
     """
     content_type = check_proof(upload)
     with transaction.atomic():
@@ -321,6 +324,9 @@ def attach_proof(*, entry: Entry, upload: UploadedFile, by: User,
             pk=entry.pk)
         if state not in WITHDRAWABLE_STATES:
             raise ValidationError(_("Proof can no longer be added to this entry."))
+        if state == EntryState.PROOF_REQUESTED:
+            # Requested proof has arrived: the entry joins the review queue.
+            Entry.objects.filter(pk=entry.pk).update(proof_submitted_at=timezone.now())
         original = (upload.name or "proof").rsplit("/", 1)[-1][:255]
         proof = ProofFile(entry=entry, original_name=original, content_type=content_type,
                           size=upload.size or 0, uploaded_by=by, form_token=form_token)

@@ -168,6 +168,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CPE Portal <cpe@localhost>")
+# Where the portal is reached: mail links to its pages with this in front.
+CPE_SITE_URL = env("CPE_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Cache ----------------------------------------------------------------------------------
@@ -204,6 +206,10 @@ CELERY_BEAT_SCHEDULE = {
     "open-certification-years": {
         "task": "certifications.open_certification_years",
         "schedule": crontab(hour=0, minute=15),
+    },
+    "deliver-unsent-mail": {
+        "task": "accounts.deliver_unsent_mail",
+        "schedule": crontab(minute="*/5"),
     },
 }
 

@@ -1,0 +1,214 @@
+"""Review decisions: approve, approve with an adjusted credit value, reject, request proof.
+
+Each is a service that locks the holder and the entry, checks that the entry may still be
+decided (and, when the reviewer says what they saw, that it has not changed since), records who,
+when and why, recounts the stored standings of the years the entry counts toward, makes the
+denial through `record_denial` where the holder may appeal, and writes the holder's mail to the
+outbox: all in one transaction. An entry decided by one reviewer while another had it open is
+not decided twice.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.services import queue_mail
+from activities.enums import RuleKind
+from activities.rules import plain, round_down
+
+from .enums import DenialKind, EntryState
+from .models import Entry
+from .services import certifications_of, record_denial, record_state_change, recount_change
+from .standings import entry_years, lock_holders
+
+# What each decision may be taken on.
+DECIDABLE_STATES = frozenset(
+    {EntryState.SUBMITTED, EntryState.PENDING_APPROVAL, EntryState.PROOF_REQUESTED})
+PROOF_REQUESTABLE_STATES = frozenset({EntryState.SUBMITTED, EntryState.PENDING_APPROVAL})
+
+
+def _locked(entry: Entry, *, allowed: frozenset[str], seen_state: str | None) -> Entry:
+    lock_holders([entry.holder_id])
+    locked = (Entry.objects.select_for_update(of=("self",))
+              .select_related("activity_type", "holder").get(pk=entry.pk))
+    if seen_state is not None and locked.state != seen_state:
+        last = locked.state_changes.select_related("changed_by").last()
+        raise ValidationError(_(
+            "This entry changed while you had it open: it is now %(state)s (%(who)s). Look at "
+            "it again before deciding.") % {
+                "state": locked.get_state_display(),
+                "who": last.changed_by if last and last.changed_by else _("unknown")})
+    if locked.state not in allowed:
+        raise ValidationError(_("This entry is %(state)s: that decision is not open for it.")
+                              % {"state": locked.get_state_display()})
+    return locked
+
+
+def _entry_url(entry: Entry) -> str:
+    return settings.CPE_SITE_URL + reverse("submissions:entry_detail", args=[entry.pk])
+
+
+def _appeal_until(day: date) -> date:
+    return day + timedelta(days=settings.CPE_APPEAL_WINDOW_DAYS)
+
+
+def _decide(entry: Entry, *, by: User, allowed: frozenset[str], seen_state: str | None,
+            reason: str, change: Callable[[Entry], None]) -> Entry:
+    """Lock, check, `change` the entry, record the state change and recount its years."""
+    locked = _locked(entry, allowed=allowed, seen_state=seen_state)
+    from_state = locked.state
+    change(locked)
+    locked.full_clean(exclude=["holder", "activity_type"], validate_unique=False,
+                      validate_constraints=False)
+    locked.save()
+    record_state_change(entry=locked, from_state=from_state, by=by, reason=reason)
+    recount_change(locked, entry_years(locked, certifications_of(locked.holder_id)),
+             since=locked.activity_date)
+    return locked
+
+
+@transaction.atomic
+def approve_entry(*, entry: Entry, by: User, today: date, note: str = "",
+                  seen_state: str | None = None) -> Entry:
+    """Approve an entry at the credits it claims: it counts.
+
+    Side effects: the state becomes `approved` (recorded with `note`), the years it counts
+    toward are recounted, and the holder is mailed. Raises ValidationError for an entry that
+    is decided already or changed since the reviewer saw it in `seen_state`."""
+    def approve(locked: Entry) -> None:
+        locked.state, locked.approved_credits = EntryState.APPROVED, None
+        locked.proof_due_on = None
+
+    approved = _decide(entry, by=by, allowed=DECIDABLE_STATES, seen_state=seen_state,
+                       reason=note or _("Approved"), change=approve)
+    queue_mail("entry_approved", to=approved.holder, context={
+        "entry": approved, "entry_url": _entry_url(approved)})
+    return approved
+
+
+def _check_adjusted(entry: Entry, credits: Decimal) -> Decimal:
+    credits = Decimal(credits)
+    if credits != round_down(credits) or credits < 0:
+        raise ValidationError({"credits": _(
+            "Give the credits as a number of at least 0 with at most two decimals.")})
+    if credits >= entry.claimed_credits:
+        raise ValidationError({"credits": _(
+            "An adjusted value is lower than the %(claimed)s credits claimed; to keep them, "
+            "approve the entry.") % {"claimed": plain(entry.claimed_credits)}})
+    rule = entry.activity_type.rule
+    if rule.kind == RuleKind.RANGE and rule.range_min is not None and credits < rule.range_min:
+        raise ValidationError({"credits": _(
+            "This activity earns %(low)s to %(high)s credits; adjust within that range.") % {
+                "low": plain(rule.range_min), "high": plain(rule.range_max or rule.range_min)}})
+    return credits
+
+
+@transaction.atomic
+def adjust_entry(*, entry: Entry, by: User, credits: Decimal, reason: str, today: date,
+                 seen_state: str | None = None) -> Entry:
+    """Approve an entry at a lower credit value than it claims: a denial of the difference,
+    which the holder may appeal.
+
+    Side effects: the state becomes `approved` with `approved_credits`, the change is recorded
+    with `reason`, a denial (credit value adjusted) is made, the years it counts toward are
+    recounted, and the holder is mailed. Raises ValidationError for a missing reason, a value
+    that is not lower than claimed (or outside a range activity's range), or an entry that
+    cannot be decided."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the value is adjusted: the holder reads "
+                                           "it and may appeal it.")})
+
+    def adjust(locked: Entry) -> None:
+        locked.approved_credits = _check_adjusted(locked, credits)
+        locked.state = EntryState.APPROVED
+        locked.proof_due_on = None
+
+    adjusted = _decide(entry, by=by, allowed=DECIDABLE_STATES, seen_state=seen_state,
+                       reason=reason.strip(), change=adjust)
+    denial = record_denial(holder=adjusted.holder, kind=DenialKind.CREDITS_ADJUSTED,
+                           entry=adjusted, denied_on=today, reason=reason.strip())
+    queue_mail("entry_adjusted", to=adjusted.holder, context={
+        "entry": adjusted, "entry_url": _entry_url(adjusted), "reason": denial.reason,
+        "appeal_until": _appeal_until(today)})
+    return adjusted
+
+
+@transaction.atomic
+def reject_entry(*, entry: Entry, by: User, reason: str, today: date,
+                 seen_state: str | None = None) -> Entry:
+    """Reject an entry: it does not count. A denial the holder may appeal.
+
+    Side effects: the state becomes `rejected` (recorded with `reason`), a denial (entry
+    rejected) is made, the years it counted toward are recounted, and the holder is mailed.
+    Raises ValidationError for a missing reason or an entry that cannot be decided."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the entry is rejected: the holder reads it "
+                                           "and may appeal it.")})
+
+    def reject(locked: Entry) -> None:
+        locked.state, locked.proof_due_on = EntryState.REJECTED, None
+
+    rejected = _decide(entry, by=by, allowed=DECIDABLE_STATES, seen_state=seen_state,
+                       reason=reason.strip(), change=reject)
+    record_denial(holder=rejected.holder, kind=DenialKind.ENTRY_REJECTED, entry=rejected,
+                  denied_on=today, reason=reason.strip())
+    queue_mail("entry_rejected", to=rejected.holder, context={
+        "entry": rejected, "entry_url": _entry_url(rejected), "reason": reason.strip(),
+        "appeal_until": _appeal_until(today)})
+    return rejected
+
+
+def proof_deadline(today: date) -> date:
+    """The day requested proof is due, as the settings give."""
+    return today + timedelta(days=settings.CPE_PROOF_DEADLINE_DAYS)
+
+
+@transaction.atomic
+def request_proof(*, entry: Entry, by: User, today: date, due_on: date | None = None,
+                  reason: str = "", seen_state: str | None = None) -> Entry:
+    """Ask the holder for proof of an entry: it stops counting until the proof is accepted.
+
+    Side effects: the state becomes `proof requested` with its deadline (default: the settings'
+    proof deadline), the change is recorded, the years it counted toward are recounted, and the
+    holder is mailed. Raises ValidationError for a deadline in the past or an entry already
+    decided or already waiting for proof."""
+    due_on = due_on or proof_deadline(today)
+    if due_on <= today:
+        raise ValidationError({"due_on": _("Give the holder a deadline after today.")})
+
+    def ask(locked: Entry) -> None:
+        locked.state, locked.proof_due_on = EntryState.PROOF_REQUESTED, due_on
+        locked.proof_submitted_at = None
+
+    asked = _decide(entry, by=by, allowed=PROOF_REQUESTABLE_STATES, seen_state=seen_state,
+                    reason=reason.strip() or _("Proof requested"), change=ask)
+    queue_mail("proof_requested", to=asked.holder, context={
+        "entry": asked, "entry_url": _entry_url(asked), "due_on": due_on,
+        "reason": reason.strip()})
+    return asked
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    decided: list[Entry]
+    refused: list[tuple[Entry, str]]
+
+
+def decide_each(entries: list[Entry], decide: Callable[[Entry], Entry]) -> BulkOutcome:
+    """Apply one decision to several entries, each in its own transaction: one that cannot be
+    decided is reported, the others go ahead."""
+    decided, refused = [], []
+    for entry in entries:
+        try:
+            decided.append(decide(entry))
+        except ValidationError as error:
+            refused.append((entry, " ".join(error.messages)))
+    return BulkOutcome(decided, refused)
