@@ -1,7 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.services import records_changed
@@ -12,7 +15,10 @@ from certifications.admin import CertificationLevelAdmin
 from certifications.models import CertificationLevel
 from common.admin import ReadOnlyInline
 
+from .admin_review import DecisionFilter, DecisionForm, ReviewAdminMixin
 from .models import Entry, EntryStateChange, ProofFile
+from .review import proof_deadline
+from .selectors import entry_review
 from .services import EntryDetails, check_entry, log_entry, recount_after_catalogue_change
 
 
@@ -25,7 +31,8 @@ class EntryStateChangeInline(ReadOnlyInline):
 
 
 class ProofFileInline(ReadOnlyInline):
-    """What proof an entry has. The file itself is private: no link to it is shown here."""
+    """What proof an entry has. The files open through the holder pages' authorising view,
+    linked from the review panel above the form."""
 
     model = ProofFile
     select_related = ("uploaded_by",)
@@ -56,10 +63,12 @@ class EntryAddForm(forms.ModelForm):
 
 
 @admin.register(Entry)
-class EntryAdmin(admin.ModelAdmin):
-    list_display = ("title", "holder", "activity_type", "activity_date", "claimed_credits",
-                    "approved_credits", "state", "logged_at")
-    list_filter = ("state", "activity_type", "relevance_confirmed")
+class EntryAdmin(ReviewAdminMixin, admin.ModelAdmin):
+    # Short columns: a reviewer sees every one of them at 1,280 px.
+    list_display = ("short_title", "holder", "activity", "activity_date", "credits",
+                    "state", "proof", "logged_at")
+    list_display_links = ("short_title",)
+    list_filter = (DecisionFilter, "state", "activity_type", "relevance_confirmed")
     list_select_related = ("holder", "activity_type")
     search_fields = ("title", "provider", "holder__email", "holder__full_name")
     date_hierarchy = "activity_date"
@@ -97,6 +106,50 @@ class EntryAdmin(admin.ModelAdmin):
 
     def get_inlines(self, request: HttpRequest, obj: Entry | None):
         return self.inlines if obj else ()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Entry]:
+        return super().get_queryset(request).annotate(
+            has_proof=Exists(ProofFile.objects.filter(entry=OuterRef("pk"))))
+
+    def get_ordering(self, request: HttpRequest) -> tuple[str, ...]:
+        # The queue is worked oldest first; the whole list shows the newest first.
+        if request.GET.get(DecisionFilter.parameter_name, "waiting") == "waiting":
+            return ("logged_at", "pk")
+        return ("-logged_at", "-pk")
+
+    @admin.display(description=_("entry"), ordering="title")
+    def short_title(self, obj: Entry) -> str:
+        return Truncator(obj.title).chars(40)
+
+    @admin.display(description=_("activity"), ordering="activity_type__position")
+    def activity(self, obj: Entry) -> str:
+        return Truncator(obj.activity_type.name).chars(28)
+
+    @admin.display(description=_("credits"), ordering="claimed_credits")
+    def credits(self, obj: Entry) -> str:
+        if obj.approved_credits is not None:
+            return f"{obj.approved_credits} / {obj.claimed_credits}"
+        return str(obj.claimed_credits)
+
+    @admin.display(description=_("proof"), boolean=True)
+    def proof(self, obj: Entry) -> bool:
+        return obj.has_proof
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict | None = None) -> HttpResponse:
+        entry = self.get_object(request, object_id)
+        if entry is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "review": entry_review(entry=entry),
+                "proof_files": list(entry.proof_files.all()),
+                "can_decide": self.has_review_permission(request),
+                "decision_form": DecisionForm(initial={
+                    "seen_state": entry.state, "due_on": proof_deadline(timezone.localdate()),
+                    "credits": entry.credits}),
+                "decision_url": reverse("admin:submissions_entry_decide", args=[entry.pk]),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Entry, form: forms.ModelForm,
                    change: bool) -> None:

@@ -7,6 +7,7 @@ from django.utils.safestring import SafeString
 from activities.rules import credits_text
 from submissions.enums import EntryState
 from submissions.models import Entry
+from submissions.selectors import waiting_entries
 
 register = template.Library()
 
@@ -26,3 +27,9 @@ def credits(value: Decimal | None, places: str = "") -> str:
     if value is None:
         return ""
     return credits_text(value, always_places=places == "2")
+
+
+@register.simple_tag
+def entries_waiting() -> int:
+    """How many entries wait for a decision (the admin index says so)."""
+    return waiting_entries().count()

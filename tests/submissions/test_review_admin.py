@@ -1,0 +1,217 @@
+"""The review queue in the admin: the entries list opens on what needs a decision, the entry
+page shows the holder's standing and the proof, and decisions are buttons and bulk actions."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import OutboxMessage, User
+from submissions.enums import EntryState
+from submissions.models import Denial, Entry
+from submissions.services import attach_proof
+from tests.factories import PASSWORD, CertificationFactory, EntryFactory, UserFactory, activity
+
+D = Decimal
+pytestmark = pytest.mark.django_db
+QUEUE = reverse("admin:submissions_entry_changelist")
+
+
+@pytest.fixture
+def admin_client(client, db):
+    client.force_login(User.objects.create_superuser("boss@example.com", PASSWORD,
+                                                     full_name="Ada Admin"))
+    return client
+
+
+def pending_book(holder, **fields) -> Entry:
+    return EntryFactory(holder=holder, activity_type=activity("read-books"), hours=None,
+                        quantity=D("250"), claimed_credits=D("2.50"),
+                        state=EntryState.PENDING_APPROVAL, **fields)
+
+
+def titles(response) -> list[str]:
+    return [entry.title for entry in response.context["cl"].result_list]
+
+
+def decide(client, entry: Entry, **data):
+    return client.post(reverse("admin:submissions_entry_decide", args=[entry.pk]),
+                       {"seen_state": entry.state, **data}, follow=True)
+
+
+def test_queue_opens_on_what_needs_a_decision_oldest_first(admin_client):
+    holder = CertificationFactory().holder
+    now = timezone.now()
+    newer = pending_book(holder, title="Newer book", logged_at=now - timedelta(days=1))
+    older = pending_book(holder, title="Older book", logged_at=now - timedelta(days=5))
+    EntryFactory(holder=holder, title="Counts without a decision")
+    asked = EntryFactory(holder=holder, title="Proof arrived", state=EntryState.PROOF_REQUESTED,
+                         logged_at=now - timedelta(days=3))
+    EntryFactory(holder=holder, title="Proof still awaited", state=EntryState.PROOF_REQUESTED)
+    attach_proof(entry=asked, by=holder, upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4 a"))
+
+    assert titles(admin_client.get(QUEUE)) == [older.title, asked.title, newer.title]
+    assert len(titles(admin_client.get(QUEUE, {"decision": "all"}))) == 5
+
+
+def test_queue_runs_the_same_queries_with_5_and_200_entries(admin_client):
+    counts = []
+    for size in (5, 200):
+        Entry.objects.all().delete()
+        for n in range(size):
+            pending_book(CertificationFactory().holder if n % 20 == 0 else
+                         User.objects.last())
+        with CaptureQueriesContext(connection) as captured:
+            assert len(titles(admin_client.get(QUEUE))) == min(size, 100)
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+
+
+def test_admin_index_says_how_many_wait(admin_client):
+    holder = CertificationFactory().holder
+    for _ in range(3):
+        pending_book(holder)
+
+    html = admin_client.get(reverse("admin:index")).content.decode()
+
+    assert "3 entries wait for a decision." in html
+
+
+def test_entry_page_shows_the_standing_caps_and_proof(admin_client, practitioner):
+    holder = practitioner.holder
+    EntryFactory(holder=holder, activity_type=activity("read-books"), hours=None,
+                 quantity=D("300"), claimed_credits=D("3"), state=EntryState.APPROVED)
+    book = pending_book(holder)
+    proof = attach_proof(entry=book, by=holder, upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4"))
+
+    html = admin_client.get(reverse("admin:submissions_entry_change",
+                                    args=[book.pk])).content.decode()
+
+    assert "3.00 of 20 credits counted; 2.50 awaiting a decision." in html
+    assert "This entry counts 0.00 here" in html
+    assert "<td>Read books</td><td>3.00</td><td>5</td>" in html
+    assert reverse("submissions:proof_download", args=[proof.pk]) in html
+    assert reverse("admin:submissions_entry_decide", args=[book.pk]) in html
+
+
+def test_approve_button_decides_and_returns_to_the_queue(admin_client, practitioner):
+    book = pending_book(practitioner.holder, title="Security Engineering")
+
+    response = decide(admin_client, book, action="approve")
+
+    book.refresh_from_db()
+    assert response.redirect_chain[-1][0] == QUEUE
+    assert "“Security Engineering” is now approved" in response.content.decode()
+    assert (book.state, OutboxMessage.objects.get().kind) == (EntryState.APPROVED,
+                                                              "entry_approved")
+
+
+def test_adjust_button_needs_credits_and_a_reason(admin_client, practitioner):
+    book = pending_book(practitioner.holder)
+
+    missing = decide(admin_client, book, action="adjust", reason="Half of it")
+    without_reason = decide(admin_client, book, action="adjust", credits="1.25")
+    adjusted = decide(admin_client, book, action="adjust", credits="1.25", reason="Half of it")
+
+    assert "Give the credits to approve." in missing.content.decode()
+    assert "Say why the value is adjusted" in without_reason.content.decode()
+    book.refresh_from_db()
+    assert adjusted.status_code == 200
+    assert (book.state, book.approved_credits, Denial.objects.count()) == (
+        EntryState.APPROVED, D("1.25"), 1)
+
+
+def test_reject_without_a_reason_changes_nothing(admin_client, practitioner):
+    book = pending_book(practitioner.holder)
+
+    response = decide(admin_client, book, action="reject", reason="")
+
+    book.refresh_from_db()
+    assert "Say why the entry is rejected" in response.content.decode()
+    assert (book.state, OutboxMessage.objects.count()) == (EntryState.PENDING_APPROVAL, 0)
+
+
+def test_request_proof_button_sets_the_deadline(admin_client, practitioner):
+    course = EntryFactory(holder=practitioner.holder)
+    due = timezone.localdate() + timedelta(days=14)
+
+    decide(admin_client, course, action="request_proof", due_on=due.isoformat())
+
+    course.refresh_from_db()
+    assert (course.state, course.proof_due_on) == (EntryState.PROOF_REQUESTED, due)
+
+
+def test_a_decision_on_a_page_opened_before_another_decision_is_refused(admin_client,
+                                                                         practitioner):
+    book = pending_book(practitioner.holder)
+    seen = Entry.objects.get(pk=book.pk)
+    decide(admin_client, book, action="approve")
+
+    response = decide(admin_client, seen, action="reject", reason="Not relevant")
+
+    book.refresh_from_db()
+    assert "changed while you had it open" in response.content.decode()
+    assert book.state == EntryState.APPROVED
+
+
+def test_staff_without_the_review_permission_cannot_decide(client, practitioner):
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_entry"))
+    client.force_login(viewer)
+    book = pending_book(practitioner.holder)
+
+    response = client.post(reverse("admin:submissions_entry_decide", args=[book.pk]),
+                           {"action": "approve", "seen_state": book.state})
+
+    book.refresh_from_db()
+    assert (response.status_code, book.state) == (403, EntryState.PENDING_APPROVAL)
+
+
+def test_bulk_approve_decides_each_and_reports_what_it_left(admin_client, practitioner):
+    holder = practitioner.holder
+    waiting = [pending_book(holder) for _ in range(2)]
+    rejected = EntryFactory(holder=holder, state=EntryState.REJECTED, title="Too late")
+
+    response = admin_client.post(QUEUE + "?decision=all", {
+        "action": "approve_selected",
+        ACTION_CHECKBOX_NAME: [e.pk for e in [*waiting, rejected]]}, follow=True)
+
+    html = response.content.decode()
+    assert "2 entries approved." in html
+    assert "“Too late” was left as it is" in html
+    assert sorted(Entry.objects.values_list("state", flat=True)) == [
+        EntryState.APPROVED, EntryState.APPROVED, EntryState.REJECTED]
+
+
+def test_bulk_reject_asks_for_a_reason_first(admin_client, practitioner):
+    waiting = [pending_book(practitioner.holder) for _ in range(2)]
+    selected = {"action": "reject_selected", ACTION_CHECKBOX_NAME: [e.pk for e in waiting]}
+
+    asked = admin_client.post(QUEUE, selected)
+    done = admin_client.post(QUEUE, {**selected, "decide": "1", "reason": "Not relevant"},
+                             follow=True)
+
+    assert "Reason (each holder reads it)" in asked.content.decode()
+    assert "2 entries rejected." in done.content.decode()
+    assert (Denial.objects.count(), OutboxMessage.objects.count()) == (2, 2)
+
+
+def test_bulk_request_proof_offers_the_settings_deadline(admin_client, practitioner):
+    waiting = [EntryFactory(holder=practitioner.holder) for _ in range(2)]
+    selected = {"action": "request_proof_selected",
+                ACTION_CHECKBOX_NAME: [e.pk for e in waiting]}
+    due = (timezone.localdate() + timedelta(days=30)).isoformat()
+
+    asked = admin_client.post(QUEUE + "?decision=all", selected)
+    admin_client.post(QUEUE + "?decision=all", {**selected, "decide": "1", "due_on": due})
+
+    assert f'value="{due}"' in asked.content.decode()
+    assert set(Entry.objects.values_list("state", "proof_due_on")) == {
+        (EntryState.PROOF_REQUESTED, date.fromisoformat(due))}
