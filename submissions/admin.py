@@ -1,11 +1,13 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.services import records_changed
 from activities.admin import ActivityTypeAdmin
@@ -16,8 +18,8 @@ from certifications.models import CertificationLevel
 from common.admin import ReadOnlyInline
 
 from .admin_review import DecisionFilter, DecisionForm, ReviewAdminMixin
-from .models import Entry, EntryStateChange, ProofFile
-from .review import proof_deadline
+from .models import Audit, Entry, EntryStateChange, ProofFile
+from .review import draw_audit_sample, proof_deadline
 from .selectors import entry_review
 from .services import EntryDetails, check_entry, log_entry, recount_after_catalogue_change
 
@@ -203,3 +205,90 @@ class LevelAdmin(RecountOnChange, CertificationLevelAdmin):
     recount_field = "required_credits"
     recount_message = _("The open certification years of this level's titles take the new "
                         "requirement and are being recounted.")
+
+
+class AuditForm(forms.ModelForm):
+    """Draw a sample: the period, the share of holders and the seed; the deadline defaults to
+    the settings' proof deadline."""
+
+    class Meta:
+        model = Audit
+        fields = ("period_start", "period_end", "percent", "seed", "due_on")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if "due_on" in self.fields:  # a drawn sample's page shows it read-only
+            self.fields["due_on"].required = False
+            self.fields["due_on"].help_text = _("Empty: the proof deadline the settings give.")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and start > end:
+            self.add_error("period_end", _("The period ends after it starts."))
+        percent = data.get("percent")
+        if percent is not None and not 0 < percent <= 100:
+            self.add_error("percent", _("Give a share between 0 and 100 %."))
+        due_on = data.get("due_on")
+        if due_on is not None and due_on <= timezone.localdate():
+            self.add_error("due_on", _("Give the holders a deadline after today."))
+        return data
+
+
+@admin.register(Audit)
+class AuditAdmin(admin.ModelAdmin):
+    """Drawing a sample is adding one; what it did is read-only afterwards."""
+
+    form = AuditForm
+    list_display = ("__str__", "population", "drawn_count", "requests", "drawn_by", "drawn_at")
+    list_select_related = ("drawn_by",)
+    readonly_fields = ("drawn_by", "drawn_at", "population", "requests", "drawn_holders")
+    date_hierarchy = "drawn_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("submissions.run_audit")
+
+    def has_change_permission(self, request: HttpRequest, obj: Audit | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Audit | None = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Audit]:
+        return super().get_queryset(request).annotate(drawn=Count("holders"))
+
+    def get_fields(self, request: HttpRequest, obj: Audit | None = None):
+        if obj is None:
+            return AuditForm.Meta.fields
+        return (*AuditForm.Meta.fields, *self.readonly_fields)
+
+    @admin.display(description=_("holders drawn"), ordering="drawn")
+    def drawn_count(self, obj: Audit) -> int:
+        return obj.drawn
+
+    @admin.display(description=_("holders drawn"))
+    def drawn_holders(self, obj: Audit) -> str:
+        return format_html_join(", ", '<a href="{}">{}</a>', (
+            (reverse("admin:accounts_user_change", args=[holder.pk]), holder)
+            for holder in obj.holders.order_by("full_name")))
+
+    def save_model(self, request: HttpRequest, obj: Audit, form: forms.ModelForm,
+                   change: bool) -> None:
+        data = form.cleaned_data
+        drawn = draw_audit_sample(
+            period_start=data["period_start"], period_end=data["period_end"],
+            percent=data["percent"], seed=data["seed"], due_on=data.get("due_on"),
+            by=request.user, today=timezone.localdate())
+        # The admin goes on with the form's instance (its message, the redirect).
+        vars(obj).update(vars(drawn))
+        self.message_user(request, ngettext(
+            "%(drawn)d holder of %(population)d drawn; %(requests)d proof request sent.",
+            "%(drawn)d holders of %(population)d drawn; %(requests)d proof requests sent.",
+            drawn.holders.count()) % {"drawn": drawn.holders.count(),
+                                       "population": drawn.population,
+                                       "requests": drawn.requests}, messages.SUCCESS)
+
+    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: list,
+                     change: bool) -> None:
+        # The service set the holders drawn.
+        pass

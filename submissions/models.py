@@ -287,3 +287,36 @@ class Denial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.holder} ({self.denied_on})"
+
+
+class Audit(models.Model):
+    """A random audit sample: a share of the holders with entries in a period, drawn
+    reproducibly from a seed, asked for proof of their entries without proof."""
+
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    percent = models.DecimalField(_("share of holders (%)"), max_digits=5, decimal_places=2)
+    seed = models.CharField(_("seed"), max_length=100,
+                            help_text=_("The same seed, period and share draw the same holders."))
+    due_on = models.DateField(_("proof due on"))
+    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("drawn by"))
+    drawn_at = models.DateTimeField(_("drawn at"), default=timezone.now)
+    population = models.PositiveIntegerField(_("holders with entries in the period"))
+    holders = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="audits",
+                                     verbose_name=_("holders drawn"))
+    requests = models.PositiveIntegerField(_("proof requests sent"))
+
+    class Meta:
+        ordering = ["-drawn_at", "-pk"]
+        verbose_name = _("audit sample")
+        verbose_name_plural = _("audit samples")
+        constraints = [
+            models.CheckConstraint(condition=Q(percent__gt=0, percent__lte=100),
+                                   name="audit_percent_share"),
+            models.CheckConstraint(condition=Q(period_start__lte=F("period_end")),
+                                   name="audit_period_in_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_start} to {self.period_end}, {self.percent} %, {self.seed}"

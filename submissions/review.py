@@ -8,6 +8,8 @@ outbox: all in one transaction. An entry decided by one reviewer while another h
 not decided twice.
 """
 
+import hashlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -24,8 +26,8 @@ from accounts.services import queue_mail
 from activities.enums import RuleKind
 from activities.rules import plain, round_down
 
-from .enums import DenialKind, EntryState
-from .models import Entry
+from .enums import COUNTING_STATES, UNDECIDED_STATES, DenialKind, EntryState
+from .models import Audit, Entry
 from .services import certifications_of, record_denial, record_state_change, recount_change
 from .standings import entry_years, lock_holders
 
@@ -173,13 +175,15 @@ def proof_deadline(today: date) -> date:
 
 @transaction.atomic
 def request_proof(*, entry: Entry, by: User, today: date, due_on: date | None = None,
-                  reason: str = "", seen_state: str | None = None) -> Entry:
+                  reason: str = "", seen_state: str | None = None,
+                  notify: bool = True) -> Entry:
     """Ask the holder for proof of an entry: it stops counting until the proof is accepted.
 
     Side effects: the state becomes `proof requested` with its deadline (default: the settings'
     proof deadline), the change is recorded, the years it counted toward are recounted, and the
-    holder is mailed. Raises ValidationError for a deadline in the past or an entry already
-    decided or already waiting for proof."""
+    holder is mailed (unless `notify` is off: an audit mails each holder once for all their
+    entries). Raises ValidationError for a deadline in the past or an entry already decided or
+    already waiting for proof."""
     due_on = due_on or proof_deadline(today)
     if due_on <= today:
         raise ValidationError({"due_on": _("Give the holder a deadline after today.")})
@@ -190,9 +194,10 @@ def request_proof(*, entry: Entry, by: User, today: date, due_on: date | None = 
 
     asked = _decide(entry, by=by, allowed=PROOF_REQUESTABLE_STATES, seen_state=seen_state,
                     reason=reason.strip() or _("Proof requested"), change=ask)
-    queue_mail("proof_requested", to=asked.holder, context={
-        "entry": asked, "entry_url": _entry_url(asked), "due_on": due_on,
-        "reason": reason.strip()})
+    if notify:
+        queue_mail("proof_requested", to=asked.holder, context={
+            "entry": asked, "entry_url": _entry_url(asked), "due_on": due_on,
+            "reason": reason.strip()})
     return asked
 
 
@@ -212,3 +217,64 @@ def decide_each(entries: list[Entry], decide: Callable[[Entry], Entry]) -> BulkO
         except ValidationError as error:
             refused.append((entry, " ".join(error.messages)))
     return BulkOutcome(decided, refused)
+
+
+# --- Audit samples ---------------------------------------------------------------------------
+
+def _draw_order(seed: str, holder_id: int) -> str:
+    return hashlib.sha256(f"{seed}:{holder_id}".encode()).hexdigest()
+
+
+def audit_population(*, period_start: date, period_end: date) -> list[int]:
+    """The holders with entries in a period that count or wait for a decision, by id."""
+    return sorted(set(
+        Entry.objects.filter(activity_date__range=(period_start, period_end),
+                             state__in=list(COUNTING_STATES | UNDECIDED_STATES))
+        .values_list("holder_id", flat=True).distinct()))
+
+
+def draw_holders(population: list[int], *, percent: Decimal, seed: str) -> list[int]:
+    """`percent` % of the population (rounded up), chosen by the seed: the same seed and
+    population always draw the same holders, and a larger share draws a superset."""
+    count = math.ceil(len(population) * Decimal(percent) / 100)
+    return sorted(sorted(population, key=lambda holder_id: _draw_order(seed, holder_id))[:count])
+
+
+def draw_audit_sample(*, period_start: date, period_end: date, percent: Decimal, seed: str,
+                      by: User, today: date, due_on: date | None = None) -> Audit:
+    """Draw an audit sample and ask the drawn holders for proof of their entries in the period
+    that have none and are not decided (submitted or waiting for approval).
+
+    Side effects: one Audit row naming the holders drawn and how many requests went out; per
+    entry, the `request_proof` decision (recorded, recounted); one mail per holder asked,
+    listing their entries. Drawing the same sample again asks nothing twice: entries already
+    waiting for proof, or with proof, are left as they are. Each holder is asked in a
+    transaction of their own."""
+    due_on = due_on or proof_deadline(today)
+    population = audit_population(period_start=period_start, period_end=period_end)
+    drawn = draw_holders(population, percent=percent, seed=seed)
+    requests = 0
+    for holder_id in drawn:
+        requests += _ask_holder(holder_id, period_start=period_start, period_end=period_end,
+                                by=by, today=today, due_on=due_on)
+    audit = Audit.objects.create(
+        period_start=period_start, period_end=period_end, percent=percent, seed=seed,
+        due_on=due_on, drawn_by=by, population=len(population), requests=requests)
+    audit.holders.set(drawn)
+    return audit
+
+
+@transaction.atomic
+def _ask_holder(holder_id: int, *, period_start: date, period_end: date, by: User, today: date,
+                due_on: date) -> int:
+    entries = list(
+        Entry.objects.filter(holder_id=holder_id, activity_date__range=(period_start, period_end),
+                             state__in=list(PROOF_REQUESTABLE_STATES), proof_files__isnull=True)
+        .order_by("activity_date", "pk"))
+    asked = [request_proof(entry=entry, by=by, today=today, due_on=due_on, notify=False,
+                           reason=_("Selected for a random audit")) for entry in entries]
+    if asked:
+        holder = asked[0].holder
+        queue_mail("audit_proof_requested", to=holder, context={
+            "entries": [(entry, _entry_url(entry)) for entry in asked], "due_on": due_on})
+    return len(asked)
