@@ -61,6 +61,7 @@ class Entry(models.Model):
         ordering = ["-activity_date", "-logged_at"]
         verbose_name = _("entry")
         verbose_name_plural = _("entries")
+        permissions = [("import_attendance", _("Can import webinar attendance"))]
         constraints = [
             models.CheckConstraint(condition=Q(claimed_credits__gte=0),
                                    name="entry_claimed_not_negative"),
