@@ -11,11 +11,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .admin_attendance import attendance_import_urls
 from .enums import EntryState
 from .models import Entry
 from .review import (
@@ -109,12 +110,11 @@ class ReviewAdminMixin:
         return request.user.has_perm("submissions.review_entry")
 
     def get_urls(self):
-        from django.urls import path
-
         opts = self.model._meta
         return [
             path("<int:object_id>/decide/", self.admin_site.admin_view(self.decide_view),
                  name=f"{opts.app_label}_{opts.model_name}_decide"),
+            *attendance_import_urls(self),
             *super().get_urls(),
         ]
 

@@ -67,6 +67,7 @@ class Entry(models.Model):
         permissions = [
             ("review_entry", _("Can decide on entries (approve, adjust, reject, ask proof)")),
             ("run_audit", _("Can draw an audit sample")),
+            ("import_attendance", _("Can import webinar attendance")),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(claimed_credits__gte=0),

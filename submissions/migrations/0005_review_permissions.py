@@ -12,6 +12,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AlterModelOptions(
             name='entry',
-            options={'ordering': ['-activity_date', '-logged_at'], 'permissions': [('review_entry', 'Can decide on entries (approve, adjust, reject, ask proof)'), ('run_audit', 'Can draw an audit sample')], 'verbose_name': 'entry', 'verbose_name_plural': 'entries'},
+            options={'ordering': ['-activity_date', '-logged_at'], 'permissions': [('review_entry', 'Can decide on entries (approve, adjust, reject, ask proof)'), ('run_audit', 'Can draw an audit sample'), ('import_attendance', 'Can import webinar attendance')], 'verbose_name': 'entry', 'verbose_name_plural': 'entries'},
         ),
     ]

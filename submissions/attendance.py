@@ -1,0 +1,456 @@
+"""Import of a webinar's attendance list: rows of email, webinar title, webinar date, webinar
+minutes and attended minutes, which a reviewer uploads in the admin (or an operator passes to
+`manage.py import_attendance`).
+
+Two steps. Reading the file (`read_attendance_file`, `plan_attendance`) is pure: no database,
+no clock. It checks every row first and reports the problems of the whole file together, so a
+malformed file imports nothing. Importing (`import_attendance`) then takes the rows in file
+order and logs an entry for each holder who attended long enough, through the same service as
+the log form, so every rule a holder meets (dates, closed years, caps) holds for an import too.
+Rows that log nothing are reported with the reason: attendance below the minimum, an unknown
+email, a refusal by the rules, or a webinar already logged.
+
+The same row imported twice logs one entry. Each imported entry carries a form token derived
+from the webinar (its title and date) and the database allows a token once per holder, so a
+second import of the row, or of a corrected file with the row in it, finds the first entry.
+"""
+
+import csv
+import io
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from activities.models import ActivityType
+
+from .enums import EntryState
+from .models import Entry
+from .services import EntryDetails, log_entry
+from .standings import lock_holders
+
+COLUMNS = ("email", "webinar title", "webinar date", "webinar minutes", "attended minutes")
+WEBINAR_ACTIVITY = "attend-webinar"
+# A large webinar has a few thousand attendees; a file beyond these limits is more likely a
+# wrong file than one list. Each row is logged like a holder's own entry (some 20 to 60 rows a
+# second), so the admin page takes less than this (ADMIN_MAX_ROWS), to answer within a web
+# server's timeout; larger lists go through the `import_attendance` command.
+MAX_ROWS = 20_000
+MAX_FILE_BYTES = 5 * 1024 * 1024
+# The longest webinar a row may report: a longer one is a typing error in the file.
+MAX_WEBINAR_MINUTES = 24 * 60
+TITLE_MAX_LENGTH = Entry._meta.get_field("title").max_length
+EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
+# Rows are numbered as a spreadsheet shows them: the header is row 1.
+HEADER_ROW = 1
+FIRST_ROW = 2
+# date.fromisoformat also takes 20250101 and week dates; the file promises YYYY-MM-DD.
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+WHOLE_NUMBER = re.compile(r"[0-9]+")
+# Imported entries' form tokens are UUIDs version 5 in this namespace: they never equal the
+# random (version 4) tokens of the log form.
+TOKEN_NAMESPACE = uuid.UUID("5b0f7c1e-7d43-4a8e-9a55-3c0e2f6d9b21")
+
+
+# --- Reading the file (pure) -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AttendanceRow:
+    """One checked row of an attendance list."""
+
+    number: int
+    # Lower case, as accounts store it.
+    email: str
+    title: str
+    webinar_date: date
+    webinar_minutes: int
+    attended_minutes: int
+
+    @property
+    def webinar_key(self) -> str:
+        """The webinar, whatever the case and spacing of its title in this file."""
+        return f"{self.title.casefold()}|{self.webinar_date.isoformat()}"
+
+    @property
+    def token(self) -> uuid.UUID:
+        """The form token of this webinar's entry. The database keeps a token once per holder,
+        so the email need not be part of it (and a holder who changes their email address
+        still has the webinar logged once)."""
+        return uuid.uuid5(TOKEN_NAMESPACE, self.webinar_key)
+
+    def attended_percent(self) -> int:
+        return self.attended_minutes * 100 // self.webinar_minutes
+
+    def attended_enough(self, minimum_percent: int) -> bool:
+        # In whole numbers: attended / length >= minimum / 100.
+        return self.attended_minutes * 100 >= minimum_percent * self.webinar_minutes
+
+
+@dataclass(frozen=True)
+class AttendancePlan:
+    """What a checked file asks for: its rows in file order."""
+
+    rows: tuple[AttendanceRow, ...]
+
+
+def _problem(row: int, problem: str) -> str:
+    return _("row %(row)d: %(problem)s") % {"row": row, "problem": problem}
+
+
+def _header_line() -> str:
+    return ", ".join(COLUMNS)
+
+
+def read_attendance_file(data: bytes) -> str:
+    """The text of an uploaded attendance list. Raises ValidationError for a file that is
+    empty, too large, or not UTF-8 text (with or without a byte-order mark)."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ValidationError([_(
+            "the file is larger than %(max)d MB: split it into smaller files."
+        ) % {"max": MAX_FILE_BYTES // (1024 * 1024)}])
+    try:
+        # utf-8-sig: spreadsheets saving "CSV UTF-8" start the file with a byte-order mark.
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValidationError([_(
+            "the file is not UTF-8 text (byte %(byte)d cannot be read): save it as "
+            "\"CSV UTF-8\" and upload it again."
+        ) % {"byte": error.start}]) from error
+    if "\x00" in text:
+        # Spreadsheets and PDFs decode as text now and then; a CSV file never holds NUL.
+        raise ValidationError([_(
+            "the file is not a CSV text file: save the attendance list as \"CSV UTF-8\"."
+        )])
+    return text
+
+
+def _records(text: str) -> list[list[str]]:
+    # Strict: a quote left open would otherwise swallow the rest of the file into one value.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        records = list(reader)
+    except csv.Error as error:
+        raise ValidationError([_problem(reader.line_num, _("not valid CSV (%(error)s)")
+                                        % {"error": error})]) from error
+    # Editors and spreadsheets leave empty lines (or lines of commas) at the end of a file.
+    while records and not any(value.strip() for value in records[-1]):
+        records.pop()
+    if not records:
+        raise ValidationError([_(
+            "the file is empty: it needs the header line %(header)s and one row per attendee."
+        ) % {"header": _header_line()}])
+    return records
+
+
+def _column_name(raw: str) -> str:
+    return " ".join(raw.split()).casefold()
+
+
+def _header_problems(header: list[str]) -> list[str]:
+    problems = []
+    if len(header) == 1 and ";" in header[0]:
+        return [_problem(HEADER_ROW, _(
+            "the columns are separated by semicolons: save the file with commas between "
+            "the columns."))]
+    repeated = sorted({name for name in header if header.count(name) > 1 and name})
+    problems += [_problem(HEADER_ROW, _("column '%(column)s' appears more than once")
+                          % {"column": name}) for name in repeated]
+    problems += [_problem(HEADER_ROW, _("missing column '%(column)s'") % {"column": column})
+                 for column in COLUMNS if column not in header]
+    problems += [_problem(HEADER_ROW, _("unexpected column '%(column)s'") % {"column": name})
+                 for name in dict.fromkeys(header) if name and name not in COLUMNS]
+    problems += [_problem(HEADER_ROW, _("column %(number)d has no name") % {"number": number})
+                 for number, name in enumerate(header, start=1) if not name]
+    return problems
+
+
+def _minutes(raw: str, what: str) -> tuple[int | None, str]:
+    if not raw:
+        return None, _("%(what)s is empty") % {"what": what}
+    if not WHOLE_NUMBER.fullmatch(raw):
+        return None, _("%(what)s '%(value)s' is not a whole number of minutes") % {
+            "what": what, "value": raw}
+    return int(raw), ""
+
+
+def _parse_date(raw: str, today: date) -> tuple[date | None, str]:
+    if not raw:
+        return None, _("webinar date is empty")
+    try:
+        if not ISO_DATE.fullmatch(raw):
+            raise ValueError(raw)
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return None, _("invalid webinar date '%(value)s' (use YYYY-MM-DD, a real day)") % {
+            "value": raw}
+    if day > today:
+        return None, _("webinar date %(date)s is in the future") % {"date": day.isoformat()}
+    return day, ""
+
+
+def _parse_row(number: int, values: dict[str, str], today: date) -> tuple[AttendanceRow | None,
+                                                                          list[str]]:
+    email, title, webinar_date, webinar_minutes, attended_minutes = (
+        values[column] for column in COLUMNS)
+    problems = []
+    if not email:
+        problems.append(_("email is empty"))
+    else:
+        try:
+            if len(email) > EMAIL_MAX_LENGTH:
+                raise ValidationError(email)
+            validate_email(email)
+        except ValidationError:
+            problems.append(_("invalid email address '%(email)s'") % {"email": email})
+    title = " ".join(title.split())
+    if not title:
+        problems.append(_("webinar title is empty"))
+    elif len(title) > TITLE_MAX_LENGTH:
+        problems.append(_("webinar title is longer than %(max)d characters")
+                        % {"max": TITLE_MAX_LENGTH})
+    day, date_problem = _parse_date(webinar_date, today)
+    length, length_problem = _minutes(webinar_minutes, _("webinar minutes"))
+    attended, attended_problem = _minutes(attended_minutes, _("attended minutes"))
+    problems += [problem for problem in (date_problem, length_problem, attended_problem)
+                 if problem]
+    if length is not None and not 0 < length <= MAX_WEBINAR_MINUTES:
+        problems.append(_("webinar minutes must be between 1 and %(max)d") % {
+            "max": MAX_WEBINAR_MINUTES})
+    elif length is not None and attended is not None and attended > length:
+        problems.append(_("attended minutes (%(attended)d) are more than the webinar's "
+                          "minutes (%(length)d)") % {"attended": attended, "length": length})
+    if problems or day is None or length is None or attended is None:
+        return None, [_problem(number, problem) for problem in problems]
+    return AttendanceRow(number, email.lower(), title, day, length, attended), []
+
+
+def plan_attendance(text: str, *, today: date, max_rows: int = MAX_ROWS) -> AttendancePlan:
+    """Check the text of an attendance list and return its rows.
+
+    The header names the columns in any order, with any case and surrounding spaces. Raises
+    ValidationError listing every problem with its row number (the header being row 1): missing,
+    repeated or unexpected columns, short or long rows, empty values, an email address that is
+    not one, a date that is not a real day as YYYY-MM-DD or lies after `today`, minutes that are
+    not whole numbers (webinar minutes from 1 to a day, attended minutes from 0 to the webinar's
+    minutes), or more than `max_rows` rows.
+    """
+    records = _records(text)
+    header = [_column_name(name) for name in records[0]]
+    # Spreadsheets pad the header with empty cells too.
+    while header and not header[-1]:
+        header.pop()
+    problems = _header_problems(header)
+    if problems:
+        # With the columns wrong, every row would repeat the same complaint.
+        raise ValidationError(problems)
+    body = records[1:]
+    if not body:
+        raise ValidationError([_("there are no rows to import below the header.")])
+    if len(body) > max_rows:
+        raise ValidationError([_(
+            "the file has %(rows)d rows; at most %(max)d can be imported at once: split it "
+            "into smaller files.") % {"rows": len(body), "max": max_rows}])
+    rows: list[AttendanceRow] = []
+    for number, values in enumerate(body, start=FIRST_ROW):
+        stripped = [value.strip() for value in values]
+        # Spreadsheets pad rows with empty cells; only a surplus that says something is wrong.
+        if any(stripped[len(header):]):
+            problems.append(_problem(number, _("more values than the header has columns")))
+            continue
+        if not any(stripped):
+            problems.append(_problem(number, _("the row is empty")))
+            continue
+        if len(stripped) < len(header):
+            missing = header[len(stripped):]
+            problems.append(_problem(number, _("no value for %(columns)s")
+                                     % {"columns": ", ".join(missing)}))
+            continue
+        row, row_problems = _parse_row(number, dict(zip(header, stripped, strict=False)),
+                                       today)
+        problems += row_problems
+        if row is not None:
+            rows.append(row)
+    if problems:
+        raise ValidationError(problems)
+    return AttendancePlan(tuple(rows))
+
+
+# --- Importing (the database) ----------------------------------------------------------------
+
+class Outcome(models.TextChoices):
+    CREATED = "created", gettext_lazy("logged")
+    BELOW_MINIMUM = "below_minimum", gettext_lazy("attended too little")
+    UNKNOWN_EMAIL = "unknown_email", gettext_lazy("unknown email")
+    REFUSED = "refused", gettext_lazy("refused by the rules")
+    DUPLICATE = "duplicate", gettext_lazy("duplicate")
+
+
+@dataclass(frozen=True)
+class RowResult:
+    row: AttendanceRow
+    outcome: Outcome
+    # Why nothing was logged, in a reviewer's words; empty for a logged row.
+    message: str = ""
+    # The entry logged, or the one already there for a duplicate of an earlier import or entry.
+    entry_id: int | None = None
+    credits: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class AttendanceReport:
+    """What an import did with each row, in file order."""
+
+    results: tuple[RowResult, ...]
+
+    def of(self, outcome: Outcome) -> list[RowResult]:
+        return [result for result in self.results if result.outcome == outcome]
+
+    @property
+    def created(self) -> list[RowResult]:
+        return self.of(Outcome.CREATED)
+
+    @property
+    def below_minimum(self) -> list[RowResult]:
+        return self.of(Outcome.BELOW_MINIMUM)
+
+    @property
+    def unknown_email(self) -> list[RowResult]:
+        return self.of(Outcome.UNKNOWN_EMAIL)
+
+    @property
+    def refused(self) -> list[RowResult]:
+        return self.of(Outcome.REFUSED)
+
+    @property
+    def duplicates(self) -> list[RowResult]:
+        return self.of(Outcome.DUPLICATE)
+
+    def groups(self) -> list[tuple[Outcome, list[RowResult]]]:
+        """Every outcome with its rows (possibly none), in the order of Outcome."""
+        return [(outcome, self.of(outcome)) for outcome in Outcome]
+
+    def summary(self) -> str:
+        return _(
+            "Rows: %(rows)d. Logged: %(created)d. Attended too little: %(below)d. Unknown "
+            "email: %(unknown)d. Refused by the rules: %(refused)d. Duplicate: %(duplicates)d."
+        ) % {"rows": len(self.results), "created": len(self.created),
+             "below": len(self.below_minimum), "unknown": len(self.unknown_email),
+             "refused": len(self.refused), "duplicates": len(self.duplicates)}
+
+
+def _holders_by_email(emails: Sequence[str]) -> dict[str, User]:
+    # Lower(email) is what the unique constraint indexes, so this lookup uses it.
+    return {
+        user.email.lower(): user
+        for user in User.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=sorted(set(emails)))
+    }
+
+
+def _already_logged(holder: User, row: AttendanceRow,
+                    webinar: ActivityType) -> RowResult | None:
+    """The row as a duplicate when its webinar is already among the holder's entries: imported
+    before (found by its token alone, whatever has been edited since, withdrawn included, so
+    that an import never brings back what the holder withdrew), or logged by the holder with
+    the same title and date."""
+    earlier = (
+        Entry.objects.filter(holder=holder)
+        .filter(Q(form_token=row.token)
+                | (Q(activity_type=webinar, activity_date=row.webinar_date,
+                     title__iexact=row.title) & ~Q(state=EntryState.WITHDRAWN)))
+        .order_by("logged_at", "pk").only("pk", "form_token").first()
+    )
+    if earlier is None:
+        return None
+    if earlier.form_token == row.token:
+        message = _("already imported (entry %(entry)d)") % {"entry": earlier.pk}
+    else:
+        message = _("the holder already logged this webinar (entry %(entry)d)") % {
+            "entry": earlier.pk}
+    return RowResult(row, Outcome.DUPLICATE, message, entry_id=earlier.pk)
+
+
+def _import_row(row: AttendanceRow, holder: User, webinar: ActivityType, *, reviewer: User,
+                today: date) -> RowResult:
+    with transaction.atomic():
+        # Under the holder's lock, nothing else logs for them between the look and the log.
+        lock_holders([holder.pk])
+        duplicate = _already_logged(holder, row, webinar)
+        if duplicate is not None:
+            return duplicate
+        details = EntryDetails.from_data({
+            "activity_type": webinar, "activity_date": row.webinar_date, "title": row.title,
+            "provider": _("Attendance import"), "length_minutes": row.webinar_minutes,
+            "attended_minutes": row.attended_minutes,
+            # The certification body's own attendance list vouches for the webinar: the
+            # holder has not confirmed its relevance, the body that runs it has.
+            "relevance_confirmed": True,
+        })
+        try:
+            entry = log_entry(holder=holder, details=details, today=today, by=reviewer,
+                              form_token=row.token)
+        except ValidationError as error:
+            return RowResult(row, Outcome.REFUSED, " ".join(error.messages))
+    return RowResult(row, Outcome.CREATED, entry_id=entry.pk, credits=entry.claimed_credits)
+
+
+def webinar_minimum_percent() -> int:
+    """The share of a webinar a holder must attend for it to earn credits."""
+    minimum = (ActivityType.objects.filter(code=WEBINAR_ACTIVITY)
+               .values_list("min_attendance_percent", flat=True).first())
+    return minimum or 0
+
+
+def import_attendance(*, plan: AttendancePlan, reviewer: User, today: date) -> AttendanceReport:
+    """Log the webinar of each row of a checked attendance list for its holder, in file order,
+    as if the holder had logged it on `today`, recorded as logged by `reviewer`.
+
+    A row is logged when its email is a holder's (ignoring case) who attended at least the
+    webinar activity's minimum share of it; it logs nothing, and the report says why, when it
+    repeats an earlier row of the file, names an unknown email, attended too little, names a
+    webinar already imported for the holder (or one the holder logged themselves with the same
+    title and date), or is refused by `log_entry` (with its message: a closed year, no
+    certification, a full cap). Each row is its own transaction under the holder's lock, so
+    holders can log meanwhile and an import cut short can simply be run again.
+
+    Side effects per logged row, those of `log_entry`: the entry, its first state change by
+    `reviewer`, and the recount of the stored standings.
+    """
+    webinar = ActivityType.objects.filter(code=WEBINAR_ACTIVITY).first()
+    if webinar is None:
+        raise ValidationError([_(
+            "the activity catalogue has no webinar activity ('%(code)s'): nothing can be "
+            "imported.") % {"code": WEBINAR_ACTIVITY}])
+    minimum = webinar.min_attendance_percent or 0
+    holders = _holders_by_email([row.email for row in plan.rows])
+    first_rows: dict[tuple[str, str], int] = {}
+    results = []
+    for row in plan.rows:
+        first = first_rows.setdefault((row.email, row.webinar_key), row.number)
+        holder = holders.get(row.email)
+        if first != row.number:
+            results.append(RowResult(row, Outcome.DUPLICATE, _(
+                "the same webinar for the same email as row %(row)d") % {"row": first}))
+        elif holder is None:
+            results.append(RowResult(row, Outcome.UNKNOWN_EMAIL, _(
+                "no holder has the email address %(email)s") % {"email": row.email}))
+        elif not row.attended_enough(minimum):
+            results.append(RowResult(row, Outcome.BELOW_MINIMUM, _(
+                "attended %(attended)d of %(length)d minutes (%(percent)d %%); at least "
+                "%(minimum)d %% is needed") % {
+                "attended": row.attended_minutes, "length": row.webinar_minutes,
+                "percent": row.attended_percent(), "minimum": minimum}))
+        else:
+            results.append(_import_row(row, holder, webinar, reviewer=reviewer, today=today))
+    return AttendanceReport(tuple(results))
