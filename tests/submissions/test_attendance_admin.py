@@ -1,36 +1,20 @@
-"""The attendance import page, end to end through the test client: the entry admin is wired here
-as the real one will be (its URLs extended with `attendance_import_urls`), on a site that serves
-every other admin page as the real site does."""
+"""The attendance import page in the entry admin, end to end through the test client."""
 
 from datetime import date
 
 import pytest
 import time_machine
-from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import path, reverse
+from django.urls import reverse
 
 from accounts.models import User
-from submissions.admin import EntryAdmin
-from submissions.admin_attendance import attendance_import_urls
 from submissions.attendance import Outcome
 from submissions.models import Entry, EntryStateChange
 from submissions.standings import check_standings
 from tests.factories import PASSWORD, CertificationFactory, UserFactory
 
-
-class WiredEntryAdmin(EntryAdmin):
-    def get_urls(self):
-        return [*attendance_import_urls(self), *super().get_urls()]
-
-
-site = admin.AdminSite(name="admin")
-site._registry = {**admin.site._registry}
-site._registry[Entry] = WiredEntryAdmin(Entry, site)
-urlpatterns = [path("admin/", site.urls)]
-
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 HEADER = "email,webinar title,webinar date,webinar minutes,attended minutes"
 GOOD = (f"{HEADER}\n"
@@ -217,13 +201,6 @@ def test_attendance_import_dates_are_today_in_the_portal_time_zone(client, revie
     assert [r.outcome for r in response.context["report"].results] == [Outcome.CREATED]
     assert Entry.objects.get().reported_on == date(2025, 6, 1)
 
-
-@pytest.mark.urls("cpe_portal.urls")
-def test_entry_changelist_without_the_import_url_shows_no_link(client, reviewer):
-    response = client.get(reverse("admin:submissions_entry_changelist"))
-
-    assert response.status_code == 200
-    assert "import-attendance" not in response.content.decode()
 
 
 def test_import_page_takes_fewer_rows_than_the_command(client, reviewer):
