@@ -93,7 +93,9 @@ class UserAdmin(DjangoUserAdmin):
     date_hierarchy = "date_joined"
     actions = ("send_invitations",)
 
-    @admin.action(description=_("Send an invitation (a link to choose a password)"))
+    # Mailing people a way in is a change to their account, not something to do from a view.
+    @admin.action(description=_("Send an invitation (a link to choose a password)"),
+                  permissions=("change",))
     def send_invitations(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         users = list(queryset.filter(is_active=True))
         for user in users:
