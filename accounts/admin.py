@@ -31,13 +31,17 @@ def _signed_in_staff_go_on(request: HttpRequest, extra_context: object = None) -
     return HttpResponseRedirect(next_url)
 
 
+def _portal_password_change(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    """Staff change their password where holders do, with its limits and notification."""
+    return redirect("account_change_password")
+
+
 # One way in: the admin signs in through the portal's sign-in, with its rate limits and
 # two-factor authentication (a visitor is sent there, a holder refused); Django's own login
 # form, which has neither, is never shown. Passwords are changed on the portal's page too.
 # common.middleware.StaffTwoFactorMiddleware then admits only staff who passed the second factor.
 admin.site.login = secure_admin_login(_signed_in_staff_go_on)
-admin.site.password_change = lambda request, extra_context=None: redirect(
-    "account_change_password")
+admin.site.password_change = _portal_password_change
 
 
 class _UniqueEmailMixin:

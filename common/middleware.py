@@ -33,13 +33,20 @@ class PrivateCacheControlMiddleware:
 
 def passed_two_factor(request: HttpRequest) -> bool:
     """Whether the signed-in user has a TOTP authenticator and this session passed a second
-    factor: a code entered at sign-in (TOTP or a recovery code), when asked again, or when
-    setting the authenticator up. allauth keeps a record of each in the session."""
-    user = request.user
-    if not user.is_authenticated or not is_mfa_enabled(user, [Authenticator.Type.TOTP]):
-        return False
+    factor with it."""
+    return (request.user.is_authenticated and _second_factor_in_session(request)
+            and _has_totp(request.user))
+
+
+def _has_totp(user: object) -> bool:
+    return is_mfa_enabled(user, [Authenticator.Type.TOTP])
+
+
+def _second_factor_in_session(request: HttpRequest) -> bool:
+    # allauth records each step of a sign-in in the session: a code entered at sign-in (TOTP or
+    # a recovery code) or when asked again, and (accounts.receivers) when setting TOTP up.
     return any(record.get("method") == "mfa"
-               for record in get_authentication_records(request, user))
+               for record in get_authentication_records(request, request.user))
 
 
 class StaffTwoFactorMiddleware:
@@ -71,12 +78,12 @@ class StaffTwoFactorMiddleware:
                 request.get_full_path())
         if not (user.is_active and user.is_staff):
             raise PermissionDenied
-        if not is_mfa_enabled(user, [Authenticator.Type.TOTP]):
+        if not _has_totp(user):
             messages.warning(request, _(
                 "Staff need two-factor authentication to use the admin. Set up an "
                 "authenticator app; the admin opens as soon as it is active."))
             return redirect("mfa_activate_totp")
-        if not passed_two_factor(request):
+        if not _second_factor_in_session(request):
             messages.info(request, _("Enter a code from your authenticator app to open the "
                                      "admin."))
             return redirect_to_login(request.get_full_path(),
