@@ -1,10 +1,15 @@
+from allauth.account.decorators import secure_admin_login
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -14,6 +19,29 @@ from .services import send_invitation
 admin.site.site_header = _("CPE Portal administration")
 admin.site.site_title = _("CPE Portal admin")
 admin.site.index_title = _("Reviews, catalogue and holders")
+
+
+def _signed_in_staff_go_on(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    """Where the admin's own login form was: signed-in staff go on to the page they asked for.
+    No password is ever read here; `secure_admin_login` sends everyone else away first."""
+    next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        next_url = reverse("admin:index")
+    return HttpResponseRedirect(next_url)
+
+
+def _portal_password_change(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    """Staff change their password where holders do, with its limits and notification."""
+    return redirect("account_change_password")
+
+
+# One way in: the admin signs in through the portal's sign-in, with its rate limits and
+# two-factor authentication (a visitor is sent there, a holder refused); Django's own login
+# form, which has neither, is never shown. Passwords are changed on the portal's page too.
+# common.middleware.StaffTwoFactorMiddleware then admits only staff who passed the second factor.
+admin.site.login = secure_admin_login(_signed_in_staff_go_on)
+admin.site.password_change = _portal_password_change
 
 
 class _UniqueEmailMixin:
@@ -69,7 +97,9 @@ class UserAdmin(DjangoUserAdmin):
     date_hierarchy = "date_joined"
     actions = ("send_invitations",)
 
-    @admin.action(description=_("Send an invitation (a link to choose a password)"))
+    # Mailing people a way in is a change to their account, not something to do from a view.
+    @admin.action(description=_("Send an invitation (a link to choose a password)"),
+                  permissions=("change",))
     def send_invitations(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         users = list(queryset.filter(is_active=True))
         for user in users:

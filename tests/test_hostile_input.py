@@ -61,10 +61,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import User
+from accounts.roles import REVIEWER
 from submissions.enums import EntryState
 from submissions.models import Entry, EntryStateChange, ProofFile
 from submissions.services import attach_proof
 from tests.factories import PASSWORD, CertificationFactory, EntryFactory, UserFactory, title
+from tests.staff import make_staff, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -368,11 +370,14 @@ def _submit(client: Client, url: str, data: dict[str, str]) -> None:
 
 def browser(user: User | None = None) -> Client:
     """A client that checks CSRF tokens like a browser. With a user: signed in through the
-    sign-in form and reauthenticated, so pages that want a fresh password open."""
+    sign-in form (staff with a code from their authenticator app too) and reauthenticated, so
+    pages that want a fresh password open."""
     client = Client(enforce_csrf_checks=True, raise_request_exception=False)
     client.get(reverse("account_login"))  # sets the CSRF cookie
     if user is not None:
         _submit(client, reverse("account_login"), {"login": user.email, "password": PASSWORD})
+        if user.is_staff:
+            _submit(client, reverse("mfa_authenticate"), {"code": totp_code()})
         _submit(client, reverse("account_reauthenticate"), {"password": PASSWORD})
     return client
 
@@ -822,8 +827,7 @@ def test_another_holder_gets_404_for_every_url_and_form_of_the_first(shared):
 
 
 def test_staff_read_every_holder_page_and_change_nothing_through_the_holders_forms(shared):
-    staff = UserFactory(is_staff=True)
-    EmailAddress.objects.create(user=staff, email=staff.email, verified=True, primary=True)
+    staff = make_staff(REVIEWER)
     prober = Prober(browser(staff), staff)
     holder_pages = [url for url in shared.site.visited if resolve(urlsplit(url).path).kwargs]
 

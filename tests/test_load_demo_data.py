@@ -4,10 +4,12 @@ from io import StringIO
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
+from accounts.roles import ADMINISTRATOR, BOARD, REVIEWER
 from certifications.models import Certification, CertificationYear
 from submissions.enums import EntryState
 from submissions.models import Entry, EntryStateChange
@@ -16,8 +18,12 @@ from submissions.selectors import certification_standings
 pytestmark = pytest.mark.django_db
 
 TODAY = "2026-05-20"
-DEMO_EMAILS = ["admin@example.com", "fatima@example.com", "hanna@example.com",
-               "piet@example.com", "sam@example.com"]
+HOLDER_EMAILS = ["fatima@example.com", "hanna@example.com", "piet@example.com",
+                 "sam@example.com"]
+STAFF = {"admin@example.com": ("cpe-admin-demo", ADMINISTRATOR),
+         "board@example.com": ("cpe-staff-demo", BOARD),
+         "reviewer@example.com": ("cpe-staff-demo", REVIEWER)}
+DEMO_EMAILS = sorted([*HOLDER_EMAILS, *STAFF])
 
 
 def load(today: str = TODAY) -> str:
@@ -33,7 +39,7 @@ def stored() -> tuple[int, ...]:
 
 def entries_by_holder() -> dict[str, int]:
     return {
-        email: Entry.objects.filter(holder__email=email).count() for email in DEMO_EMAILS
+        email: Entry.objects.filter(holder__email=email).count() for email in HOLDER_EMAILS
     }
 
 
@@ -51,12 +57,34 @@ def test_load_demo_data_second_run_creates_nothing():
 def test_load_demo_data_logins_authenticate():
     load()
 
-    admin = authenticate(email="admin@example.com", password="cpe-admin-demo")
-    holders = [authenticate(email=email, password="cpe-demo-2026") for email in DEMO_EMAILS[1:]]
+    staff = {email: authenticate(email=email, password=password)
+             for email, (password, _role) in STAFF.items()}
+    holders = [authenticate(email=email, password="cpe-demo-2026") for email in HOLDER_EMAILS]
 
-    assert (admin.email, admin.is_staff, admin.is_superuser) == ("admin@example.com", True, True)
-    assert [holder.email for holder in holders] == DEMO_EMAILS[1:]
+    assert {email: (user.is_staff, user.is_superuser) for email, user in staff.items()} == {
+        email: (True, False) for email in STAFF}
+    assert [holder.email for holder in holders] == HOLDER_EMAILS
     assert [holder.is_staff for holder in holders] == [False] * 4
+
+
+def test_load_demo_data_staff_have_their_roles_and_no_authenticator_yet():
+    load()
+
+    assert {user.email: [group.name for group in user.groups.all()]
+            for user in User.objects.filter(is_staff=True)} == {
+        email: [role] for email, (_password, role) in STAFF.items()}
+    assert Authenticator.objects.count() == 0
+    assert User.objects.filter(is_staff=False, groups__isnull=False).count() == 0
+
+
+def test_load_demo_data_gives_existing_demo_staff_their_role_back():
+    load()
+    reviewer = User.objects.get(email="reviewer@example.com")
+    reviewer.groups.clear()
+
+    load()
+
+    assert [group.name for group in reviewer.groups.all()] == [REVIEWER]
 
 
 def test_load_demo_data_every_login_has_a_verified_primary_address():
@@ -92,9 +120,8 @@ def test_load_demo_data_logs_every_entry_on_any_day(today: str):
     output = load(today)
 
     assert "Skipped" not in output
-    assert entries_by_holder() == {"admin@example.com": 0, "fatima@example.com": 0,
-                                   "hanna@example.com": 7, "piet@example.com": 4,
-                                   "sam@example.com": 6}
+    assert entries_by_holder() == {"fatima@example.com": 0, "hanna@example.com": 7,
+                                   "piet@example.com": 4, "sam@example.com": 6}
     assert Entry.objects.filter(activity_date__gt=date.fromisoformat(today)).count() == 0
 
 

@@ -8,8 +8,10 @@ from allauth.account.models import EmailAddress
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.roles import ADMINISTRATOR
 from certifications.importing import import_certified_holders
 from tests.factories import PASSWORD, UserFactory
+from tests.staff import make_staff, sign_in
 
 pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "a-Very-good-passw0rd"
@@ -73,9 +75,8 @@ def test_signup_cannot_take_over_an_active_account(client, mailoutbox):
 
 
 def test_admin_invitation_action_sends_set_password_links(client, mailoutbox):
-    admin = User.objects.create_superuser("boss@example.com", "pw-for-boss", full_name="Boss")
     holders = [UserFactory(full_name=f"Holder {i}") for i in range(2)]
-    client.force_login(admin)
+    sign_in(client, make_staff(ADMINISTRATOR))
     response = client.post(reverse("admin:accounts_user_changelist"), {
         "action": "send_invitations", "_selected_action": [h.pk for h in holders]}, follow=True)
     assert "Sent 2 invitations." in response.content.decode()

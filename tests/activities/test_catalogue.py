@@ -3,9 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.roles import ADMINISTRATOR
 from activities.models import ActivityType
-from tests.factories import PASSWORD, activity
+from tests.factories import activity
+from tests.staff import make_staff, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +29,7 @@ def test_catalogue_amount_label_falls_back_to_the_unit_then_a_generic_word():
 
 
 def test_catalogue_admin_shows_the_amount_label(client):
-    client.force_login(User.objects.create_superuser("admin@example.com", PASSWORD,
-                                                     full_name="Ada Admin"))
+    sign_in(client, make_staff(ADMINISTRATOR))
     books = activity("read-books")
 
     response = client.get(reverse("admin:activities_activitytype_change", args=[books.pk]))

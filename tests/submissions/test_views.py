@@ -11,10 +11,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.roles import REVIEWER
 from submissions.enums import EntryState
 from submissions.models import Entry, ProofFile
 from submissions.services import attach_proof
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity, title
+from tests.staff import make_staff, sign_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("june_2025")]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -73,12 +75,23 @@ def test_holder_urls_another_holder_gets_404(client, practitioner, entry, proof)
 
 
 def test_holder_urls_staff_can_read(client, practitioner, entry, proof):
-    staff = UserFactory(is_staff=True)
-    client.force_login(staff)
+    sign_in(client, make_staff(REVIEWER))
     urls = holder_urls(entry, proof, practitioner)
     urls.remove(reverse("submissions:entry_edit", args=[entry.pk]))
     for url in urls:
         assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("staff", ["without two-factor", "without a role"])
+def test_holder_urls_staff_without_two_factor_or_a_role_get_404(client, practitioner, entry,
+                                                                 proof, staff):
+    # Holders' records are the admin's to show: only to staff as the admin would.
+    if staff == "without two-factor":
+        client.force_login(make_staff(REVIEWER, totp=False))
+    else:
+        sign_in(client, make_staff())
+    for url in holder_urls(entry, proof, practitioner):
+        assert client.get(url).status_code == 404, url
 
 
 def test_holder_urls_anonymous_is_sent_to_sign_in(client, practitioner, entry, proof):
@@ -342,7 +355,7 @@ def test_withdraw_another_holder_gets_404_and_staff_are_sent_back(client, entry)
     client.force_login(UserFactory())
     assert client.get(url).status_code == 404
     assert client.post(url, {"reason": "Not mine"}).status_code == 404
-    client.force_login(UserFactory(is_staff=True))
+    sign_in(client, make_staff(REVIEWER))
     for response in (client.get(url), client.post(url, {"reason": "Not mine"})):
         assert response["Location"] == reverse("submissions:entry_detail", args=[entry.pk])
     entry.refresh_from_db()

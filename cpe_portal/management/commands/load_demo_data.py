@@ -8,12 +8,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.roles import ADMINISTRATOR, BOARD, REVIEWER
 from accounts.services import mark_email_verified
 from activities.models import ActivityType
 from certifications.models import CertificationTitle
@@ -25,7 +27,24 @@ from submissions.services import EntryDetails, log_entry
 # Published in the README as the demo logins: not secrets.
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "cpe-admin-demo"  # noqa: S105
+STAFF_PASSWORD = "cpe-staff-demo"  # noqa: S105
 HOLDER_PASSWORD = "cpe-demo-2026"  # noqa: S105
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    email: str
+    full_name: str
+    password: str
+    role: str
+
+
+# Each sets up two-factor authentication on their first visit to the admin.
+STAFF = (
+    DemoStaff(ADMIN_EMAIL, "Demo Administrator", ADMIN_PASSWORD, ADMINISTRATOR),
+    DemoStaff("reviewer@example.com", "Demo Reviewer", STAFF_PASSWORD, REVIEWER),
+    DemoStaff("board@example.com", "Demo Board Member", STAFF_PASSWORD, BOARD),
+)
 
 
 @dataclass(frozen=True)
@@ -121,24 +140,31 @@ class Command(BaseCommand):
                                f"or after it.")
         # All or nothing, so a failed run leaves no half-loaded holder behind.
         with transaction.atomic():
-            self._load_admin()
+            for staff in STAFF:
+                self._load_staff(staff)
             for demo in HOLDERS:
                 self._load_holder(demo, today)
         self.stdout.write("\nDemo logins:")
-        self.stdout.write(f"  {ADMIN_EMAIL} / {ADMIN_PASSWORD} (staff, Django admin)")
+        for staff in STAFF:
+            self.stdout.write(f"  {staff.email} / {staff.password} ({staff.role}, Django admin; "
+                              f"sets up two-factor authentication on the first visit)")
         for demo in HOLDERS:
             self.stdout.write(f"  {demo.email} / {HOLDER_PASSWORD} ({demo.full_name})")
 
-    def _load_admin(self) -> None:
-        admin = User.objects.filter(email__iexact=ADMIN_EMAIL).first()
-        if admin is None:
-            admin = User.objects.create_superuser(
-                ADMIN_EMAIL, ADMIN_PASSWORD, full_name="Demo Administrator"
-            )
-            self.stdout.write(f"Created staff superuser {ADMIN_EMAIL}.")
+    def _load_staff(self, demo: DemoStaff) -> None:
+        staff = User.objects.filter(email__iexact=demo.email).first()
+        if staff is None:
+            staff = User.objects.create_user(demo.email, demo.password,
+                                             full_name=demo.full_name, is_staff=True)
+            self.stdout.write(f"Created {demo.role} {demo.email}.")
         else:
-            self.stdout.write(f"{ADMIN_EMAIL} already exists; left as it is.")
-        mark_email_verified(user=admin, email=ADMIN_EMAIL)
+            self.stdout.write(f"{demo.email} already exists; its password is left as it is.")
+        # The role is what the demo shows: given back if it was taken away.
+        if not staff.is_staff:
+            staff.is_staff = True
+            staff.save(update_fields=["is_staff"])
+        staff.groups.add(Group.objects.get(name=demo.role))
+        mark_email_verified(user=staff, email=demo.email)
 
     def _load_holder(self, demo: DemoHolder, today: date) -> None:
         holder = User.objects.filter(email__iexact=demo.email).first()

@@ -1,0 +1,114 @@
+"""Staff roles: which admin pages and actions each kind of staff member may use.
+
+A role is a group of the same name whose permissions are exactly the ones listed here. The
+groups are written by `sync_roles`, which the data migrations run: change a role here, then
+add a migration that runs `sync_roles` again (see `accounts/migrations/0003_staff_roles.py`).
+A later migration re-runs it when a new model or permission appears, after the migration that
+brings it, so that the groups pick it up.
+
+Permissions are named `app_label.codename`; `app_label.*` is every permission of that app.
+Names that match nothing yet (a model another part of the portal has still to add) are
+skipped, so the list can name them ahead of time.
+"""
+
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Q
+
+REVIEWER = "Reviewer"
+BOARD = "Board"
+ADMINISTRATOR = "Administrator"
+
+# Capabilities that are not "view, add, change or delete a model": created by `sync_roles` on
+# the model they concern, as soon as that model exists. (app_label, model_name) -> permissions.
+CUSTOM_PERMISSIONS: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
+    ("submissions", "entry"): (
+        ("review_entry", "Can review entries: approve, adjust, reject, request proof"),
+        ("run_audit", "Can run an audit sample of a certification year"),
+        ("import_attendance", "Can import webinar attendance"),
+        ("view_holder_overview", "Can view the holders overview"),
+    ),
+    ("appeals", "appeal"): (
+        ("decide_appeal", "Can record the Board's decision on an appeal"),
+    ),
+}
+
+ROLES: dict[str, tuple[str, ...]] = {
+    # Reviews entries and their proof, runs audits, imports webinar attendance; reads a
+    # holder's certifications, years and denials to do so.
+    REVIEWER: (
+        "submissions.view_entry", "submissions.change_entry",
+        "submissions.view_entrystatechange", "submissions.change_entrystatechange",
+        "submissions.view_prooffile", "submissions.change_prooffile",
+        "submissions.review_entry", "submissions.run_audit", "submissions.import_attendance",
+        "submissions.view_holder_overview",
+        "submissions.view_denial",
+        "certifications.view_certification", "certifications.view_certificationyear",
+    ),
+    # Decides appeals at Board meetings; reads what was denied and why.
+    BOARD: (
+        "submissions.view_denial",
+        "appeals.view_appeal", "appeals.change_appeal", "appeals.decide_appeal",
+        "appeals.view_appealdocument",
+        "appeals.view_boardmeeting", "appeals.change_boardmeeting",
+        "submissions.view_entry", "submissions.view_entrystatechange",
+        "submissions.view_prooffile",
+        "certifications.view_certification", "certifications.view_certificationyear",
+    ),
+    # Maintains titles, levels, the catalogue, Board meetings, users and their roles: every
+    # permission of every app with pages in the admin.
+    ADMINISTRATOR: (
+        "accounts.*", "auth.*", "account.*", "mfa.*",
+        "activities.*", "certifications.*", "submissions.*", "appeals.*",
+        "django_celery_beat.*",
+    ),
+}
+
+
+def permission_filter(names: tuple[str, ...]) -> Q:
+    """The permissions `names` stand for, as a filter on `auth.Permission`."""
+    query = Q(pk__in=[])
+    for name in names:
+        app_label, codename = name.split(".", 1)
+        if codename == "*":
+            query |= Q(content_type__app_label=app_label)
+        else:
+            query |= Q(content_type__app_label=app_label, codename=codename)
+    return query
+
+
+def sync_roles(apps: Any, schema_editor: Any = None) -> None:
+    """Make the role groups hold exactly the permissions `ROLES` names. Run by data migrations
+    (with the historical `apps`) and safe to run any number of times.
+
+    Side effects: creates the content types and permissions of the models that exist so far
+    (Django would only make them after the last migration), the `CUSTOM_PERMISSIONS` whose
+    model exists, and the groups; sets each group's permissions, removing any it held beyond
+    the definition. Models that do not exist yet are skipped: their permissions join the
+    groups when a later migration runs this again.
+    """
+    from django.apps import apps as installed_apps
+    from django.contrib.auth.management import create_permissions
+
+    using = schema_editor.connection.alias if schema_editor is not None else DEFAULT_DB_ALIAS
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    ContentType = apps.get_model("contenttypes", "ContentType")
+
+    for app_config in installed_apps.get_app_configs():
+        # Reads the models of `apps` (the state at this migration), not today's code.
+        create_permissions(app_config, verbosity=0, apps=apps, using=using)
+
+    for (app_label, model_name), permissions in CUSTOM_PERMISSIONS.items():
+        content_type = ContentType.objects.using(using).filter(
+            app_label=app_label, model=model_name).first()
+        if content_type is None:
+            continue  # The model is not there yet: a later run creates them.
+        for codename, name in permissions:
+            Permission.objects.using(using).get_or_create(
+                content_type=content_type, codename=codename, defaults={"name": name})
+
+    for role, names in ROLES.items():
+        group, _created = Group.objects.using(using).get_or_create(name=role)
+        group.permissions.set(Permission.objects.using(using).filter(permission_filter(names)))

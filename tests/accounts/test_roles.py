@@ -1,0 +1,96 @@
+"""Staff roles: the groups the data migration writes from accounts/roles.py."""
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
+
+from accounts import roles
+from accounts.roles import ADMINISTRATOR, BOARD, REVIEWER, ROLES, sync_roles
+from tests.staff import make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+def group_permissions(name: str) -> set[str]:
+    return {f"{app}.{codename}" for app, codename in Group.objects.get(name=name)
+            .permissions.values_list("content_type__app_label", "codename")}
+
+
+def every_permission(app_label: str) -> set[str]:
+    return {f"{app_label}.{codename}" for codename in Permission.objects.filter(
+        content_type__app_label=app_label).values_list("codename", flat=True)}
+
+
+def test_roles_migration_makes_a_group_per_role():
+    assert sorted(Group.objects.values_list("name", flat=True)) == [
+        ADMINISTRATOR, BOARD, REVIEWER]
+
+
+@pytest.mark.parametrize("role", [REVIEWER, BOARD])
+def test_roles_group_holds_exactly_the_named_permissions(role):
+    assert group_permissions(role) == set(ROLES[role])
+
+
+def test_roles_administrator_holds_every_permission_of_the_admin_apps():
+    expected = set().union(*(every_permission(name.split(".")[0])
+                             for name in ROLES[ADMINISTRATOR]))
+
+    assert group_permissions(ADMINISTRATOR) == expected
+    assert {"submissions.review_entry", "appeals.decide_appeal", "auth.change_group",
+            "django_celery_beat.change_periodictask"} <= expected
+
+
+def test_roles_custom_permissions_exist_on_their_models():
+    assert sorted(Permission.objects.filter(codename__in=[
+        "review_entry", "run_audit", "import_attendance", "view_holder_overview",
+        "decide_appeal"]).values_list("content_type__model", "codename")) == [
+        ("appeal", "decide_appeal"), ("entry", "import_attendance"), ("entry", "review_entry"),
+        ("entry", "run_audit"), ("entry", "view_holder_overview")]
+
+
+def test_roles_give_their_members_the_permissions():
+    reviewer = make_staff(REVIEWER)
+    board = make_staff(BOARD)
+
+    assert reviewer.has_perms(["submissions.review_entry", "submissions.change_entry",
+                               "certifications.view_certificationyear"]) is True
+    assert reviewer.has_perm("appeals.view_appeal") is False
+    assert board.has_perms(["appeals.change_appeal", "submissions.view_entry"]) is True
+    assert board.has_perm("submissions.change_entry") is False
+
+
+def test_roles_sync_is_idempotent_and_undoes_changes_by_hand():
+    reviewer = Group.objects.get(name=REVIEWER)
+    reviewer.permissions.add(Permission.objects.get(codename="delete_entry"))
+    Group.objects.get(name=BOARD).delete()
+
+    sync_roles(apps)
+    once = {name: group_permissions(name) for name in ROLES}
+    sync_roles(apps)
+
+    assert {name: group_permissions(name) for name in ROLES} == once
+    assert once[REVIEWER] == set(ROLES[REVIEWER])
+    assert once[BOARD] == set(ROLES[BOARD])
+    assert Group.objects.count() == 3
+
+
+def test_roles_sync_skips_models_that_do_not_exist_yet(monkeypatch):
+    monkeypatch.setitem(roles.ROLES, REVIEWER,
+                        (*ROLES[REVIEWER], "submissions.view_attendanceimport"))
+    monkeypatch.setitem(roles.CUSTOM_PERMISSIONS, ("submissions", "attendanceimport"),
+                        (("undo_import", "Can undo an attendance import"),))
+
+    sync_roles(apps)
+
+    assert group_permissions(REVIEWER) == set(ROLES[REVIEWER]) - {
+        "submissions.view_attendanceimport"}
+    assert Permission.objects.filter(codename="undo_import").exists() is False
+
+
+def test_roles_name_only_permissions_that_exist():
+    # A typo in accounts/roles.py would otherwise go unnoticed: sync skips unknown names.
+    named = {name for names in ROLES.values() for name in names if not name.endswith(".*")}
+    existing = {f"{app}.{codename}" for app, codename in Permission.objects.values_list(
+        "content_type__app_label", "codename")}
+
+    assert named - existing == set()
