@@ -2,7 +2,7 @@
 
 A role is a group of the same name whose permissions are exactly the ones listed here. The
 groups are written by `sync_roles`, which the data migrations run: change a role here, then
-add a migration that runs `sync_roles` again (see `accounts/migrations/0003_staff_roles.py`).
+add a migration that runs `sync_roles` again (see `accounts/migrations/0004_staff_roles.py`).
 A later migration re-runs it when a new model or permission appears, after the migration that
 brings it, so that the groups pick it up.
 
@@ -25,7 +25,6 @@ ADMINISTRATOR = "Administrator"
 CUSTOM_PERMISSIONS: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
     ("submissions", "entry"): (
         ("review_entry", "Can review entries: approve, adjust, reject, request proof"),
-        ("run_audit", "Can run an audit sample of a certification year"),
         ("import_attendance", "Can import webinar attendance"),
         ("view_holder_overview", "Can view the holders overview"),
     ),
@@ -41,8 +40,8 @@ ROLES: dict[str, tuple[str, ...]] = {
         "submissions.view_entry", "submissions.change_entry",
         "submissions.view_entrystatechange", "submissions.change_entrystatechange",
         "submissions.view_prooffile", "submissions.change_prooffile",
-        "submissions.review_entry", "submissions.run_audit", "submissions.import_attendance",
-        "submissions.view_holder_overview",
+        "submissions.review_entry", "submissions.import_attendance",
+        "submissions.view_holder_overview", "submissions.view_audit", "submissions.add_audit",
         "submissions.view_denial",
         "certifications.view_certification", "certifications.view_certificationyear",
     ),

@@ -245,9 +245,6 @@ class AuditAdmin(admin.ModelAdmin):
     readonly_fields = ("drawn_by", "drawn_at", "population", "requests", "drawn_holders")
     date_hierarchy = "drawn_at"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("submissions.run_audit")
-
     def has_change_permission(self, request: HttpRequest, obj: Audit | None = None) -> bool:
         return False
 

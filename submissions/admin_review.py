@@ -119,11 +119,11 @@ class ReviewAdminMixin:
         ]
 
     def decide_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        if not self.has_review_permission(request):
+            raise PermissionDenied
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:submissions_entry_change",
                                                 args=[object_id]))
-        if not self.has_review_permission(request):
-            raise PermissionDenied
         entry = get_object_or_404(Entry, pk=object_id)
         form = DecisionForm(request.POST)
         back = reverse("admin:submissions_entry_change", args=[entry.pk])
@@ -159,7 +159,7 @@ class ReviewAdminMixin:
         self._report(request, decide_each(list(queryset.order_by("logged_at", "pk")), decide),
                      done)
 
-    @admin.action(description=_("Approve the selected entries"))
+    @admin.action(description=_("Approve the selected entries"), permissions=["review"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Entry]) -> None:
         today = timezone.localdate()
         self._bulk(request, queryset,
@@ -179,7 +179,7 @@ class ReviewAdminMixin:
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         })
 
-    @admin.action(description=_("Reject the selected entries…"))
+    @admin.action(description=_("Reject the selected entries…"), permissions=["review"])
     def reject_selected(self, request: HttpRequest, queryset: QuerySet[Entry]):
         form = self._with_form(request, queryset, ReasonForm, str(_("Reject entries")))
         if not isinstance(form, ReasonForm):
@@ -189,7 +189,7 @@ class ReviewAdminMixin:
             entry=entry, by=request.user, reason=reason, today=today), str(_("rejected")))
         return None
 
-    @admin.action(description=_("Request proof for the selected entries…"))
+    @admin.action(description=_("Request proof for the selected entries…"), permissions=["review"])
     def request_proof_selected(self, request: HttpRequest, queryset: QuerySet[Entry]):
         today = timezone.localdate()
         form = self._with_form(request, queryset, ProofRequestForm, str(_("Request proof")),

@@ -64,11 +64,6 @@ class Entry(models.Model):
         ordering = ["-activity_date", "-logged_at"]
         verbose_name = _("entry")
         verbose_name_plural = _("entries")
-        permissions = [
-            ("review_entry", _("Can decide on entries (approve, adjust, reject, ask proof)")),
-            ("run_audit", _("Can draw an audit sample")),
-            ("import_attendance", _("Can import webinar attendance")),
-        ]
         constraints = [
             models.CheckConstraint(condition=Q(claimed_credits__gte=0),
                                    name="entry_claimed_not_negative"),

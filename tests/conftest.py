@@ -1,6 +1,9 @@
 import pytest
 
-from .factories import CertificationFactory, UserFactory
+from accounts.models import User
+
+from .factories import PASSWORD, CertificationFactory, UserFactory
+from .staff import add_totp, sign_in
 
 
 @pytest.fixture
@@ -23,3 +26,17 @@ def _private_media(settings, tmp_path):
             "OPTIONS": {"location": tmp_path / "private", "base_url": None},
         },
     }
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    """A superuser with a TOTP authenticator (staff reach the admin only with one)."""
+    user = User.objects.create_superuser("admin@example.com", PASSWORD, full_name="Ada Admin")
+    add_totp(user)
+    return user
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    """The test client signed in as the superuser, past the second factor."""
+    return sign_in(client, superuser)

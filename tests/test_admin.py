@@ -16,8 +16,7 @@ from accounts.models import User
 from submissions.enums import EntryState
 from submissions.models import Entry, EntryStateChange, ProofFile
 
-from .factories import PASSWORD, CertificationFactory, EntryFactory, UserFactory, activity
-from .staff import add_totp, sign_in
+from .factories import CertificationFactory, EntryFactory, UserFactory, activity
 
 MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -27,16 +26,6 @@ def admin_url(model: type, view: str, *args: object) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
-@pytest.fixture
-def superuser(db) -> User:
-    user = User.objects.create_superuser("admin@example.com", PASSWORD, full_name="Ada Admin")
-    add_totp(user)
-    return user
-
-
-@pytest.fixture
-def admin_client(client, superuser):
-    return sign_in(client, superuser)
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.label)

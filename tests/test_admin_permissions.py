@@ -35,7 +35,7 @@ from appeals.models import Appeal, BoardMeeting
 from certifications.models import CertificationLevel
 from certifications.services import ensure_certification_years
 from submissions.enums import DenialKind, EntryState
-from submissions.models import Denial, Entry, EntryStateChange, ProofFile
+from submissions.models import Audit, Denial, Entry, EntryStateChange, ProofFile
 
 from .factories import CertificationFactory, EntryFactory, UserFactory, activity, title
 from .staff import add_totp, make_staff, sign_in
@@ -57,10 +57,18 @@ MODEL_PAGES: dict[str, tuple[str, ...]] = {
 # given the object of its model. Add a row when a model admin registers a view of its own.
 CUSTOM_VIEWS: dict[str, tuple[tuple[str, ...], Callable[[Model], tuple]]] = {
     "auth_user_password_change": (("accounts.change_user",), lambda user: (user.pk,)),
+    "submissions_entry_import_attendance": (("submissions.import_attendance",), lambda e: ()),
+    # Decisions are posted; opened, the page sends the reviewer to the entry.
+    "submissions_entry_decide": (("submissions.review_entry",), lambda entry: (entry.pk,)),
+}
+# What an allowed user gets from a custom view, where it is not the page itself.
+CUSTOM_OUTCOMES: dict[str, Callable[[Model], str]] = {
+    "submissions_entry_decide": lambda entry: f"→ /admin/submissions/entry/{entry.pk}/change/",
 }
 
-# Pages no one opens, whatever their permissions: (model label, page). None so far.
-CLOSED: set[tuple[str, str]] = set()
+# Pages no one opens, whatever their permissions: (model label, page). An audit sample is a
+# record of what was done: nobody deletes it.
+CLOSED: set[tuple[str, str]] = {("submissions.audit", "delete")}
 
 # The site's own pages, for any staff member who passed two-factor authentication.
 SITE_PAGES: dict[str, str] = {
@@ -116,6 +124,10 @@ OBJECTS: dict[str, Callable[[], Model]] = {
     "django_celery_beat.solarschedule": lambda: SolarSchedule.objects.create(
         event="sunrise", latitude=52.37, longitude=4.9),
     "mfa.authenticator": lambda: add_totp(UserFactory()),
+    "submissions.audit": lambda: Audit.objects.create(
+        period_start=date(2025, 1, 1), period_end=date(2025, 6, 30), percent=10, seed="x",
+        due_on=date(2025, 7, 1), drawn_by=UserFactory(is_staff=True), population=0,
+        requests=0),
     "submissions.denial": _denial,
     "submissions.entry": lambda: EntryFactory(),
 }
@@ -129,6 +141,8 @@ class AdminPage:
     site: str = ""
     # An app's page: opened with any permission on a model of the app the admin shows.
     app_models: frozenset[str] = frozenset()
+    # What a user who may open the page gets.
+    allowed: str = "200"
 
 
 def _named_patterns(patterns: list) -> list[URLPattern]:
@@ -159,8 +173,9 @@ def admin_pages() -> tuple[list[AdminPage], list[str]]:
             page = pattern.name.removeprefix(f"{app_label}_{model_name}_")
             if pattern.name in CUSTOM_VIEWS:
                 permissions, args = CUSTOM_VIEWS[pattern.name]
+                allowed = CUSTOM_OUTCOMES.get(pattern.name, lambda _obj: "200")(obj)
                 pages.append(AdminPage(reverse(f"admin:{pattern.name}", args=args(obj)),
-                                       frozenset(permissions)))
+                                       frozenset(permissions), allowed=allowed))
             elif page in MODEL_PAGES:
                 args = (() if page in ("changelist", "add")
                         else (obj.pk, _history_id(obj)) if page == "simple_history"
@@ -208,7 +223,7 @@ def expected(page: AdminPage, permissions: set[str]) -> str:
         return page.site
     if page.app_models:
         return "200" if page.app_models & permissions else "404"
-    return "200" if page.permissions & permissions else "403"
+    return page.allowed if page.permissions & permissions else "403"
 
 
 def outcome(client: Client, url: str) -> str:

@@ -2,36 +2,20 @@
 queue, approve one pending book entry and reject another with a reason; the holder's dashboard
 and mail reflect both."""
 
-import base64
-import hashlib
-import hmac
-import struct
-import time
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from django.contrib.auth.models import Group
 from playwright.sync_api import Page, expect
 
-from accounts.services import mark_email_verified
 from submissions.enums import EntryState
 from submissions.models import Entry
 from submissions.services import EntryDetails, log_entry
-from tests.factories import PASSWORD, UserFactory, activity
+from tests.factories import PASSWORD, activity
+from tests.staff import make_staff, totp_code
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-
-def totp_code(secret: str, at: float | None = None) -> str:
-    """RFC 6238: HMAC-SHA1 over the 30-second step, six digits."""
-    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
-    step = struct.pack(">Q", int((time.time() if at is None else at) // 30))
-    digest = hmac.new(key, step, hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    value = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
-    return f"{value % 1_000_000:06d}"
 
 
 def test_reviewer_signs_in_with_totp_approves_one_book_and_rejects_another(
@@ -43,18 +27,14 @@ def test_reviewer_signs_in_with_totp_approves_one_book_and_rejects_another(
         books[title] = log_entry(holder=holder, today=today, details=EntryDetails.from_data({
             "activity_type": activity("read-books"), "activity_date": today - timedelta(days=5),
             "title": title, "quantity": Decimal(pages_read), "relevance_confirmed": True}))
-    reviewer = UserFactory(is_staff=True, full_name="Rita Reviewer")
-    reviewer.groups.add(Group.objects.get(name="Reviewer"))
-    mark_email_verified(user=reviewer, email=reviewer.email)
-    secret = generate_totp_secret()
-    TOTP.activate(reviewer, secret)
+    reviewer = make_staff("Reviewer", full_name="Rita Reviewer")
 
     # Act: the admin sends the reviewer to the portal's sign-in, which asks for the code.
     page.goto(f"{live_server.url}/admin/")
     page.get_by_label("Email").fill(reviewer.email)
     page.locator("input[name=password]").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
-    page.locator("input[name=code]").fill(totp_code(secret))
+    page.locator("input[name=code]").fill(totp_code())
     page.get_by_role("button", name="Sign In").click()
     expect(page.get_by_text("2 entries wait for a decision.")).to_be_visible()
     page.get_by_role("link", name="Open the review queue").click()

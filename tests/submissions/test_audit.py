@@ -13,7 +13,7 @@ from submissions.enums import EntryState
 from submissions.models import Audit, Entry
 from submissions.review import audit_population, draw_audit_sample, draw_holders
 from submissions.services import attach_proof
-from tests.factories import PASSWORD, CertificationFactory, EntryFactory, UserFactory
+from tests.factories import CertificationFactory, EntryFactory, UserFactory
 
 D = Decimal
 TODAY = date(2025, 11, 1)
@@ -95,9 +95,8 @@ def test_entries_with_proof_are_not_asked_for_it(twenty_holders, reviewer):
     assert (audit.holders.count(), audit.requests, OutboxMessage.objects.count()) == (20, 0, 0)
 
 
-def test_admin_draws_a_sample_and_shows_its_summary(client, twenty_holders):
-    client.force_login(User.objects.create_superuser("boss@example.com", PASSWORD,
-                                                     full_name="Ada Admin"))
+def test_admin_draws_a_sample_and_shows_its_summary(admin_client, twenty_holders):
+    client = admin_client
 
     response = client.post(reverse("admin:submissions_audit_add"), {
         "period_start": "2025-01-01", "period_end": "2025-06-30", "percent": "10",
@@ -110,9 +109,8 @@ def test_admin_draws_a_sample_and_shows_its_summary(client, twenty_holders):
         assert holder.full_name in page.content.decode()
 
 
-def test_admin_refuses_a_nonsense_share_and_period(client, twenty_holders):
-    client.force_login(User.objects.create_superuser("boss@example.com", PASSWORD,
-                                                     full_name="Ada Admin"))
+def test_admin_refuses_a_nonsense_share_and_period(admin_client, twenty_holders):
+    client = admin_client
 
     response = client.post(reverse("admin:submissions_audit_add"), {
         "period_start": "2025-06-30", "period_end": "2025-01-01", "percent": "150",

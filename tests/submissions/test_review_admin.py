@@ -17,18 +17,13 @@ from accounts.models import OutboxMessage, User
 from submissions.enums import EntryState
 from submissions.models import Denial, Entry
 from submissions.services import attach_proof
-from tests.factories import PASSWORD, CertificationFactory, EntryFactory, UserFactory, activity
+from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity
+from tests.staff import add_totp, sign_in
 
 D = Decimal
 pytestmark = pytest.mark.django_db
 QUEUE = reverse("admin:submissions_entry_changelist")
 
-
-@pytest.fixture
-def admin_client(client, db):
-    client.force_login(User.objects.create_superuser("boss@example.com", PASSWORD,
-                                                     full_name="Ada Admin"))
-    return client
 
 
 def pending_book(holder, **fields) -> Entry:
@@ -95,7 +90,7 @@ def test_entry_page_shows_the_standing_caps_and_proof(admin_client, practitioner
                                     args=[book.pk])).content.decode()
 
     assert "3.00 of 20 credits counted; 2.50 awaiting a decision." in html
-    assert "This entry counts 0.00 here" in html
+    assert "This entry counts here once approved" in html
     assert "<td>Read books</td><td>3.00</td><td>5</td>" in html
     assert reverse("submissions:proof_download", args=[proof.pk]) in html
     assert reverse("admin:submissions_entry_decide", args=[book.pk]) in html
@@ -164,7 +159,8 @@ def test_a_decision_on_a_page_opened_before_another_decision_is_refused(admin_cl
 def test_staff_without_the_review_permission_cannot_decide(client, practitioner):
     viewer = UserFactory(is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_entry"))
-    client.force_login(viewer)
+    add_totp(viewer)
+    sign_in(client, viewer)
     book = pending_book(practitioner.holder)
 
     response = client.post(reverse("admin:submissions_entry_decide", args=[book.pk]),

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('submissions', '0005_review_permissions'),
+        ('submissions', '0004_proof_requests'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

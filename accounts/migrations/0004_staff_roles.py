@@ -14,12 +14,12 @@ from accounts.roles import sync_roles
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("accounts", "0002_records_version"),
+        ("accounts", "0003_outbox"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("activities", "0004_quantity_labels"),
         ("certifications", "0003_year_standings"),
-        ("submissions", "0003_stored_standings"),
+        ("submissions", "0005_audit"),
         ("appeals", "0002_denial_moves_to_submissions"),
         # The third-party models with admin pages: e-mail addresses, authenticators, the
         # schedules (the last of which, clocked schedules, came in 0011).
