@@ -42,10 +42,10 @@ def test_roles_administrator_holds_every_permission_of_the_admin_apps():
 
 def test_roles_custom_permissions_exist_on_their_models():
     assert sorted(Permission.objects.filter(codename__in=[
-        "review_entry", "run_audit", "import_attendance", "view_holder_overview",
+        "review_entry", "import_attendance", "view_holder_overview",
         "decide_appeal"]).values_list("content_type__model", "codename")) == [
         ("appeal", "decide_appeal"), ("entry", "import_attendance"), ("entry", "review_entry"),
-        ("entry", "run_audit"), ("entry", "view_holder_overview")]
+        ("entry", "view_holder_overview")]
 
 
 def test_roles_give_their_members_the_permissions():
