@@ -1,11 +1,16 @@
+from collections.abc import Mapping
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html_join
 from django.utils.text import Truncator
+from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -64,11 +69,26 @@ class EntryAddForm(forms.ModelForm):
         return cleaned
 
 
+def queue_ordering(params: Mapping[str, object]) -> tuple[str, ...]:
+    """The queue is worked oldest first; the whole list shows the newest first."""
+    if params.get(DecisionFilter.parameter_name, "waiting") == "waiting":
+        return ("logged_at", "pk")
+    return ("-logged_at", "-pk")
+
+
+class QueueChangeList(ChangeList):
+    """Marks the columns the list is sorted by as the ordering above sorts it (Django reads the
+    arrows from a fixed ordering otherwise)."""
+
+    def _get_default_ordering(self) -> tuple[str, ...]:
+        return queue_ordering(self.params)
+
+
 @admin.register(Entry)
 class EntryAdmin(ReviewAdminMixin, admin.ModelAdmin):
     # Short columns: a reviewer sees every one of them at 1,280 px.
-    list_display = ("short_title", "holder", "activity", "activity_date", "credits",
-                    "state", "proof", "logged_at")
+    list_display = ("short_title", "holder_name", "activity", "day", "credits", "state",
+                    "proof", "waiting")
     list_display_links = ("short_title",)
     list_filter = (DecisionFilter, "state", "activity_type", "relevance_confirmed")
     list_select_related = ("holder", "activity_type")
@@ -114,14 +134,26 @@ class EntryAdmin(ReviewAdminMixin, admin.ModelAdmin):
             has_proof=Exists(ProofFile.objects.filter(entry=OuterRef("pk"))))
 
     def get_ordering(self, request: HttpRequest) -> tuple[str, ...]:
-        # The queue is worked oldest first; the whole list shows the newest first.
-        if request.GET.get(DecisionFilter.parameter_name, "waiting") == "waiting":
-            return ("logged_at", "pk")
-        return ("-logged_at", "-pk")
+        return queue_ordering(request.GET)
+
+    def get_changelist(self, request: HttpRequest, **kwargs: object) -> type[ChangeList]:
+        return QueueChangeList
 
     @admin.display(description=_("entry"), ordering="title")
     def short_title(self, obj: Entry) -> str:
         return Truncator(obj.title).chars(40)
+
+    @admin.display(description=_("holder"), ordering="holder__full_name")
+    def holder_name(self, obj: Entry) -> str:
+        return Truncator(obj.holder.full_name or obj.holder.email).chars(28)
+
+    @admin.display(description=_("date"), ordering="activity_date")
+    def day(self, obj: Entry) -> str:
+        return date_format(obj.activity_date, "j M Y")
+
+    @admin.display(description=_("logged"), ordering="logged_at")
+    def waiting(self, obj: Entry) -> str:
+        return _("%(time)s ago") % {"time": timesince(obj.logged_at, depth=1)}
 
     @admin.display(description=_("activity"), ordering="activity_type__position")
     def activity(self, obj: Entry) -> str:

@@ -38,6 +38,12 @@ def test_reviewer_signs_in_with_totp_approves_one_book_and_rejects_another(
     page.get_by_role("button", name="Sign In").click()
     expect(page.get_by_text("2 entries wait for a decision.")).to_be_visible()
     page.get_by_role("link", name="Open the review queue").click()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    for column in ("Entry", "Holder", "Activity", "Date", "Credits", "State", "Proof",
+                   "Logged"):
+        header = page.locator("#result_list thead th").filter(has_text=column).first
+        box = header.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 1280, column
     shoot(page, "review-queue.png")
 
     page.get_by_role("link", name="Security Engineering").click()
