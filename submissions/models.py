@@ -6,7 +6,9 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from accounts.models import User
 from activities.models import ActivityType
 from certifications.models import Certification, CertificationYear
 from common.storage import GeneratedName, private_storage
@@ -57,6 +59,10 @@ class Entry(models.Model):
     # finds the entry the first post made instead of logging it again.
     form_token = models.UUIDField(_("form token"), null=True, blank=True, editable=False)
 
+    # Every change of an entry, with who made it and when: the services pass the user
+    # (`_history_user`), requests set it through simple_history's middleware.
+    history = HistoricalRecords(excluded_fields=["form_token"])
+
     class Meta:
         ordering = ["-activity_date", "-logged_at"]
         verbose_name = _("entry")
@@ -106,6 +112,9 @@ class Entry(models.Model):
                          name="entry_holder_undecided"),
             # The review queue: entries in a state, oldest first.
             models.Index(fields=["state", "logged_at"], name="entry_state_logged"),
+            # The admin's entry list in its default order (newest activity first; the admin adds
+            # the id to make the order total), a page at a time, read backwards.
+            models.Index(fields=["activity_date", "logged_at", "id"], name="entry_admin_order"),
         ]
 
     def __str__(self) -> str:
@@ -276,3 +285,4 @@ class Denial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.holder} ({self.denied_on})"
+

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -35,6 +36,8 @@ from .standings import entry_years, lock_holders, recount_years
 MAX_ENTRY_CREDITS = Decimal("9999.99")
 # The holder may change these; once a reviewer decides (or asks for proof) they are fixed.
 EDITABLE_STATES = frozenset({EntryState.SUBMITTED, EntryState.PENDING_APPROVAL})
+# simple_history's change reason column.
+HISTORY_REASON_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,16 @@ def _state_for(activity_type: ActivityType) -> EntryState:
     return EntryState.PENDING_APPROVAL if activity_type.needs_approval else EntryState.SUBMITTED
 
 
-def _save(entry: Entry) -> None:
+def _keep_history(entry: Entry, *, by: User | None, reason: str) -> None:
+    """Tell the entry's next save who makes the change and why, for its history. Inside a
+    request simple_history's middleware knows the user; tasks and commands call services too."""
+    entry._history_user = by
+    # The history keeps a short reason; the state change keeps the whole of it.
+    entry._change_reason = Truncator(reason).chars(HISTORY_REASON_LENGTH)
+
+
+def _save(entry: Entry, *, by: User | None, reason: str) -> None:
+    _keep_history(entry, by=by, reason=reason)
     # The check constraints hold by construction (earn() produced the inputs), the holder and
     # activity type are rows in hand, and the database enforces all of them on write:
     # validating them here would cost a round trip each.
@@ -197,7 +209,7 @@ def log_entry(*, holder: User, details: EntryDetails, today: date, by: User | No
         fields, assessment = check_entry(holder=holder, details=details, today=today)
         entry = Entry(holder=holder, state=_state_for(details.activity_type),
                       reported_on=today, form_token=form_token, **fields)
-        _save(entry)
+        _save(entry, by=by or holder, reason=_("Logged"))
         record_state_change(entry=entry, from_state="", by=by or holder, reason=_("Logged"))
         _recount(entry, entry_years(entry, assessment.certifications),
                  since=entry.activity_date, new=True)
@@ -252,7 +264,7 @@ def update_entry(*, entry: Entry, by: User, details: EntryDetails, today: date) 
             fields = _described(details)
         for name, value in fields.items():
             setattr(locked, name, value)
-        _save(locked)
+        _save(locked, by=by, reason=_("Edited"))
         record_state_change(entry=locked, from_state=from_state, by=by, reason=_("Edited"))
         _recount(locked, before, entry_years(locked, certifications),
                  since=min(since, locked.activity_date))
@@ -289,6 +301,7 @@ def withdraw_entry(*, entry: Entry, by: User, reason: str = "", today: date) -> 
         _refuse_if_reported_year_closed(years, today, _(
             "This entry's certification year is closed; it can no longer be withdrawn."))
         from_state, locked.state = locked.state, EntryState.WITHDRAWN
+        _keep_history(locked, by=by, reason=reason or _("Withdrawn"))
         locked.save(update_fields=["state", "updated_at"])
         record_state_change(entry=locked, from_state=from_state, by=by, reason=reason)
         _recount(locked, years, since=locked.activity_date)
