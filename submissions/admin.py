@@ -12,6 +12,7 @@ from certifications.admin import CertificationLevelAdmin
 from certifications.models import CertificationLevel
 from common.admin import ReadOnlyInline
 
+from . import admin_holders  # noqa: F401 (registers the holders overview)
 from .models import Entry, EntryStateChange, ProofFile
 from .services import EntryDetails, check_entry, log_entry, recount_after_catalogue_change
 

@@ -286,3 +286,22 @@ class Denial(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.holder} ({self.denied_on})"
 
+
+
+class HolderManager(models.Manager["Holder"]):
+    def get_queryset(self) -> models.QuerySet["Holder"]:
+        # A holder is a user with a certification, active or not; staff without one are not.
+        return super().get_queryset().filter(
+            models.Exists(Certification.objects.filter(holder=models.OuterRef("pk"))))
+
+
+class Holder(User):
+    """A certificate holder as staff oversee them: the holders overview in the admin reads
+    their certifications and the stored standings of their current years. No table of its own."""
+
+    objects = HolderManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("holder")
+        verbose_name_plural = _("holders")
