@@ -193,13 +193,13 @@ class HolderOverviewAdmin(admin.ModelAdmin):
         ]
 
     def summary_view(self, request: HttpRequest) -> TemplateResponse:
-        """Compliance per title and per level: two grouped queries, whatever the number of
+        """Compliance per title and per level: one grouped query, whatever the number of
         holders."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         today = timezone.localdate()
         by_title = compliance_by_title(today=today)
-        by_level = compliance_by_level(today=today)
+        by_level = compliance_by_level(by_title)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

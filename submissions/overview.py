@@ -186,59 +186,54 @@ class SummaryRow:
         return round(self.met * 100 / self.holders) if self.holders else 0
 
 
-def _counts(today: date, *, holder: str | None) -> dict[str, Count]:
-    """Conditional counts over certifications joined to their current year (`current`).
-
-    `holder` counts distinct holders instead of certifications (a level's titles)."""
+def _counts(today: date) -> dict[str, Count]:
+    """Conditional counts over certifications joined to their current year (`current`)."""
     active = Q(status=CertificationStatus.ACTIVE)
     with_year = active & Q(current__id__isnull=False) & Q(current__required_credits__gt=0)
     met = with_year & year_met("current__")
     at_risk = with_year & year_at_risk(today, "current__")
     first_of_year = today.replace(month=1, day=1)
-    decertified_this_year = Q(status=CertificationStatus.DECERTIFIED,
-                              decertified_on__range=(first_of_year, today))
-    what, distinct = (holder, True) if holder else ("pk", False)
     return {
-        "holders": Count(what, filter=active, distinct=distinct),
-        "met": Count(what, filter=met, distinct=distinct),
-        "at_risk": Count(what, filter=at_risk, distinct=distinct),
-        "on_track": Count(what, filter=with_year & ~year_met("current__")
-                          & ~year_at_risk(today, "current__"), distinct=distinct),
-        "decertified": Count(what, filter=decertified_this_year, distinct=distinct),
+        "holders": Count("pk", filter=active),
+        "met": Count("pk", filter=met),
+        "at_risk": Count("pk", filter=at_risk),
+        "on_track": Count("pk", filter=with_year & ~year_met("current__")
+                          & ~year_at_risk(today, "current__")),
+        "decertified": Count("pk", filter=Q(status=CertificationStatus.DECERTIFIED,
+                                            decertified_on__range=(first_of_year, today))),
     }
 
 
-def _with_current(today: date) -> QuerySet[Certification]:
-    # Only titles whose level asks for CPE: Foundation titles are never met, at risk or
-    # decertified for CPE.
-    return Certification.objects.filter(title__level__required_credits__gt=0).annotate(
-        current=FilteredRelation("years", condition=current_year(today, "years__")))
-
-
 def compliance_by_title(*, today: date) -> list[SummaryRow]:
-    """Per title with a CPE requirement: its holders (active certifications), how many of
-    their current years are met, on track and at risk, and how many were decertified this
-    calendar year. One query."""
-    rows = (_with_current(today)
+    """Per title with a CPE requirement (Foundation titles are never met, at risk or
+    decertified for CPE): its holders (active certifications; one per holder and title), how
+    many of their current years are met, on track and at risk, and how many were decertified
+    this calendar year. One query, ordered by level, then title."""
+    rows = (Certification.objects.filter(title__level__required_credits__gt=0)
+            .annotate(current=FilteredRelation(
+                "years", condition=current_year(today, "years__")))
             .values("title_id", "title__name", "title__level__name", "title__level__position")
-            .annotate(**_counts(today, holder=None))
+            .annotate(**_counts(today))
             .order_by("title__level__position", "title__name"))
     return [SummaryRow(row["title__name"], row["title__level__name"], row["holders"],
                        row["met"], row["on_track"], row["at_risk"], row["decertified"])
             for row in rows]
 
 
-def compliance_by_level(*, today: date) -> list[SummaryRow]:
-    """The same per level with a CPE requirement, counting holders once however many of the
-    level's titles they hold (so met, on track and at risk may add up to more than the
-    holders: a holder may be met in one title and at risk in another). One query."""
-    rows = (_with_current(today)
-            .values("title__level_id", "title__level__name", "title__level__position")
-            .annotate(**_counts(today, holder="holder_id"))
-            .order_by("title__level__position"))
-    return [SummaryRow(row["title__level__name"], row["title__level__name"], row["holders"],
-                       row["met"], row["on_track"], row["at_risk"], row["decertified"])
-            for row in rows]
+def compliance_by_level(by_title: list[SummaryRow]) -> list[SummaryRow]:
+    """The titles' rows added up per level, in the titles' order. A holder of two titles of one
+    level counts in each: these are certifications, not people. (Counting people once would
+    take a COUNT(DISTINCT) per column over every certification, several times the work of the
+    titles' query.)"""
+    levels: dict[str, SummaryRow] = {}
+    for row in by_title:
+        seen = levels.get(row.level)
+        levels[row.level] = row if seen is None else SummaryRow(
+            row.level, row.level, *(getattr(seen, name) + getattr(row, name) for name in (
+                "holders", "met", "on_track", "at_risk", "decertified")))
+    return [SummaryRow(level, level, *(getattr(row, name) for name in (
+        "holders", "met", "on_track", "at_risk", "decertified")))
+        for level, row in levels.items()]
 
 
 # --- The summary's chart, drawn on the server --------------------------------------------
