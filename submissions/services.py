@@ -17,7 +17,6 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -157,8 +156,9 @@ def _keep_history(entry: Entry, *, by: User | None, reason: str) -> None:
     """Tell the entry's next save who makes the change and why, for its history. Inside a
     request simple_history's middleware knows the user; tasks and commands call services too."""
     entry._history_user = by
-    # The history keeps a short reason; the state change keeps the whole of it.
-    entry._change_reason = Truncator(reason).chars(HISTORY_REASON_LENGTH)
+    # The history keeps a short reason; the state change keeps the whole of it. Cut by code
+    # points, as the column counts them (combining marks included).
+    entry._change_reason = reason[:HISTORY_REASON_LENGTH]
 
 
 def _save(entry: Entry, *, by: User | None, reason: str) -> None:
