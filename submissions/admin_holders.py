@@ -111,6 +111,8 @@ class HolderOverviewAdmin(admin.ModelAdmin):
     list_per_page = 50
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+    # A count per filter option over every holder: not on this page.
+    show_facets = admin.ShowFacets.NEVER
     actions = None
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -156,7 +158,7 @@ class HolderOverviewAdmin(admin.ModelAdmin):
             return format_html("{}: {}", certification.title.name,
                                gettext("no current year yet"))
         return format_html(
-            '{}: {} <span class="holder-progress holder-progress-{}">{}</span>',
+            '{}: {} — <strong class="holder-progress holder-progress-{}">{}</strong>',
             certification.title.name,
             gettext("%(counted)s of %(required)s credits, deadline %(deadline)s") % {
                 "counted": credits_text(year.counted_credits, always_places=True),

@@ -106,8 +106,8 @@ def test_holders_overview_shows_current_years_of_certifications_that_collect_cpe
     page = response.content.decode()
     assert response.status_code == 200
     assert listed(response) == [hanna.email]
-    assert ("Information Security Practitioner: 5.00 of 20.00 credits, deadline 2026-01-30 "
-            '<span class="holder-progress holder-progress-on_track">on track</span>') in page
+    assert ("Information Security Practitioner: 5.00 of 20.00 credits, deadline 2026-01-30 — "
+            '<strong class="holder-progress holder-progress-on_track">on track</strong>') in page
     assert "Information Security Expert: 40.00 of 40.00 credits, deadline 2026-01-30" in page
     # Foundation titles collect no CPE.
     assert "Information Security Foundation" not in page.split('id="result_list"')[1].split(
