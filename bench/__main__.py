@@ -8,7 +8,9 @@ production settings on a free loopback port, loads it with wrk, and drops the da
   compared with a trivial signed-in page in the same run (bench/pages.py);
 - logging: POST /entries/new/ rotating over 200 holders, then holders with no entries against
   holders with 1,000 counting entries in the year (bench/posting.py);
-- jobs: the jobs that run over every certification, in process (bench/jobs.py).
+- jobs: the jobs that run over every certification, in process (bench/jobs.py);
+- admin: the staff's entry list, review queue and holders overview over a million entries and
+  100,000 holders, signed in as a superuser (bench/admin.py).
 
 Prints markdown tables and a PASS/FAIL line per target; exits 1 when a target fails.
 """
@@ -27,7 +29,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-PARTS = ("pages", "logging", "jobs")
+PARTS = ("pages", "logging", "jobs", "admin")
 
 
 def _urls() -> tuple[str, str, str]:
@@ -100,7 +102,7 @@ def _run(parts: list[str], seconds: float, environment: dict[str, str], workdir:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from bench import data, jobs, pages, posting
+    from bench import admin, data, jobs, pages, posting
     from bench.report import progress
 
     started = time.perf_counter()
@@ -146,6 +148,23 @@ def _run(parts: list[str], seconds: float, environment: dict[str, str], workdir:
         targets += found
     if "jobs" in parts:
         print(jobs.run(today=today), flush=True)
+    if "admin" in parts:
+        # Made last, so that the other parts (the jobs' recount above all) measure their own.
+        progress(f"admin data: {admin.HOLDERS:,} holders, {admin.ENTRIES:,} entries")
+        started = time.perf_counter()
+        staff = admin.make_data(today=today)
+        inserted = time.perf_counter() - started
+        started = time.perf_counter()
+        admin.fill_standings(today=today)
+        standings = time.perf_counter() - started
+        progress(f"admin data ready: inserts {inserted:.0f} s, years and standings "
+                 f"{standings:.0f} s")
+        print(f"Admin data: {admin.sizes()}; inserted in {inserted:.0f} s, years and stored "
+              f"standings in {standings:.0f} s.\n")
+        text, found = admin.run(staff=staff, environment=environment,
+                                log=workdir / "gunicorn-admin.log", seconds=seconds)
+        print(text, flush=True)
+        targets += found
 
     print(f"Load average at the end: {os.getloadavg()[0]:.1f}\n")
     if targets:

@@ -13,6 +13,7 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.services import records_changed
 from activities.admin import ActivityTypeAdmin
@@ -20,8 +21,9 @@ from activities.models import ActivityType
 from activities.rules import INPUT_FIELDS
 from certifications.admin import CertificationLevelAdmin
 from certifications.models import CertificationLevel
-from common.admin import ReadOnlyInline
+from common.admin import EstimatedCountPaginator, ReadOnlyInline
 
+from . import admin_holders  # noqa: F401 (registers the holders overview)
 from .admin_review import DecisionFilter, DecisionForm, ReviewAdminMixin
 from .models import Audit, Entry, EntryStateChange, ProofFile
 from .review import draw_audit_sample, proof_deadline
@@ -85,7 +87,7 @@ class QueueChangeList(ChangeList):
 
 
 @admin.register(Entry)
-class EntryAdmin(ReviewAdminMixin, admin.ModelAdmin):
+class EntryAdmin(ReviewAdminMixin, SimpleHistoryAdmin):
     # Short columns: a reviewer sees every one of them at 1,280 px.
     list_display = ("short_title", "holder_name", "activity", "day", "credits", "state",
                     "proof", "waiting")
@@ -93,8 +95,12 @@ class EntryAdmin(ReviewAdminMixin, admin.ModelAdmin):
     list_filter = (DecisionFilter, "state", "activity_type", "relevance_confirmed")
     list_select_related = ("holder", "activity_type")
     search_fields = ("title", "provider", "holder__email", "holder__full_name")
-    date_hierarchy = "activity_date"
     autocomplete_fields = ("holder", "activity_type")
+    # A million entries: no exact count of the whole table on every page, no per-option counts
+    # and no date drill-down (it reads every entry's year).
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     add_form = EntryAddForm
     fieldsets = (
         (None, {"fields": ("holder", "activity_type", "activity_date", "title", "provider",

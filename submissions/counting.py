@@ -119,8 +119,15 @@ class Progress(StrEnum):
     AT_RISK = "at_risk"
 
 
+# Nobody is at risk for not logging in the first LAG_DAYS of a year; anybody still short with
+# fewer than AT_RISK_DAYS to its end is. `overview.year_at_risk` is the same rule in SQL.
+AT_RISK_DAYS = 30
+LAG_DAYS = 90
+
+
 def progress(*, counted: Decimal, requirement: Decimal, starts_on: date, ends_on: date,
-             today: date, at_risk_days: int = 30, lag_days: int = 90) -> Progress:
+             today: date, at_risk_days: int = AT_RISK_DAYS,
+             lag_days: int = LAG_DAYS) -> Progress:
     """Met; on track; or at risk: behind the pro-rata share of the requirement for the part of
     the year gone by less `lag_days` (nobody is at risk for not logging in the first weeks), or
     still short with the year's end less than `at_risk_days` away."""

@@ -6,7 +6,9 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from accounts.models import User
 from activities.models import ActivityType
 from certifications.models import Certification, CertificationYear
 from common.storage import GeneratedName, private_storage
@@ -59,6 +61,13 @@ class Entry(models.Model):
     # While proof is requested: the day it is due, and when the holder sent it.
     proof_due_on = models.DateField(_("proof due on"), null=True, blank=True)
     proof_submitted_at = models.DateTimeField(_("proof submitted at"), null=True, blank=True)
+
+    # Every change of an entry, with who made it and when: the services pass the user
+    # (`_history_user`), requests set it through simple_history's middleware. An entry's history
+    # is read by the entry's id; the copies of its foreign keys need no index of their own,
+    # which every logged entry would pay for.
+    history = HistoricalRecords(excluded_fields=["form_token"],
+                                no_db_index=["holder", "activity_type"])
 
     class Meta:
         ordering = ["-activity_date", "-logged_at"]
@@ -113,6 +122,8 @@ class Entry(models.Model):
             models.Index(fields=["proof_submitted_at"],
                          condition=Q(state="proof_requested", proof_submitted_at__isnull=False),
                          name="entry_proof_submitted"),
+            # The admin's entry list: all entries, newest logged first, a page at a time.
+            models.Index(fields=["logged_at", "id"], name="entry_admin_order"),
         ]
 
     def __str__(self) -> str:
@@ -316,3 +327,22 @@ class Audit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_start} to {self.period_end}, {self.percent} %, {self.seed}"
+
+
+class HolderManager(models.Manager["Holder"]):
+    def get_queryset(self) -> models.QuerySet["Holder"]:
+        # A holder is a user with a certification, active or not; staff without one are not.
+        return super().get_queryset().filter(
+            models.Exists(Certification.objects.filter(holder=models.OuterRef("pk"))))
+
+
+class Holder(User):
+    """A certificate holder as staff oversee them: the holders overview in the admin reads
+    their certifications and the stored standings of their current years. No table of its own."""
+
+    objects = HolderManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("holder")
+        verbose_name_plural = _("holders")

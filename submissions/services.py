@@ -36,6 +36,8 @@ from .standings import entry_years, lock_holders, recount_years
 MAX_ENTRY_CREDITS = Decimal("9999.99")
 # The holder may change these; once a reviewer decides (or asks for proof) they are fixed.
 EDITABLE_STATES = frozenset({EntryState.SUBMITTED, EntryState.PENDING_APPROVAL})
+# simple_history's change reason column.
+HISTORY_REASON_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,17 @@ def _state_for(activity_type: ActivityType) -> EntryState:
     return EntryState.PENDING_APPROVAL if activity_type.needs_approval else EntryState.SUBMITTED
 
 
-def _save(entry: Entry) -> None:
+def _keep_history(entry: Entry, *, by: User | None, reason: str) -> None:
+    """Tell the entry's next save who makes the change and why, for its history. Inside a
+    request simple_history's middleware knows the user; tasks and commands call services too."""
+    entry._history_user = by
+    # The history keeps a short reason; the state change keeps the whole of it. Cut by code
+    # points, as the column counts them (combining marks included).
+    entry._change_reason = reason[:HISTORY_REASON_LENGTH]
+
+
+def _save(entry: Entry, *, by: User | None, reason: str) -> None:
+    _keep_history(entry, by=by, reason=reason)
     # The check constraints hold by construction (earn() produced the inputs), the holder and
     # activity type are rows in hand, and the database enforces all of them on write:
     # validating them here would cost a round trip each.
@@ -199,7 +211,7 @@ def log_entry(*, holder: User, details: EntryDetails, today: date, by: User | No
         fields, assessment = check_entry(holder=holder, details=details, today=today)
         entry = Entry(holder=holder, state=_state_for(details.activity_type),
                       reported_on=today, form_token=form_token, **fields)
-        _save(entry)
+        _save(entry, by=by or holder, reason=_("Logged"))
         record_state_change(entry=entry, from_state="", by=by or holder, reason=_("Logged"))
         recount_change(entry, entry_years(entry, assessment.certifications),
                  since=entry.activity_date, new=True)
@@ -254,7 +266,7 @@ def update_entry(*, entry: Entry, by: User, details: EntryDetails, today: date) 
             fields = _described(details)
         for name, value in fields.items():
             setattr(locked, name, value)
-        _save(locked)
+        _save(locked, by=by, reason=_("Edited"))
         record_state_change(entry=locked, from_state=from_state, by=by, reason=_("Edited"))
         recount_change(locked, before, entry_years(locked, certifications),
                  since=min(since, locked.activity_date))
@@ -291,6 +303,7 @@ def withdraw_entry(*, entry: Entry, by: User, reason: str = "", today: date) -> 
         _refuse_if_reported_year_closed(years, today, _(
             "This entry's certification year is closed; it can no longer be withdrawn."))
         from_state, locked.state = locked.state, EntryState.WITHDRAWN
+        _keep_history(locked, by=by, reason=reason or _("Withdrawn"))
         locked.save(update_fields=["state", "updated_at"])
         record_state_change(entry=locked, from_state=from_state, by=by, reason=reason)
         recount_change(locked, years, since=locked.activity_date)

@@ -35,7 +35,7 @@ from appeals.models import Appeal, BoardMeeting
 from certifications.models import CertificationLevel
 from certifications.services import ensure_certification_years
 from submissions.enums import DenialKind, EntryState
-from submissions.models import Audit, Denial, Entry, EntryStateChange, ProofFile
+from submissions.models import Audit, Denial, Entry, EntryStateChange, Holder, ProofFile
 
 from .factories import CertificationFactory, EntryFactory, UserFactory, activity, title
 from .staff import add_totp, make_staff, sign_in
@@ -60,6 +60,7 @@ CUSTOM_VIEWS: dict[str, tuple[tuple[str, ...], Callable[[Model], tuple]]] = {
     "submissions_entry_import_attendance": (("submissions.import_attendance",), lambda e: ()),
     # Decisions are posted; opened, the page sends the reviewer to the entry.
     "submissions_entry_decide": (("submissions.review_entry",), lambda entry: (entry.pk,)),
+    "submissions_holder_summary": (("submissions.view_holder",), lambda holder: ()),
 }
 # What an allowed user gets from a custom view, where it is not the page itself.
 CUSTOM_OUTCOMES: dict[str, Callable[[Model], str]] = {
@@ -68,7 +69,13 @@ CUSTOM_OUTCOMES: dict[str, Callable[[Model], str]] = {
 
 # Pages no one opens, whatever their permissions: (model label, page). An audit sample is a
 # record of what was done: nobody deletes it.
-CLOSED: set[tuple[str, str]] = {("submissions.audit", "delete")}
+CLOSED: set[tuple[str, str]] = {("submissions.audit", "delete"), ("submissions.holder", "add"),
+                                 ("submissions.holder", "delete")}
+# What a user who may open a model's page gets, where it is not the page itself: a holder in the
+# overview opens as their user page.
+MODEL_PAGE_OUTCOMES: dict[tuple[str, str], Callable[[Model], str]] = {
+    ("submissions.holder", "change"): lambda holder: f"→ /admin/accounts/user/{holder.pk}/change/",
+}
 
 # The site's own pages, for any staff member who passed two-factor authentication.
 SITE_PAGES: dict[str, str] = {
@@ -129,6 +136,7 @@ OBJECTS: dict[str, Callable[[], Model]] = {
         due_on=date(2025, 7, 1), drawn_by=UserFactory(is_staff=True), population=0,
         requests=0),
     "submissions.denial": _denial,
+    "submissions.holder": lambda: Holder.objects.get(pk=CertificationFactory().holder_id),
     "submissions.entry": lambda: EntryFactory(),
 }
 
@@ -182,8 +190,9 @@ def admin_pages() -> tuple[list[AdminPage], list[str]]:
                         else (obj.pk,))
                 permissions = frozenset() if (label, page) in CLOSED else frozenset(
                     f"{app_label}.{action}_{model_name}" for action in MODEL_PAGES[page])
+                allowed = MODEL_PAGE_OUTCOMES.get((label, page), lambda _obj: "200")(obj)
                 pages.append(AdminPage(reverse(f"admin:{pattern.name}", args=args),
-                                       permissions))
+                                       permissions, allowed=allowed))
             else:
                 unknown.append(f"view {pattern.name}: add a row to CUSTOM_VIEWS")
     for pattern in _named_patterns(admin.site.get_urls()):

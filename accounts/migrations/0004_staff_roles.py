@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
         ("activities", "0004_quantity_labels"),
         ("certifications", "0003_year_standings"),
-        ("submissions", "0005_audit"),
+        ("submissions", "0007_holder"),
         ("appeals", "0002_denial_moves_to_submissions"),
         # The third-party models with admin pages: e-mail addresses, authenticators, the
         # schedules (the last of which, clocked schedules, came in 0011).

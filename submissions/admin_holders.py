@@ -1,0 +1,216 @@
+"""The holders overview and the compliance summary: read-only admin pages for staff, from the
+stored standings of each certification's current year (`submissions.overview`)."""
+
+from datetime import date
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from activities.rules import credits_text
+from certifications.models import Certification, CertificationLevel, CertificationTitle
+from common.admin import EstimatedCountPaginator
+
+from .counting import Progress
+from .models import Holder
+from .overview import (
+    Standing,
+    compliance_by_level,
+    compliance_by_title,
+    current_years,
+    decertified,
+    holders_standing,
+    stacked_bars,
+    with_current_years,
+)
+
+PROGRESS_LABELS = {
+    Progress.MET: _("met"),
+    Progress.ON_TRACK: _("on track"),
+    Progress.AT_RISK: _("at risk"),
+}
+
+
+def _id_parameter(request: HttpRequest, name: str) -> int | None:
+    """A filter's id from the query string; None when absent or not a number."""
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
+
+class StandingFilter(admin.SimpleListFilter):
+    """How holders stand in their current years; with a title or level chosen, in that title's
+    (or level's) certifications only."""
+
+    title = _("CPE standing")
+    parameter_name = "standing"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> tuple:
+        return Standing.CHOICES
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Holder]) -> QuerySet[Holder]:
+        if self.value() not in dict(Standing.CHOICES):
+            return queryset
+        return holders_standing(queryset, self.value(), today=timezone.localdate(),
+                                title_id=_id_parameter(request, TitleFilter.parameter_name),
+                                level_id=_id_parameter(request, LevelFilter.parameter_name))
+
+
+class _CertificationFilter(admin.SimpleListFilter):
+    """Holders with a certification (active or not) of one title, or one level's titles."""
+
+    lookup: str
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Holder]) -> QuerySet[Holder]:
+        value = _id_parameter(request, self.parameter_name)
+        if value is None:
+            return queryset
+        return queryset.filter(Exists(Certification.objects.filter(
+            holder=OuterRef("pk"), **{self.lookup: value})))
+
+
+class TitleFilter(_CertificationFilter):
+    title = _("certification title")
+    parameter_name = "title"
+    lookup = "title_id"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [(str(t.pk), t.name) for t in
+                CertificationTitle.objects.order_by("name").only("pk", "name")]
+
+
+class LevelFilter(_CertificationFilter):
+    title = _("level")
+    parameter_name = "level"
+    lookup = "title__level_id"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [(str(level.pk), level.name) for level in
+                CertificationLevel.objects.order_by("position").only("pk", "name")]
+
+
+@admin.register(Holder)
+class HolderOverviewAdmin(admin.ModelAdmin):
+    """Every holder with, per active certification that collects CPE, the current year's
+    counted and required credits and its deadline. Read-only: a holder's details are changed
+    on their user page, which the name links to."""
+
+    list_display = ("name", "email", "current_years", "decertified_titles")
+    list_display_links = None
+    list_filter = (StandingFilter, TitleFilter, LevelFilter)
+    search_fields = ("full_name", "email")
+    # The user table's unique index on email gives this order a page at a time.
+    ordering = ("email",)
+    list_per_page = 50
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    # A count per filter option over every holder: not on this page.
+    show_facets = admin.ShowFacets.NEVER
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Holder | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Holder | None = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Holder]:
+        # Only the columns shown: the changelist never needs a password hash.
+        return with_current_years(
+            super().get_queryset(request).only("pk", "full_name", "email"),
+            today=self._today(request))
+
+    @staticmethod
+    def _today(request: HttpRequest) -> date:
+        # One day for the whole page, even across midnight.
+        if not hasattr(request, "_overview_today"):
+            request._overview_today = timezone.localdate()  # type: ignore[attr-defined]
+        return request._overview_today  # type: ignore[attr-defined]
+
+    @admin.display(description=_("name"), ordering="full_name")
+    def name(self, holder: Holder) -> str:
+        url = reverse("admin:accounts_user_change", args=[holder.pk])
+        return format_html('<a href="{}">{}</a>', url, holder.full_name or holder.email)
+
+    @admin.display(description=_("current certification years"))
+    def current_years(self, holder: Holder) -> str:
+        today = timezone.localdate()
+        lines = current_years(holder, today=today)
+        if not lines:
+            return "—"
+        return format_html_join(mark_safe("<br>"),
+                                 "{}", (
+            (self._line(line.certification, line.year, line.progress),) for line in lines))
+
+    @staticmethod
+    def _line(certification: Certification, year: object, progress: Progress | None) -> str:
+        if year is None:
+            return format_html("{}: {}", certification.title.name,
+                               gettext("no current year yet"))
+        return format_html(
+            '{}: {} — <strong class="holder-progress holder-progress-{}">{}</strong>',
+            certification.title.name,
+            gettext("%(counted)s of %(required)s credits, deadline %(deadline)s") % {
+                "counted": credits_text(year.counted_credits, always_places=True),
+                "required": credits_text(year.required_credits, always_places=True),
+                "deadline": year.deadline.isoformat(),
+            },
+            progress or "", PROGRESS_LABELS.get(progress, ""),
+        )
+
+    @admin.display(description=_("decertified"))
+    def decertified_titles(self, holder: Holder) -> str:
+        found = decertified(holder)
+        if not found:
+            return "—"
+        return format_html_join(mark_safe("<br>"),
+                                 "{} ({})", (
+            (c.title.name, c.decertified_on.isoformat()) for c in found))
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict | None = None) -> HttpResponse:
+        # Nothing to see here that the user page does not show: go there.
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        holder = self.get_object(request, object_id)
+        if holder is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[holder.pk]))
+
+    def get_urls(self) -> list:
+        return [
+            path("summary/", self.admin_site.admin_view(self.summary_view),
+                 name="submissions_holder_summary"),
+            *super().get_urls(),
+        ]
+
+    def summary_view(self, request: HttpRequest) -> TemplateResponse:
+        """Compliance per title and per level: one grouped query, whatever the number of
+        holders."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate()
+        by_title = compliance_by_title(today=today)
+        by_level = compliance_by_level(by_title)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Compliance summary"),
+            "today": today,
+            "by_title": by_title,
+            "by_level": by_level,
+            "chart": stacked_bars(by_title),
+            "changelist_url": reverse("admin:submissions_holder_changelist"),
+        }
+        return TemplateResponse(request, "admin/submissions/holder/summary.html", context)
+

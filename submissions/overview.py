@@ -1,0 +1,285 @@
+"""Reads for staff: the holders overview and the compliance summary in the admin.
+
+Both read the stored standings of each certification's current year (the year row whose
+window contains today: `CertificationYear.counted_credits`, `required_credits`, `deadline`),
+never the entries. "At risk" is `counting.progress`'s rule, written here as SQL
+(`year_at_risk`) so that lists can filter on it and the summary can count it in one grouped
+query.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Greatest, Least
+from django.db.models.lookups import LessThan
+from django.utils.translation import gettext_lazy as _
+
+from certifications.enums import CertificationStatus
+from certifications.models import Certification, CertificationYear
+
+from .counting import AT_RISK_DAYS, LAG_DAYS, Progress, progress
+from .models import Holder
+
+
+class DaysBetween(Func):
+    """The number of days from the second date to the first (a negative number before it)."""
+
+    arg_joiner = " - "
+    template = "(%(expressions)s)"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+        # SQLite keeps dates as text (`make run`); julianday turns them into day numbers.
+        return self.as_sql(compiler, connection,
+                           template="CAST(julianday(%(expressions)s) AS INTEGER)",
+                           arg_joiner=") - julianday(", **extra_context)
+
+
+def _f(prefix: str, name: str) -> F:
+    return F(f"{prefix}{name}")
+
+
+def current_year(today: date, prefix: str = "") -> Q:
+    """The year rows whose window contains `today` (through the relation `prefix`)."""
+    return Q(**{f"{prefix}starts_on__lte": today, f"{prefix}ends_on__gte": today})
+
+
+def year_met(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}counted_credits__gte": _f(prefix, "required_credits")})
+
+
+def year_at_risk(today: date, prefix: str = "") -> Q:
+    """`counting.progress` is AT_RISK, in SQL: still short, and behind the pro-rata share of the
+    requirement for the part of the year gone by less LAG_DAYS, or with fewer than
+    AT_RISK_DAYS left to the year's end."""
+    length = DaysBetween(_f(prefix, "ends_on"), _f(prefix, "starts_on")) + 1
+    gone_by = DaysBetween(Value(today), _f(prefix, "starts_on")) + 1 - LAG_DAYS
+    elapsed = Least(Greatest(gone_by, Value(0)), length)
+    behind = LessThan(_f(prefix, "counted_credits") * length,
+                      _f(prefix, "required_credits") * elapsed)
+    ends_soon = Q(**{f"{prefix}ends_on__lt": today + timedelta(days=AT_RISK_DAYS)})
+    short = Q(**{f"{prefix}counted_credits__lt": _f(prefix, "required_credits")})
+    return short & (Q(behind) | ends_soon)
+
+
+# --- The holders overview ----------------------------------------------------------------
+
+class Standing:
+    """The holders overview's filter on how holders stand in their current years."""
+
+    AT_RISK = "at_risk"
+    ON_TRACK = "on_track"
+    MET = "met"
+    DECERTIFIED = "decertified"
+    CHOICES = (
+        (AT_RISK, _("at risk")),
+        (ON_TRACK, _("on track")),
+        (MET, _("met")),
+        (DECERTIFIED, _("decertified")),
+    )
+
+
+def holders_standing(holders: QuerySet[Holder], standing: str, *, today: date,
+                     title_id: int | None = None,
+                     level_id: int | None = None) -> QuerySet[Holder]:
+    """The holders who stand so: at risk in some current year; on track (short somewhere, at
+    risk nowhere); met (every current year met); decertified (in some certification). With a
+    title or level, only that title's (or level's) certifications are looked at."""
+    which = {"holder": OuterRef("pk")}
+    if title_id is not None:
+        which["title_id"] = title_id
+    if level_id is not None:
+        which["title__level_id"] = level_id
+    if standing == Standing.DECERTIFIED:
+        return holders.filter(Exists(Certification.objects.filter(
+            **which, status=CertificationStatus.DECERTIFIED)))
+    years = CertificationYear.objects.filter(
+        current_year(today), required_credits__gt=0,
+        certification__status=CertificationStatus.ACTIVE,
+        **{f"certification__{name}": value for name, value in which.items()})
+    at_risk = Exists(years.filter(year_at_risk(today)))
+    short = Exists(years.exclude(year_met()))
+    if standing == Standing.AT_RISK:
+        return holders.filter(at_risk)
+    if standing == Standing.ON_TRACK:
+        return holders.filter(short, ~at_risk)
+    if standing == Standing.MET:
+        return holders.filter(Exists(years), ~short)
+    return holders
+
+
+@dataclass(frozen=True)
+class CurrentYear:
+    """One line of a holder in the overview: a certification that collects CPE and where its
+    current year stands."""
+
+    certification: Certification
+    year: CertificationYear | None
+    today: date
+
+    @property
+    def progress(self) -> Progress | None:
+        if self.year is None:
+            return None
+        return progress(counted=self.year.counted_credits,
+                        requirement=self.year.required_credits,
+                        starts_on=self.year.starts_on, ends_on=self.year.ends_on,
+                        today=self.today)
+
+
+def with_current_years(holders: QuerySet[Holder], *, today: date) -> QuerySet[Holder]:
+    """The holders with their certifications (title and level) and each certification's current
+    year prefetched: two queries for a page of holders, whatever its length."""
+    years = CertificationYear.objects.filter(current_year(today))
+    certifications = Certification.objects.select_related("title__level").prefetch_related(
+        Prefetch("years", queryset=years, to_attr="current_years")).order_by("awarded_on", "pk")
+    return holders.prefetch_related(
+        Prefetch("certifications", queryset=certifications, to_attr="overview_certifications"))
+
+
+def current_years(holder: Holder, *, today: date) -> list[CurrentYear]:
+    """The active certifications of a holder (from `with_current_years`) that collect CPE, with
+    their current years."""
+    lines = []
+    for certification in holder.overview_certifications:  # type: ignore[attr-defined]
+        if not certification.collects_cpe:
+            continue
+        year = next(iter(certification.current_years), None)
+        lines.append(CurrentYear(certification, year, today))
+    return lines
+
+
+def decertified(holder: Holder) -> list[Certification]:
+    return [c for c in holder.overview_certifications  # type: ignore[attr-defined]
+            if not c.is_active]
+
+
+# --- The compliance summary --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """A title's or a level's holders, and how their current years stand."""
+
+    name: str
+    level: str
+    holders: int
+    met: int
+    on_track: int
+    at_risk: int
+    decertified: int
+
+    @property
+    def percent_met(self) -> int:
+        return round(self.met * 100 / self.holders) if self.holders else 0
+
+
+def _counts(today: date) -> dict[str, Count]:
+    """Conditional counts over certifications joined to their current year (`current`)."""
+    active = Q(status=CertificationStatus.ACTIVE)
+    with_year = active & Q(current__id__isnull=False) & Q(current__required_credits__gt=0)
+    met = with_year & year_met("current__")
+    at_risk = with_year & year_at_risk(today, "current__")
+    first_of_year = today.replace(month=1, day=1)
+    return {
+        "holders": Count("pk", filter=active),
+        "met": Count("pk", filter=met),
+        "at_risk": Count("pk", filter=at_risk),
+        "on_track": Count("pk", filter=with_year & ~year_met("current__")
+                          & ~year_at_risk(today, "current__")),
+        "decertified": Count("pk", filter=Q(status=CertificationStatus.DECERTIFIED,
+                                            decertified_on__range=(first_of_year, today))),
+    }
+
+
+def compliance_by_title(*, today: date) -> list[SummaryRow]:
+    """Per title with a CPE requirement (Foundation titles are never met, at risk or
+    decertified for CPE): its holders (active certifications; one per holder and title), how
+    many of their current years are met, on track and at risk, and how many were decertified
+    this calendar year. One query, ordered by level, then title."""
+    rows = (Certification.objects.filter(title__level__required_credits__gt=0)
+            .annotate(current=FilteredRelation(
+                "years", condition=current_year(today, "years__")))
+            .values("title_id", "title__name", "title__level__name", "title__level__position")
+            .annotate(**_counts(today))
+            .order_by("title__level__position", "title__name"))
+    return [SummaryRow(row["title__name"], row["title__level__name"], row["holders"],
+                       row["met"], row["on_track"], row["at_risk"], row["decertified"])
+            for row in rows]
+
+
+def compliance_by_level(by_title: list[SummaryRow]) -> list[SummaryRow]:
+    """The titles' rows added up per level, in the titles' order. A holder of two titles of one
+    level counts in each: these are certifications, not people. (Counting people once would
+    take a COUNT(DISTINCT) per column over every certification, several times the work of the
+    titles' query.)"""
+    levels: dict[str, SummaryRow] = {}
+    for row in by_title:
+        seen = levels.get(row.level)
+        levels[row.level] = row if seen is None else SummaryRow(
+            row.level, row.level, *(getattr(seen, name) + getattr(row, name) for name in (
+                "holders", "met", "on_track", "at_risk", "decertified")))
+    return [SummaryRow(level, level, *(getattr(row, name) for name in (
+        "holders", "met", "on_track", "at_risk", "decertified")))
+        for level, row in levels.items()]
+
+
+# --- The summary's chart, drawn on the server --------------------------------------------
+
+@dataclass(frozen=True)
+class Segment:
+    kind: str
+    count: int
+    x: int
+    width: int
+
+
+@dataclass(frozen=True)
+class Bar:
+    row: SummaryRow
+    y: int
+    segments: tuple[Segment, ...]
+    end: int
+
+
+@dataclass(frozen=True)
+class Chart:
+    bars: tuple[Bar, ...]
+    height: int
+    label_width: int
+    bar_width: int
+    row_height: int
+
+
+SEGMENT_KINDS = ("met", "on_track", "at_risk")
+
+
+def stacked_bars(rows: list[SummaryRow], *, label_width: int = 260, bar_width: int = 420,
+                 row_height: int = 28) -> Chart:
+    """A horizontal bar per row, met, on track and at risk stacked, on one scale: the most
+    holders any row has fills `bar_width`. Whole pixels, so the SVG carries no fractions."""
+    largest = max((sum(getattr(r, k) for k in SEGMENT_KINDS) for r in rows), default=0) or 1
+    bars = []
+    for index, row in enumerate(rows):
+        x, segments = label_width, []
+        for kind in SEGMENT_KINDS:
+            count = getattr(row, kind)
+            width = round(count * bar_width / largest)
+            if count:
+                segments.append(Segment(kind, count, x, width))
+            x += width
+        bars.append(Bar(row, index * row_height, tuple(segments), x))
+    return Chart(tuple(bars), len(rows) * row_height, label_width, bar_width, row_height)
+
