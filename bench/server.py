@@ -35,6 +35,26 @@ def session_for(holder: User) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
+def staff_session_for(staff: User) -> str:
+    """A signed-in session for a staff member that passed two-factor sign-in, as the admin
+    requires: a TOTP authenticator, and the mark allauth leaves in the session once a code was
+    entered."""
+    from allauth.account.internal.flows.login import record_authentication
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.test import RequestFactory
+
+    authenticator = (Authenticator.objects.filter(user=staff, type=Authenticator.Type.TOTP)
+                     .first() or TOTP.activate(staff, generate_totp_secret()).instance)
+    client = Client()
+    client.force_login(staff)
+    request = RequestFactory().get("/")
+    request.session, request.user = client.session, staff
+    record_authentication(request, staff, "mfa", id=authenticator.pk, type=authenticator.type)
+    request.session.save()
+    return request.session.session_key
+
+
 def tail(path: Path, lines: int = 40) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
