@@ -6,9 +6,6 @@ of the whole file are reported together, so an operator fixes the file once and 
 instead of untangling half an import. Running the same rows again changes nothing.
 """
 
-import csv
-import io
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -22,16 +19,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import mark_email_verified
+from common.csvfiles import HEADER_ROW, csv_records, past_date, row_problem
 
 from .models import CertificationTitle
 from .services import award_certification
 
 COLUMNS = ("email", "full_name", "title_code", "awarded_on")
 # Rows are numbered as a spreadsheet shows them: the header is row 1.
-HEADER_ROW = 1
 FIRST_ROW = 2
-# date.fromisoformat also takes 20240101 and week dates; the register promises YYYY-MM-DD.
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 RawRow = Mapping[str | None, object]
 
@@ -70,10 +65,6 @@ class _Row:
     awarded_on: date
 
 
-def _problem(row: int, problem: str) -> str:
-    return _("row %(row)d: %(problem)s") % {"row": row, "problem": problem}
-
-
 def read_csv(text: str) -> list[dict[str | None, object]]:
     """Turn the text of a CSV file into one dict per row, keyed by the header's column names.
 
@@ -82,26 +73,15 @@ def read_csv(text: str) -> list[dict[str | None, object]]:
     every row keeps the number a spreadsheet shows. Raises ValidationError for a file without a
     header, with a column named twice, or that is not CSV.
     """
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        records = list(reader)
-    except csv.Error as error:
-        raise ValidationError([_problem(reader.line_num, _("not valid CSV (%(error)s)")
-                                        % {"error": error})]) from error
-    # Editors and spreadsheets leave empty lines (or lines of commas) at the end of a file.
-    while records and not any(value.strip() for value in records[-1]):
-        records.pop()
-    if not records:
-        raise ValidationError([_(
-            "the file is empty: it needs the header line %(header)s and one row per "
-            "certification."
-        ) % {"header": ",".join(COLUMNS)}])
+    records = csv_records(text, empty=_(
+        "the file is empty: it needs the header line %(header)s and one row per certification."
+    ) % {"header": ",".join(COLUMNS)})
 
     header = [name.strip() for name in records[0]]
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise ValidationError([
-            _problem(HEADER_ROW, _("column '%(column)s' appears more than once")
+            row_problem(HEADER_ROW, _("column '%(column)s' appears more than once")
                      % {"column": name})
             for name in repeated
         ])
@@ -119,28 +99,14 @@ def read_csv(text: str) -> list[dict[str | None, object]]:
 def _header_problems(first: RawRow) -> list[str]:
     names = [name for name in first if name is not None]
     problems = [
-        _problem(HEADER_ROW, _("missing column '%(column)s'") % {"column": column})
+        row_problem(HEADER_ROW, _("missing column '%(column)s'") % {"column": column})
         for column in COLUMNS if column not in names
     ]
     problems += [
-        _problem(HEADER_ROW, _("unexpected column '%(column)s'") % {"column": name})
+        row_problem(HEADER_ROW, _("unexpected column '%(column)s'") % {"column": name})
         for name in names if name not in COLUMNS
     ]
     return problems
-
-
-def _parse_date(raw: str, today: date) -> tuple[date | None, str]:
-    if not raw:
-        return None, _("award date is empty")
-    try:
-        if not ISO_DATE.fullmatch(raw):
-            raise ValueError(raw)
-        day = date.fromisoformat(raw)
-    except ValueError:
-        return None, _("invalid award date '%(value)s' (use YYYY-MM-DD)") % {"value": raw}
-    if day > today:
-        return None, _("award date %(date)s is in the future") % {"date": day.isoformat()}
-    return day, ""
 
 
 def _parse_row(
@@ -150,12 +116,12 @@ def _parse_row(
     surplus = raw.get(None)
     # Spreadsheets pad rows with empty cells; only a surplus that says something is wrong.
     if isinstance(surplus, list) and any(str(value).strip() for value in surplus):
-        return None, [_problem(number, _("more values than the header has columns"))]
+        return None, [row_problem(number, _("more values than the header has columns"))]
     if all(value is None or not str(value).strip() for value in values.values()):
-        return None, [_problem(number, _("the row is empty"))]
+        return None, [row_problem(number, _("the row is empty"))]
     missing = [column for column, value in values.items() if value is None]
     if missing:
-        return None, [_problem(number, _("no value for %(columns)s")
+        return None, [row_problem(number, _("no value for %(columns)s")
                                % {"columns": ", ".join(missing)})]
     email, full_name, code, awarded = (str(values[column]).strip() for column in COLUMNS)
 
@@ -182,12 +148,12 @@ def _parse_row(
     elif not title.active:
         problems.append(_("title code '%(code)s' is retired and can no longer be awarded")
                         % {"code": code})
-    awarded_on, date_problem = _parse_date(awarded, today)
+    awarded_on, date_problem = past_date(awarded, today=today, what=_("award date"))
     if date_problem:
         problems.append(date_problem)
 
     if problems or title is None or awarded_on is None:
-        return None, [_problem(number, problem) for problem in problems]
+        return None, [row_problem(number, problem) for problem in problems]
     return _Row(number, email.lower(), full_name, title, awarded_on), []
 
 
@@ -199,13 +165,13 @@ def _conflicts(rows: list[_Row]) -> list[str]:
     for row in rows:
         earlier = first_of_holder.setdefault(row.email, row)
         if earlier.full_name != row.full_name:
-            problems.append(_problem(row.number, _(
+            problems.append(row_problem(row.number, _(
                 "full name '%(name)s' for %(email)s differs from '%(earlier)s' in row %(row)d"
             ) % {"name": row.full_name, "email": row.email, "earlier": earlier.full_name,
                  "row": earlier.number}))
         earlier = first_of_certification.setdefault((row.email, row.title.pk), row)
         if earlier.awarded_on != row.awarded_on:
-            problems.append(_problem(row.number, _(
+            problems.append(row_problem(row.number, _(
                 "%(code)s for %(email)s is listed again with a different award date "
                 "(%(earlier)s in row %(row)d)"
             ) % {"code": row.title.code, "email": row.email,
@@ -238,7 +204,7 @@ def _claimed_elsewhere(rows: list[_Row]) -> list[str]:
         others = owners.get(row.email, set()) - {holder.pk if holder else None}
         if others and row.email not in reported:
             reported.add(row.email)
-            problems.append(_problem(row.number, _(
+            problems.append(row_problem(row.number, _(
                 "%(email)s is a verified address of another account"
             ) % {"email": row.email}))
     return problems

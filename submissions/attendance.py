@@ -15,8 +15,6 @@ from the webinar (its title and date) and the database allows a token once per h
 second import of the row, or of a corrected file with the row in it, finds the first entry.
 """
 
-import csv
-import io
 import re
 import uuid
 from collections.abc import Sequence
@@ -34,6 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from activities.models import ActivityType
+from common.csvfiles import HEADER_ROW, csv_records, past_date, row_problem
 
 from .enums import EntryState
 from .models import Entry
@@ -53,10 +52,7 @@ MAX_WEBINAR_MINUTES = 24 * 60
 TITLE_MAX_LENGTH = Entry._meta.get_field("title").max_length
 EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
 # Rows are numbered as a spreadsheet shows them: the header is row 1.
-HEADER_ROW = 1
 FIRST_ROW = 2
-# date.fromisoformat also takes 20250101 and week dates; the file promises YYYY-MM-DD.
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 WHOLE_NUMBER = re.compile(r"[0-9]+")
 # Imported entries' form tokens are UUIDs version 5 in this namespace: they never equal the
 # random (version 4) tokens of the log form.
@@ -104,10 +100,6 @@ class AttendancePlan:
     rows: tuple[AttendanceRow, ...]
 
 
-def _problem(row: int, problem: str) -> str:
-    return _("row %(row)d: %(problem)s") % {"row": row, "problem": problem}
-
-
 def _header_line() -> str:
     return ", ".join(COLUMNS)
 
@@ -136,21 +128,9 @@ def read_attendance_file(data: bytes) -> str:
 
 
 def _records(text: str) -> list[list[str]]:
-    # Strict: a quote left open would otherwise swallow the rest of the file into one value.
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        records = list(reader)
-    except csv.Error as error:
-        raise ValidationError([_problem(reader.line_num, _("not valid CSV (%(error)s)")
-                                        % {"error": error})]) from error
-    # Editors and spreadsheets leave empty lines (or lines of commas) at the end of a file.
-    while records and not any(value.strip() for value in records[-1]):
-        records.pop()
-    if not records:
-        raise ValidationError([_(
-            "the file is empty: it needs the header line %(header)s and one row per attendee."
-        ) % {"header": _header_line()}])
-    return records
+    return csv_records(text, empty=_(
+        "the file is empty: it needs the header line %(header)s and one row per attendee."
+    ) % {"header": _header_line()})
 
 
 def _column_name(raw: str) -> str:
@@ -160,17 +140,17 @@ def _column_name(raw: str) -> str:
 def _header_problems(header: list[str]) -> list[str]:
     problems = []
     if len(header) == 1 and ";" in header[0]:
-        return [_problem(HEADER_ROW, _(
+        return [row_problem(HEADER_ROW, _(
             "the columns are separated by semicolons: save the file with commas between "
             "the columns."))]
     repeated = sorted({name for name in header if header.count(name) > 1 and name})
-    problems += [_problem(HEADER_ROW, _("column '%(column)s' appears more than once")
+    problems += [row_problem(HEADER_ROW, _("column '%(column)s' appears more than once")
                           % {"column": name}) for name in repeated]
-    problems += [_problem(HEADER_ROW, _("missing column '%(column)s'") % {"column": column})
+    problems += [row_problem(HEADER_ROW, _("missing column '%(column)s'") % {"column": column})
                  for column in COLUMNS if column not in header]
-    problems += [_problem(HEADER_ROW, _("unexpected column '%(column)s'") % {"column": name})
+    problems += [row_problem(HEADER_ROW, _("unexpected column '%(column)s'") % {"column": name})
                  for name in dict.fromkeys(header) if name and name not in COLUMNS]
-    problems += [_problem(HEADER_ROW, _("column %(number)d has no name") % {"number": number})
+    problems += [row_problem(HEADER_ROW, _("column %(number)d has no name") % {"number": number})
                  for number, name in enumerate(header, start=1) if not name]
     return problems
 
@@ -182,21 +162,6 @@ def _minutes(raw: str, what: str) -> tuple[int | None, str]:
         return None, _("%(what)s '%(value)s' is not a whole number of minutes") % {
             "what": what, "value": raw}
     return int(raw), ""
-
-
-def _parse_date(raw: str, today: date) -> tuple[date | None, str]:
-    if not raw:
-        return None, _("webinar date is empty")
-    try:
-        if not ISO_DATE.fullmatch(raw):
-            raise ValueError(raw)
-        day = date.fromisoformat(raw)
-    except ValueError:
-        return None, _("invalid webinar date '%(value)s' (use YYYY-MM-DD, a real day)") % {
-            "value": raw}
-    if day > today:
-        return None, _("webinar date %(date)s is in the future") % {"date": day.isoformat()}
-    return day, ""
 
 
 def _parse_row(number: int, values: dict[str, str], today: date) -> tuple[AttendanceRow | None,
@@ -219,7 +184,7 @@ def _parse_row(number: int, values: dict[str, str], today: date) -> tuple[Attend
     elif len(title) > TITLE_MAX_LENGTH:
         problems.append(_("webinar title is longer than %(max)d characters")
                         % {"max": TITLE_MAX_LENGTH})
-    day, date_problem = _parse_date(webinar_date, today)
+    day, date_problem = past_date(webinar_date, today=today, what=_("webinar date"))
     length, length_problem = _minutes(webinar_minutes, _("webinar minutes"))
     attended, attended_problem = _minutes(attended_minutes, _("attended minutes"))
     problems += [problem for problem in (date_problem, length_problem, attended_problem)
@@ -231,7 +196,7 @@ def _parse_row(number: int, values: dict[str, str], today: date) -> tuple[Attend
         problems.append(_("attended minutes (%(attended)d) are more than the webinar's "
                           "minutes (%(length)d)") % {"attended": attended, "length": length})
     if problems or day is None or length is None or attended is None:
-        return None, [_problem(number, problem) for problem in problems]
+        return None, [row_problem(number, problem) for problem in problems]
     return AttendanceRow(number, email.lower(), title, day, length, attended), []
 
 
@@ -266,14 +231,14 @@ def plan_attendance(text: str, *, today: date, max_rows: int = MAX_ROWS) -> Atte
         stripped = [value.strip() for value in values]
         # Spreadsheets pad rows with empty cells; only a surplus that says something is wrong.
         if any(stripped[len(header):]):
-            problems.append(_problem(number, _("more values than the header has columns")))
+            problems.append(row_problem(number, _("more values than the header has columns")))
             continue
         if not any(stripped):
-            problems.append(_problem(number, _("the row is empty")))
+            problems.append(row_problem(number, _("the row is empty")))
             continue
         if len(stripped) < len(header):
             missing = header[len(stripped):]
-            problems.append(_problem(number, _("no value for %(columns)s")
+            problems.append(row_problem(number, _("no value for %(columns)s")
                                      % {"columns": ", ".join(missing)}))
             continue
         row, row_problems = _parse_row(number, dict(zip(header, stripped, strict=False)),

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from accounts.models import User
@@ -40,3 +42,18 @@ def superuser(db) -> User:
 def admin_client(client, superuser):
     """The test client signed in as the superuser, past the second factor."""
     return sign_in(client, superuser)
+
+
+@pytest.fixture
+def csv_file(tmp_path: Path):
+    """Write a CSV file (text, or raw bytes) under tmp_path and return its path."""
+
+    def _write(content: str | bytes, name: str = "upload.csv") -> Path:
+        path = tmp_path / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return path
+
+    return _write

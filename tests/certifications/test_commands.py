@@ -20,21 +20,6 @@ joost@example.com,Joost Visser,DPP,2025-05-31
 """
 
 
-@pytest.fixture
-def csv_file(tmp_path: Path):
-    """Write a CSV file (text, or raw bytes) under tmp_path and return its path."""
-
-    def _write(content: str | bytes, name: str = "holders.csv") -> Path:
-        path = tmp_path / name
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-        return path
-
-    return _write
-
-
 def run_import(path: Path, today: str = "2025-06-01") -> str:
     out = StringIO()
     call_command("import_certified_holders", str(path), "--date", today, stdout=out)
@@ -164,11 +149,11 @@ BAD_FILES = {
     ),
     "bad date": (
         f"{HEADER}\n{GOOD.splitlines()[1]}\njoost@example.com,Joost Visser,DPP,31-05-2025\n",
-        ["row 3: invalid award date '31-05-2025' (use YYYY-MM-DD)"],
+        ["row 3: invalid award date '31-05-2025' (use YYYY-MM-DD, a real day)"],
     ),
     "impossible date": (
         f"{HEADER}\n{GOOD.splitlines()[1]}\njoost@example.com,Joost Visser,DPP,2025-02-29\n",
-        ["row 3: invalid award date '2025-02-29' (use YYYY-MM-DD)"],
+        ["row 3: invalid award date '2025-02-29' (use YYYY-MM-DD, a real day)"],
     ),
     "future date": (
         f"{HEADER}\n{GOOD.splitlines()[1]}\njoost@example.com,Joost Visser,DPP,2025-06-02\n",
@@ -233,7 +218,7 @@ def test_import_lists_every_problem_with_its_row(csv_file):
         "row 3: full name is empty",
         "row 3: unknown title code 'XYZ'",
         "row 3: award date 2026-01-01 is in the future",
-        "row 5: invalid award date 'yesterday' (use YYYY-MM-DD)",
+        "row 5: invalid award date 'yesterday' (use YYYY-MM-DD, a real day)",
     ]
     assert stored() == (0, 0, 0, 0)
 
@@ -259,7 +244,7 @@ def test_import_non_utf8_file_is_rejected(csv_file, tmp_path: Path):
 
     byte = content.index("\u00eb")  # Latin-1 spends one byte per character
     assert str(error.value) == (
-        f"Nothing was imported from {tmp_path / 'holders.csv'}: it is not UTF-8 text (byte "
+        f"Nothing was imported from {tmp_path / 'upload.csv'}: it is not UTF-8 text (byte "
         f"{byte} cannot be read). Save it as \"CSV UTF-8\" and run it again.")
     assert stored() == (0, 0, 0, 0)
 

@@ -364,19 +364,6 @@ def test_plan_refuses_a_file_over_the_size_limit():
 
 # --- The command -------------------------------------------------------------------------------
 
-@pytest.fixture
-def csv_file(tmp_path: Path):
-    def _write(content: str | bytes) -> Path:
-        path = tmp_path / "attendance.csv"
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-        return path
-
-    return _write
-
-
 def command(path: Path, reviewer: str = "Rita.Reviewer@example.com") -> str:
     out = StringIO()
     call_command("import_attendance", str(path), "--reviewer", reviewer, "--date",
