@@ -214,3 +214,48 @@ def test_a_new_cap_saved_in_the_admin_recounts_the_open_years(admin_client,
 
     assert "are being recounted with the new cap" in response.content.decode()
     assert certification.years.get().counted_credits == Decimal("5")
+
+
+def form_data(response) -> dict[str, object]:
+    """What the admin change page would post back unchanged: its form and its inlines."""
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        forms += [inline.formset.management_form, *inline.formset.forms]
+    data = {}
+    for form in forms:
+        for name, field in form.fields.items():
+            if field.disabled:
+                continue
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            data[form.add_prefix(name)] = (
+                [str(item) for item in value] if isinstance(value, list | tuple)
+                else "on" if value is True else str(value))
+    return data
+
+
+@pytest.mark.parametrize("what", ["title", "activity type", "certification"])
+def test_admin_change_is_kept_in_the_history_with_who_made_it(admin_client, superuser, what):
+    certification = CertificationFactory()
+    model, obj, field, value = {
+        "title": (type(certification.title), certification.title, "name", "Renamed title"),
+        "activity type": (type(activity("read-books")), activity("read-books"), "name", "Renamed books"),
+        "certification": (type(certification), certification, "awarded_on", "2023-02-03"),
+    }[what]
+    page = admin_client.get(admin_url(model, "change", obj.pk))
+    data = form_data(page)
+    data[field] = value
+
+    response = admin_client.post(admin_url(model, "change", obj.pk), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    newest = obj.history.order_by("-history_id").first()
+    assert str(getattr(newest, field)) == value
+    assert newest.history_user == superuser
+    assert newest.history_type == "~"
+    history = admin_client.get(admin_url(model, "history", obj.pk))
+    assert history.status_code == 200
+    assert newest in history.context["page_obj"].object_list
+    assert superuser.email in history.content.decode() or superuser.full_name in \
+        history.content.decode()
