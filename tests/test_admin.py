@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
+from activities.models import ActivityType
 from submissions.enums import EntryState
 from submissions.models import Entry, EntryStateChange, ProofFile
 
@@ -240,7 +241,7 @@ def test_admin_change_is_kept_in_the_history_with_who_made_it(admin_client, supe
     certification = CertificationFactory()
     model, obj, field, value = {
         "title": (type(certification.title), certification.title, "name", "Renamed title"),
-        "activity type": (type(activity("read-books")), activity("read-books"), "name", "Renamed books"),
+        "activity type": (ActivityType, activity("read-books"), "name", "Renamed books"),
         "certification": (type(certification), certification, "awarded_on", "2023-02-03"),
     }[what]
     page = admin_client.get(admin_url(model, "change", obj.pk))
