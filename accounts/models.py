@@ -87,9 +87,13 @@ class OutboxMessage(models.Model):
     # One message per event: a second attempt to write the same one writes nothing.
     dedupe_key = models.CharField(_("deduplication key"), max_length=200, unique=True,
                                   null=True, blank=True)
-    subject = models.CharField(_("subject"), max_length=300)
-    body_text = models.TextField(_("text"))
-    body_html = models.TextField(_("HTML"))
+    # Written rendered by a single change; a batch job writes `context` instead and the
+    # message is rendered when it is sent (`deliver_message`), so that closing a hundred
+    # thousand years renders nothing in the job.
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body_text = models.TextField(_("text"), blank=True)
+    body_html = models.TextField(_("HTML"), blank=True)
+    context = models.JSONField(_("context"), default=dict, blank=True)
     created_at = models.DateTimeField(_("written at"), default=timezone.now)
     # A sender claims a message before sending it, so that two senders never both send it.
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)

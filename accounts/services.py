@@ -1,7 +1,8 @@
 """Writes for accounts."""
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
@@ -10,7 +11,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 
-from common.mail import RenderedMail, render_mail, send_mail_now, send_templated_mail
+from common.mail import (
+    RenderedMail,
+    pack_context,
+    render_mail,
+    send_mail_now,
+    send_templated_mail,
+    unpack_context,
+)
 
 from .models import OutboxMessage, User
 
@@ -88,14 +96,48 @@ def queue_mail(name: str, *, to: User, context: Mapping[str, object],
     return message
 
 
-def _send_later(message_id: int) -> None:
-    from .tasks import deliver_mail
+@dataclass(frozen=True)
+class Mail:
+    """One message a batch job writes: rendered from `emails/<name>_*` when it is sent, with
+    `context` (dates, decimals, strings, numbers, lists and mappings of them) and the recipient
+    as `user`."""
+
+    name: str
+    recipient_id: int
+    to: str
+    context: Mapping[str, object] = field(default_factory=dict)
+    dedupe_key: str | None = None
+
+
+def queue_mails(mails: Sequence[Mail]) -> list[int]:
+    """Write a batch job's messages into the outbox in the caller's transaction, in one
+    statement, unrendered; once the transaction commits, one task delivers them all. The
+    caller makes sure each event is written once (the row it claims in the same transaction);
+    a `dedupe_key` used before makes the whole transaction fail rather than mail twice.
+
+    Side effects: one INSERT; after commit, one delivery task. Returns the messages' ids."""
+    if not mails:
+        return []
+    rows = OutboxMessage.objects.bulk_create(
+        OutboxMessage(recipient_id=mail.recipient_id, to=mail.to, kind=mail.name,
+                      dedupe_key=mail.dedupe_key, context=pack_context(mail.context))
+        for mail in mails)
+    ids = [row.pk for row in rows]
+    transaction.on_commit(lambda: _send_later(*ids))
+    return ids
+
+
+def _send_later(*message_ids: int) -> None:
+    from .tasks import deliver_mail, deliver_mails
 
     try:
-        deliver_mail.delay(message_id=message_id)
+        if len(message_ids) == 1:
+            deliver_mail.delay(message_id=message_ids[0])
+        else:
+            deliver_mails.delay(message_ids=list(message_ids))
     except Exception:
         logger.warning("Mail %s left for the outbox sweep: the broker did not take it.",
-                       message_id, exc_info=True)
+                       ", ".join(map(str, message_ids[:10])), exc_info=True)
 
 
 # A claim older than this is taken to belong to a sender that died.
@@ -113,16 +155,27 @@ def deliver_message(*, message_id: int, now: datetime) -> bool:
     ).update(claimed_at=now, attempts=F("attempts") + 1)
     if not claimed:
         return False
-    message = OutboxMessage.objects.get(pk=message_id)
+    message = OutboxMessage.objects.select_related("recipient").get(pk=message_id)
     try:
-        send_mail_now(RenderedMail(message.subject, message.body_text, message.body_html),
-                      to=[message.to])
+        mail = _rendered(message)
+        send_mail_now(mail, to=[message.to])
     except Exception as error:
         OutboxMessage.objects.filter(pk=message_id).update(claimed_at=None,
                                                            last_error=str(error)[:2000])
         raise
-    OutboxMessage.objects.filter(pk=message_id).update(sent_at=timezone.now(), last_error="")
+    OutboxMessage.objects.filter(pk=message_id).update(
+        sent_at=timezone.now(), last_error="", subject=mail.subject[:300], body_text=mail.text,
+        body_html=mail.html)
     return True
+
+
+def _rendered(message: OutboxMessage) -> RenderedMail:
+    """The message as written, or, for one a batch job wrote, rendered now from its context."""
+    if message.body_text:
+        return RenderedMail(message.subject, message.body_text, message.body_html)
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_mail(message.kind, {"user": message.recipient,
+                                          **unpack_context(message.context)})
 
 
 def deliver_unsent(*, now: datetime, older_than: timedelta = timedelta(minutes=1),

@@ -14,6 +14,23 @@ def deliver_mail(*, message_id: int) -> bool:
     return deliver_message(message_id=message_id, now=timezone.now())
 
 
+@shared_task(name="accounts.deliver_mails", autoretry_for=(Exception,), retry_backoff=30,
+             retry_backoff_max=3600, max_retries=8)
+def deliver_mails(*, message_ids: list[int]) -> int:
+    """Send a batch job's messages (each once). A failure leaves the rest to the retry and to
+    the sweep; a retry skips what was sent."""
+    failed = None
+    sent = 0
+    for message_id in message_ids:
+        try:
+            sent += deliver_message(message_id=message_id, now=timezone.now())
+        except Exception as error:  # the others still go; the retry sends what is left
+            failed = error
+    if failed is not None:
+        raise failed
+    return sent
+
+
 @shared_task(name="accounts.deliver_unsent_mail")
 def deliver_unsent_mail(*, now: str | None = None) -> int:
     """Every few minutes: send what the delivery tasks left behind."""

@@ -4,6 +4,8 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -39,3 +41,30 @@ def send_templated_mail(name: str, *, to: Sequence[str], context: Mapping[str, o
     """Render and send at once, for mail that belongs to the request itself (an invitation
     the staff member is waiting for)."""
     send_mail_now(render_mail(name, context), to=to)
+
+
+def pack_context(value: object) -> object:
+    """A mail context as JSON can hold it, for a message rendered when it is sent: dates and
+    decimals keep their type (`unpack_context` gives them back), mappings and lists are packed
+    item by item, and everything else must be a JSON value already."""
+    if isinstance(value, Mapping):
+        return {str(key): pack_context(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [pack_context(item) for item in value]
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"$decimal": str(value)}
+    return value
+
+
+def unpack_context(value: object) -> object:
+    if isinstance(value, dict):
+        if value.keys() == {"$date"}:
+            return date.fromisoformat(value["$date"])
+        if value.keys() == {"$decimal"}:
+            return Decimal(value["$decimal"])
+        return {key: unpack_context(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [unpack_context(item) for item in value]
+    return value

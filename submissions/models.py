@@ -329,6 +329,40 @@ class Audit(models.Model):
         return f"{self.period_start} to {self.period_end}, {self.percent} %, {self.seed}"
 
 
+class Reminder(models.Model):
+    """A reminder that went out: of a certification year's deadline at one of
+    `CPE_REMINDER_DAYS` before it, or of a proof request's deadline. Written in the transaction
+    of its outbox message; the unique constraints make each reminder go out at most once."""
+
+    year = models.ForeignKey(CertificationYear, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="reminders", verbose_name=_("certification year"))
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, null=True, blank=True,
+                              related_name="reminders", verbose_name=_("entry"))
+    days_before = models.PositiveSmallIntegerField(_("days before the deadline"))
+    deadline = models.DateField(_("deadline"))
+    sent_on = models.DateField(_("sent on"))
+    message = models.ForeignKey("accounts.OutboxMessage", on_delete=models.SET_NULL, null=True,
+                                blank=True, related_name="+", verbose_name=_("message"))
+
+    class Meta:
+        ordering = ["-sent_on", "-pk"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.CheckConstraint(condition=Q(year__isnull=True) ^ Q(entry__isnull=True),
+                                   name="reminder_of_a_year_or_an_entry"),
+            # Each (year, offset) at most once.
+            models.UniqueConstraint(fields=["year", "days_before"], condition=Q(year__isnull=False),
+                                    name="reminder_once_per_year_and_offset"),
+            # Each proof request (an entry and its deadline) at most once.
+            models.UniqueConstraint(fields=["entry", "deadline"], condition=Q(entry__isnull=False),
+                                    name="reminder_once_per_proof_request"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.days_before} days before {self.deadline}"
+
+
 class HolderManager(models.Manager["Holder"]):
     def get_queryset(self) -> models.QuerySet["Holder"]:
         # A holder is a user with a certification, active or not; staff without one are not.

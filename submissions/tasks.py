@@ -1,4 +1,7 @@
+from datetime import date
+
 from celery import shared_task
+from django.utils import timezone
 
 from .standings import recount_open_years
 
@@ -9,3 +12,14 @@ def recount_open_years_task(*, activity_type_id: int | None = None,
     """After a change of a cap or a requirement: recount the open years it affects, in batches.
     Safe to run again: a recount of what is already up to date changes nothing."""
     return recount_open_years(activity_type_id=activity_type_id, level_id=level_id)
+
+
+@shared_task(name="submissions.send_cpe_reminders")
+def send_cpe_reminders_task(*, today: str | None = None) -> dict[str, int]:
+    """Daily: the reminders due today (certification years and proof requests). Safe to run
+    again: a reminder that went out is never sent twice."""
+    from .reminders import send_cpe_reminders
+
+    run = send_cpe_reminders(today=date.fromisoformat(today) if today else timezone.localdate())
+    return {"year_reminders": run.year_reminders, "proof_reminders": run.proof_reminders,
+            "messages": run.messages}
