@@ -42,7 +42,7 @@ ROLES: dict[str, tuple[str, ...]] = {
         "submissions.view_prooffile", "submissions.change_prooffile",
         "submissions.review_entry", "submissions.import_attendance",
         "submissions.view_holder_overview", "submissions.view_holder",
-        "submissions.view_audit", "submissions.add_audit",
+        "submissions.view_audit", "submissions.add_audit", "submissions.view_reminder",
         "submissions.view_denial",
         "certifications.view_certification", "certifications.view_certificationyear",
     ),
