@@ -54,3 +54,18 @@ def submission_cap(requirement: Decimal, starts_on: date, *, cap_from: date,
     if starts_on < cap_from:
         return None
     return requirement * factor
+
+
+def close_outcome(*, required: Decimal, counted: Decimal, undecided: Decimal = Decimal(0),
+                  appealed: Decimal = Decimal(0)) -> str:
+    """How a year past its deadline closes (a `YearState` value): `exempt` when nothing is
+    required, `met` when what counts reaches the requirement; `waiting` while entries awaiting
+    a decision (`undecided`) or under an open appeal (`appealed`) could still make it met, at
+    most their full credits; otherwise `not_met`."""
+    if required <= 0:
+        return "exempt"
+    if counted >= required:
+        return "met"
+    if counted + undecided + appealed >= required:
+        return "waiting"
+    return "not_met"

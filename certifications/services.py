@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from accounts.models import User
 from accounts.services import records_changed
@@ -21,9 +22,13 @@ def ensure_certification_years(
     Side effects: inserts rows; existing rows are left as they are. Returns how many were new.
     """
     if certifications is None:
+        # Only those without the year containing today: a certification's years are laid
+        # without gaps, so the rest have every year already.
         certifications = Certification.objects.filter(
             status=CertificationStatus.ACTIVE, awarded_on__lte=today
-        ).select_related("title__level")
+        ).exclude(Exists(CertificationYear.objects.filter(
+            certification=OuterRef("pk"), starts_on__lte=today, ends_on__gte=today,
+        ))).select_related("title__level")
     rows = [CertificationYear.for_window(certification, window)
             for certification in certifications
             for window in certification.years_through(today)]

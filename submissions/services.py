@@ -374,20 +374,33 @@ def record_denial(*, holder: User, kind: DenialKind, denied_on: date, reason: st
                   certification: Certification | None = None) -> Denial:
     """Record a decision against a holder that they may appeal: a rejected entry, an adjusted
     credit value (`entry`) or a decertification (`certification`). The one place a denial is
-    made: review, the year-end close and the Board's decisions all call it.
+    made: review, the year-end close and the Board's decisions all call it (the close, for a
+    batch at once, through `record_denials`).
 
     Side effects: one Denial row; its date starts the appeal window. Raises ValidationError for
     a denial that names nothing, or names another holder's entry or certification.
     """
-    owner = (entry.holder_id if entry is not None
-             else certification.holder_id if certification is not None else None)
-    if owner is not None and owner != holder.pk:
-        raise ValidationError(_("A denial concerns the holder's own entry or certification."))
     denial = Denial(holder=holder, kind=kind, denied_on=denied_on, reason=reason, entry=entry,
                     certification=certification)
     denial.full_clean()
-    denial.save()
-    return denial
+    return record_denials([denial])[0]
+
+
+def record_denials(denials: Sequence[Denial]) -> list[Denial]:
+    """Record unsaved denials in one statement (see `record_denial`), each checked to name what
+    it denies and to concern its own holder's entry or certification, by the ids it holds.
+
+    Side effects: one INSERT. Raises ValidationError, writing nothing, when one is wrong."""
+    for denial in denials:
+        owner = (denial.entry.holder_id if denial.entry_id is not None
+                 else denial.certification.holder_id if denial.certification_id is not None
+                 else None)
+        if owner is None:
+            raise ValidationError(_("A denial names the entry or certification it concerns."))
+        if owner != denial.holder_id:
+            raise ValidationError(_("A denial concerns the holder's own entry or "
+                                    "certification."))
+    return Denial.objects.bulk_create(denials)
 
 
 def recount_after_catalogue_change(*, activity_type: ActivityType | None = None,

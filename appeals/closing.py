@@ -1,0 +1,231 @@
+"""The year-end close: every certification year whose reporting deadline has passed is closed,
+once, from the stored standings.
+
+- met → closed as met, and the holder is told so (the next year is open already: the years of
+  a certification are laid up to the one containing today before anything closes);
+- short, but entries awaiting a decision or an open appeal could still make it met → held
+  (`waiting`) and judged again on every later run;
+- otherwise → closed as not met and the certification decertified: a denial with its reason
+  (the holder may appeal it), the badge revoked at once, and a mail with the way to appeal;
+- no CPE required (Foundation titles) → closed as exempt: never decertified.
+
+It lives here, on top of the apps it reads (open appeals hold a close) and calls down into.
+
+Set-based and resumable: one query lists the years due; they are closed in committed batches of
+holders, each batch under its holders' locks (so that no review decision moves a standing the
+batch is reading) with a handful of statements whatever its size. A year is claimed by the
+UPDATE that closes it, in the transaction that writes its denial and its mail, so a run killed
+at any point and run again ends in the same state, with nothing sent or changed twice. Two runs
+take turns under an advisory lock.
+"""
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
+
+from accounts.services import Mail, queue_mails, records_changed
+from certifications.enums import CertificationStatus, YearState
+from certifications.models import Certification, CertificationYear
+from certifications.rules import close_outcome
+from certifications.services import ensure_certification_years
+from common.locks import job_lock
+from submissions.enums import DenialKind
+from submissions.models import Denial
+from submissions.services import record_denials
+from submissions.standings import lock_holders
+
+from .enums import AppealState
+from .models import Appeal
+
+BATCH_HOLDERS = 1000
+OPEN_APPEAL_STATES = (AppealState.FILED, AppealState.SCHEDULED)
+
+
+@dataclass
+class CloseRun:
+    met: int = 0
+    exempt: int = 0
+    held: int = 0
+    decertified: int = 0
+    messages: int = 0
+    batches: int = 0
+
+    def add(self, other: "CloseRun") -> None:
+        for name in ("met", "exempt", "held", "decertified", "messages", "batches"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class _Batch:
+    years: dict[str, list[int]] = field(default_factory=dict)
+    newly_held: list[int] = field(default_factory=list)
+    decertify: list[dict] = field(default_factory=list)
+    met: list[dict] = field(default_factory=list)
+
+
+def due_years(*, today: date):
+    """Years of active certifications whose deadline passed before `today`, not closed yet
+    (open, or held for decisions)."""
+    return CertificationYear.objects.filter(
+        state__in=(YearState.OPEN, YearState.WAITING), deadline__lt=today,
+        certification__status=CertificationStatus.ACTIVE)
+
+
+def _appealed_credits():
+    """Per year: the credits of the holder's entries dated in it under an open appeal."""
+    return Coalesce(Subquery(
+        Appeal.objects.filter(
+            state__in=OPEN_APPEAL_STATES,
+            denial__holder_id=OuterRef("certification__holder_id"),
+            denial__entry__activity_date__gte=OuterRef("starts_on"),
+            denial__entry__activity_date__lte=OuterRef("ends_on"))
+        .order_by().values("denial__holder_id")
+        .annotate(total=Sum("denial__entry__claimed_credits")).values("total")[:1]),
+        Value(Decimal(0)), output_field=DecimalField(max_digits=10, decimal_places=2))
+
+
+def _holder_batches(today: date, size: int) -> Iterator[list[int]]:
+    holders = (due_years(today=today).order_by("certification__holder_id")
+               .values_list("certification__holder_id", flat=True).distinct())
+    batch = []
+    for holder_id in holders.iterator(chunk_size=5000):
+        batch.append(holder_id)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _url(name: str, *args: object) -> str:
+    return settings.CPE_SITE_URL + reverse(name, args=args)
+
+
+def _plan(rows: Sequence[dict]) -> _Batch:
+    """Each year's outcome, in the order of its certification's years: once a year decertifies
+    the certification, its later years stay as they are (the certification no longer collects
+    CPE)."""
+    plan = _Batch()
+    decertified: set[int] = set()
+    for row in rows:
+        if row["certification_id"] in decertified:
+            continue
+        outcome = close_outcome(required=row["required_credits"], counted=row["counted_credits"],
+                                undecided=row["undecided_credits"], appealed=row["appealed"])
+        if outcome == YearState.WAITING:
+            if row["state"] == YearState.OPEN:
+                plan.newly_held.append(row["pk"])
+            continue
+        plan.years.setdefault(outcome, []).append(row["pk"])
+        if outcome == YearState.NOT_MET:
+            decertified.add(row["certification_id"])
+            plan.decertify.append(row)
+        elif outcome == YearState.MET:
+            plan.met.append(row)
+    return plan
+
+
+def _reason(row: dict) -> str:
+    return _(
+        "Year %(number)d of %(title)s (%(starts)s to %(ends)s) ended with %(counted)s of the "
+        "%(required)s CPE credits it requires, and nothing left to decide could make up the "
+        "rest by the reporting deadline of %(deadline)s.") % {
+            "number": row["number"], "title": row["certification__title__name"],
+            "starts": row["starts_on"].isoformat(), "ends": row["ends_on"].isoformat(),
+            "counted": row["counted_credits"], "required": row["required_credits"],
+            "deadline": row["deadline"].isoformat()}
+
+
+def _year_context(row: dict) -> dict[str, object]:
+    return {"title": row["certification__title__name"], "number": row["number"],
+            "starts_on": row["starts_on"], "ends_on": row["ends_on"],
+            "deadline": row["deadline"], "counted": row["counted_credits"],
+            "required": row["required_credits"],
+            "url": _url("submissions:year_detail", row["certification_id"], row["number"])}
+
+
+@transaction.atomic
+def _close_batch(holder_ids: list[int], *, today: date) -> CloseRun:
+    lock_holders(holder_ids)
+    rows = list(
+        due_years(today=today).filter(certification__holder_id__in=holder_ids)
+        .select_for_update(of=("self",))
+        .annotate(appealed=_appealed_credits())
+        .order_by("certification_id", "number")
+        .values("pk", "number", "state", "starts_on", "ends_on", "deadline",
+                "required_credits", "counted_credits", "undecided_credits", "appealed",
+                "certification_id", "certification__title__name",
+                "certification__holder_id", "certification__holder__email"))
+    plan = _plan(rows)
+    now = timezone.now()
+    for state, year_ids in plan.years.items():
+        CertificationYear.objects.filter(pk__in=year_ids).update(state=state, closed_at=now)
+    if plan.newly_held:
+        CertificationYear.objects.filter(pk__in=plan.newly_held).update(state=YearState.WAITING)
+
+    mails = []
+    if plan.decertify:
+        certifications = Certification.objects.in_bulk(
+            [row["certification_id"] for row in plan.decertify])
+        for certification in certifications.values():
+            certification.status = CertificationStatus.DECERTIFIED
+            certification.decertified_on = today
+        bulk_update_with_history(list(certifications.values()), Certification,
+                                 ["status", "decertified_on"],
+                                 default_change_reason=_("Decertified at the year-end close"),
+                                 default_date=now)
+        record_denials([
+            Denial(holder_id=row["certification__holder_id"], kind=DenialKind.DECERTIFIED,
+                   certification=certifications[row["certification_id"]], denied_on=today,
+                   reason=_reason(row), created_at=now)
+            for row in plan.decertify])
+        appeal_until = today + timedelta(days=settings.CPE_APPEAL_WINDOW_DAYS)
+        mails += [Mail(name="decertified", recipient_id=row["certification__holder_id"],
+                       to=row["certification__holder__email"],
+                       dedupe_key=f"year-closed:{row['pk']}", context={
+                           "year": _year_context(row), "reason": _reason(row),
+                           "decertified_on": today, "appeal_until": appeal_until,
+                           "dashboard_url": _url("home")})
+                  for row in plan.decertify]
+    mails += [Mail(name="year_met", recipient_id=row["certification__holder_id"],
+                   to=row["certification__holder__email"],
+                   dedupe_key=f"year-closed:{row['pk']}",
+                   context={"year": _year_context(row), "dashboard_url": _url("home")})
+              for row in plan.met]
+    queue_mails(mails)
+    moved = {year_id for year_ids in plan.years.values() for year_id in year_ids}
+    moved.update(plan.newly_held)
+    changed = {row["certification__holder_id"] for row in rows if row["pk"] in moved}
+    if changed:
+        records_changed(holder_ids=changed)
+    return CloseRun(met=len(plan.met), exempt=len(plan.years.get(YearState.EXEMPT, [])),
+                    held=len(plan.newly_held), decertified=len(plan.decertify),
+                    messages=len(mails), batches=1)
+
+
+def close_certification_years(*, today: date,
+                              batch_holders: int = BATCH_HOLDERS) -> CloseRun:
+    """Close every certification year whose reporting deadline passed before `today` (see the
+    module docstring). Returns what it did: years closed as met and as exempt, years newly held,
+    certifications decertified, messages written, batches committed.
+
+    Side effects: lays missing certification years first; then, per batch of holders, in one
+    transaction: the years' states, decertifications (with their history), denials, outbox
+    messages, and the holders' records version. Mail is delivered after each commit."""
+    run = CloseRun()
+    with job_lock("close_certification_years"):
+        # From the certifications themselves, whether or not the daily opening job ran.
+        ensure_certification_years(today=today)
+        for holder_ids in _holder_batches(today, batch_holders):
+            run.add(_close_batch(holder_ids, today=today))
+    return run

@@ -1,0 +1,23 @@
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
+
+from appeals.closing import close_certification_years
+
+
+class Command(BaseCommand):
+    help = ("Close the certification years whose reporting deadline has passed: met, held for "
+            "decisions, or decertified (safe to run again: each year closes once).")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--date", type=date.fromisoformat,
+                            help="Run as of this day (YYYY-MM-DD); default today.")
+
+    def handle(self, *args: object, **options: object) -> None:
+        today = options["date"] or timezone.localdate()
+        run = close_certification_years(today=today)
+        self.stdout.write(
+            f"Closed as of {today}: {run.met} year(s) met, {run.decertified} certification(s) "
+            f"decertified, {run.held} year(s) held for decisions, {run.exempt} without CPE; "
+            f"{run.messages} mail(s).")

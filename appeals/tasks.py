@@ -1,0 +1,16 @@
+from datetime import date
+
+from celery import shared_task
+from django.utils import timezone
+
+from .closing import close_certification_years
+
+
+@shared_task(name="appeals.close_certification_years")
+def close_certification_years_task(*, today: str | None = None) -> dict[str, int]:
+    """Daily: close the certification years whose reporting deadline has passed. Safe to run
+    again, and to run after a crash: each year closes once."""
+    run = close_certification_years(
+        today=date.fromisoformat(today) if today else timezone.localdate())
+    return {"met": run.met, "exempt": run.exempt, "held": run.held,
+            "decertified": run.decertified, "messages": run.messages}
