@@ -14,3 +14,12 @@ def close_certification_years_task(*, today: str | None = None) -> dict[str, int
         today=date.fromisoformat(today) if today else timezone.localdate())
     return {"met": run.met, "exempt": run.exempt, "held": run.held,
             "decertified": run.decertified, "messages": run.messages}
+
+
+@shared_task(name="appeals.purge_expired_proof")
+def purge_expired_proof_task(*, today: str | None = None) -> dict[str, int]:
+    """Daily: delete stored proof past retention that nothing open needs. Safe to run again."""
+    from .retention import purge_expired_proof
+
+    run = purge_expired_proof(today=date.fromisoformat(today) if today else timezone.localdate())
+    return {"files": run.files, "bytes": run.bytes}

@@ -23,3 +23,14 @@ def send_cpe_reminders_task(*, today: str | None = None) -> dict[str, int]:
     run = send_cpe_reminders(today=date.fromisoformat(today) if today else timezone.localdate())
     return {"year_reminders": run.year_reminders, "proof_reminders": run.proof_reminders,
             "messages": run.messages}
+
+
+@shared_task(name="submissions.expire_proof_requests")
+def expire_proof_requests_task(*, today: str | None = None) -> dict[str, int]:
+    """Daily: reject the entries whose proof deadline passed without proof. Safe to run
+    again: each entry is rejected once."""
+    from .deadlines import expire_proof_requests
+
+    run = expire_proof_requests(
+        today=date.fromisoformat(today) if today else timezone.localdate())
+    return {"rejected": run.rejected, "messages": run.messages}
