@@ -10,6 +10,8 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from accounts.roles import ADMINISTRATOR, BOARD, REVIEWER
+from appeals.closing import close_certification_years
+from certifications.enums import YearState
 from certifications.models import Certification, CertificationYear
 from submissions.enums import EntryState
 from submissions.models import Entry, EntryStateChange
@@ -162,3 +164,13 @@ def test_load_demo_data_refuses_a_day_before_the_demo_awards():
     assert str(error.value) == (
         "The demo awards run up to 2024-09-01; use a --date on or after it.")
     assert stored() == (0, 0, 0, 0, 0, 0)
+
+
+def test_load_demo_data_leaves_the_close_nothing_of_its_past_to_decertify():
+    load()
+
+    run = close_certification_years(today=date.fromisoformat(TODAY))
+
+    assert (run.decertified, run.messages) == (0, 0)
+    assert set(CertificationYear.objects.filter(deadline__lt=date.fromisoformat(TODAY))
+               .values_list("state", flat=True)) == {YearState.MET, YearState.EXEMPT}

@@ -18,7 +18,8 @@ from accounts.models import User
 from accounts.roles import ADMINISTRATOR, BOARD, REVIEWER
 from accounts.services import mark_email_verified
 from activities.models import ActivityType
-from certifications.models import CertificationTitle
+from certifications.enums import YearState
+from certifications.models import CertificationTitle, CertificationYear
 from certifications.rules import year_containing
 from certifications.services import award_certification
 from submissions.models import Entry
@@ -184,6 +185,13 @@ class Command(BaseCommand):
             )
             if changed:
                 self.stdout.write(f"  Awarded {title.name} ({code}) on {awarded_on}.")
+        # The demo's records begin with its entries: the years whose deadline passed before
+        # today are recorded as the year-end close left them, met (those of titles without
+        # CPE, exempt), so that the close has nothing of the demo's past to decertify.
+        past = CertificationYear.objects.filter(certification__holder=holder,
+                                                state=YearState.OPEN, deadline__lt=today)
+        past.filter(required_credits__gt=0).update(state=YearState.MET, closed_at=timezone.now())
+        past.filter(required_credits=0).update(state=YearState.EXEMPT, closed_at=timezone.now())
 
         if not demo.entries:
             return
