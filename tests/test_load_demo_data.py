@@ -13,6 +13,7 @@ from accounts.roles import ADMINISTRATOR, BOARD, REVIEWER
 from appeals.closing import close_certification_years
 from certifications.enums import YearState
 from certifications.models import Certification, CertificationYear
+from cpe_portal.management.commands.load_demo_data import HOLDERS, _earliest_current_year_start
 from submissions.enums import EntryState
 from submissions.models import Entry, EntryStateChange
 from submissions.selectors import certification_standings
@@ -166,11 +167,25 @@ def test_load_demo_data_refuses_a_day_before_the_demo_awards():
     assert stored() == (0, 0, 0, 0, 0, 0)
 
 
-def test_load_demo_data_leaves_the_close_nothing_of_its_past_to_decertify():
+def test_load_demo_data_records_the_years_before_its_entries_as_closed():
     load()
 
-    run = close_certification_years(today=date.fromisoformat(TODAY))
+    for demo in HOLDERS:
+        first_day = _earliest_current_year_start(demo, date.fromisoformat(TODAY))
+        years = CertificationYear.objects.filter(certification__holder__email=demo.email)
+        assert set(years.filter(ends_on__lt=first_day).values_list("state", flat=True)) <= {
+            YearState.MET, YearState.EXEMPT}
+        assert set(years.filter(ends_on__gte=first_day).values_list("state", flat=True)) == {
+            YearState.OPEN}
 
-    assert (run.decertified, run.messages) == (0, 0)
-    assert set(CertificationYear.objects.filter(deadline__lt=date.fromisoformat(TODAY))
-               .values_list("state", flat=True)) == {YearState.MET, YearState.EXEMPT}
+
+def test_load_demo_data_hanna_s_expert_year_ends_short_and_the_close_decertifies_it():
+    load("2026-11-29")
+
+    run = close_certification_years(today=date(2026, 11, 29))
+
+    assert (run.decertified, run.met) == (1, 0)
+    expert = CertificationYear.objects.get(state=YearState.NOT_MET)
+    assert (expert.certification.holder.email, expert.certification.title.code, expert.number,
+            expert.counted_credits, expert.required_credits) == (
+        "hanna@example.com", "ISE", 2, Decimal("19.00"), Decimal("40.00"))

@@ -185,27 +185,27 @@ class Command(BaseCommand):
             )
             if changed:
                 self.stdout.write(f"  Awarded {title.name} ({code}) on {awarded_on}.")
-        # The demo's records begin with its entries: the years whose deadline passed before
-        # today are recorded as the year-end close left them, met (those of titles without
-        # CPE, exempt), so that the close has nothing of the demo's past to decertify.
+        begins = _earliest_current_year_start(demo, today)
+        # The demo's records begin with its entries: the years that ended before then are
+        # recorded as the year-end close left them, met (those of titles without CPE,
+        # exempt). The years the entries fall in are the close's to judge.
         past = CertificationYear.objects.filter(certification__holder=holder,
-                                                state=YearState.OPEN, deadline__lt=today)
+                                                state=YearState.OPEN, ends_on__lt=begins)
         past.filter(required_credits__gt=0).update(state=YearState.MET, closed_at=timezone.now())
         past.filter(required_credits=0).update(state=YearState.EXEMPT, closed_at=timezone.now())
-
         if not demo.entries:
             return
         # A holder who already has entries keeps exactly those: a second run adds none.
         if Entry.objects.filter(holder=holder).exists():
             self.stdout.write("  Entries already logged; none added.")
             return
-        begins = _earliest_current_year_start(demo, today)
         span = (today - begins).days
         logged = 0
         for demo_entry in demo.entries:
             activity_date = begins + timedelta(days=span * demo_entry.at_percent // 100)
             try:
-                log_entry(holder=holder, today=today, details=EntryDetails.from_data({
+                # Logged on the day it took place, as a holder keeping up would have.
+                log_entry(holder=holder, today=activity_date, details=EntryDetails.from_data({
                     "activity_type": ActivityType.objects.get(code=demo_entry.activity),
                     "activity_date": activity_date, "title": demo_entry.title,
                     "provider": demo_entry.provider, "relevance_confirmed": True,
