@@ -11,6 +11,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from certifications.enums import YearState
+
 ZERO = Decimal("0.00")
 
 
@@ -139,3 +141,36 @@ def progress(*, counted: Decimal, requirement: Decimal, starts_on: date, ends_on
     if behind or (ends_on - today).days < at_risk_days:
         return Progress.AT_RISK
     return Progress.ON_TRACK
+
+
+class YearEnd(StrEnum):
+    """Where a certification year stands as its end is decided."""
+
+    IN_PROGRESS = "in_progress"  # still open for reporting, short of the requirement
+    MET = "met"
+    EXEMPT = "exempt"  # no CPE required
+    # Past its deadline short of the requirement and not closed: the close has yet to run, or
+    # waits for entries awaiting a decision or an open appeal that could still make it met.
+    HELD = "held"
+    NOT_MET = "not_met"
+    # A year of a decertified certification still open for reporting when it was decertified.
+    STOPPED = "stopped"
+
+
+def year_end(*, state: str, counted: Decimal, requirement: Decimal, deadline: date,
+             today: date, decertified_on: date | None = None) -> YearEnd:
+    """A year's end from its close state and its stored standing. A year past its deadline
+    short of the requirement is never in progress: it is held until the close decides it, and
+    not met once it has. Of a decertified certification, a year still open for reporting on
+    the day of the decertification no longer counts."""
+    if state == YearState.EXEMPT or requirement <= 0:
+        return YearEnd.EXEMPT
+    if state == YearState.MET:
+        return YearEnd.MET
+    if state == YearState.NOT_MET:
+        return YearEnd.NOT_MET
+    if counted >= requirement:
+        return YearEnd.MET
+    if decertified_on is not None:
+        return YearEnd.STOPPED if deadline >= decertified_on else YearEnd.NOT_MET
+    return YearEnd.IN_PROGRESS if today <= deadline else YearEnd.HELD

@@ -1,3 +1,4 @@
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -261,6 +262,11 @@ class ProofFile(models.Model):
         return self.original_name
 
 
+def appeal_until(denied_on: date) -> date:
+    """The last day a denial of `denied_on` may be appealed: the window's last day counts."""
+    return denied_on + timedelta(days=settings.CPE_APPEAL_WINDOW_DAYS)
+
+
 class Denial(models.Model):
     """A decision against a holder that they may appeal: a rejected entry, an adjusted credit
     value or a decertification. Review, the year-end close and the Board all make them through
@@ -294,6 +300,10 @@ class Denial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.holder} ({self.denied_on})"
+
+    @property
+    def appeal_until(self) -> date:
+        return appeal_until(self.denied_on)
 
 
 class Audit(models.Model):

@@ -27,7 +27,7 @@ from activities.enums import RuleKind
 from activities.rules import plain, round_down
 
 from .enums import COUNTING_STATES, UNDECIDED_STATES, DenialKind, EntryState
-from .models import Audit, Entry
+from .models import Audit, Entry, appeal_until
 from .services import certifications_of, record_denial, record_state_change, recount_change
 from .standings import entry_years, lock_holders
 
@@ -56,10 +56,6 @@ def _locked(entry: Entry, *, allowed: frozenset[str], seen_state: str | None) ->
 
 def _entry_url(entry: Entry) -> str:
     return settings.CPE_SITE_URL + reverse("submissions:entry_detail", args=[entry.pk])
-
-
-def _appeal_until(day: date) -> date:
-    return day + timedelta(days=settings.CPE_APPEAL_WINDOW_DAYS)
 
 
 def _decide(entry: Entry, *, by: User, allowed: frozenset[str], seen_state: str | None,
@@ -139,7 +135,7 @@ def adjust_entry(*, entry: Entry, by: User, credits: Decimal, reason: str, today
                            entry=adjusted, denied_on=today, reason=reason.strip())
     queue_mail("entry_adjusted", to=adjusted.holder, context={
         "entry": adjusted, "entry_url": _entry_url(adjusted), "reason": denial.reason,
-        "appeal_until": _appeal_until(today)})
+        "appeal_until": appeal_until(today)})
     return adjusted
 
 
@@ -164,7 +160,7 @@ def reject_entry(*, entry: Entry, by: User, reason: str, today: date,
                   denied_on=today, reason=reason.strip())
     queue_mail("entry_rejected", to=rejected.holder, context={
         "entry": rejected, "entry_url": _entry_url(rejected), "reason": reason.strip(),
-        "appeal_until": _appeal_until(today)})
+        "appeal_until": appeal_until(today)})
     return rejected
 
 

@@ -7,21 +7,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from functools import partial
 
-from django.db.models import Q, QuerySet, Sum
+from django.conf import settings
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import formats
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from activities.models import ActivityType
 from activities.rules import credits_text, plain
+from certifications.enums import YearState
 from certifications.models import Certification, CertificationYear
 from certifications.rules import YearWindow
 
-from .counting import ZERO, Progress, StoppedBy, count_addition, progress
-from .enums import COUNTING_STATES, UNDECIDED_STATES, EntryState
-from .models import CREDITS, Entry, YearCredit
+from .counting import ZERO, Progress, StoppedBy, YearEnd, count_addition, progress, year_end
+from .enums import COUNTING_STATES, UNDECIDED_STATES, DenialKind, EntryState
+from .models import CREDITS, Denial, Entry, YearCredit, appeal_until
 from .standings import year_submission_cap
 
 
@@ -44,6 +47,7 @@ class StoredYear:
     required_credits: Decimal
     counted_credits: Decimal
     undecided_credits: Decimal
+    state: str
     # activity type id → (name, counted credits)
     by_activity: dict[int, tuple[str, Decimal]] = field(default_factory=dict)
 
@@ -57,13 +61,13 @@ def _stored_years(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Stor
     if not match:
         return {}
     years: dict[tuple[int, int], StoredYear] = {}
-    for (certification_id, number, required, counted, undecided, activity_type_id, name,
+    for (certification_id, number, required, counted, undecided, state, activity_type_id, name,
          activity_counted) in CertificationYear.objects.filter(match).values_list(
             "certification_id", "number", "required_credits", "counted_credits",
-            "undecided_credits", "activity_totals__activity_type_id",
+            "undecided_credits", "state", "activity_totals__activity_type_id",
             "activity_totals__activity_type__name", "activity_totals__counted"):
         year = years.setdefault((certification_id, number),
-                                StoredYear(required, counted, undecided))
+                                StoredYear(required, counted, undecided, state))
         if activity_type_id is not None:
             year.by_activity[activity_type_id] = (name, activity_counted)
     return years
@@ -95,6 +99,14 @@ class CapUse:
             "cap": credits_text(self.cap)}
 
 
+class HeldFor(StrEnum):
+    """What a year past its deadline short of the requirement is waiting for."""
+
+    DECISIONS = "decisions"  # entries awaiting a reviewer's decision
+    APPEAL = "appeal"  # the close waits, with nothing undecided: an appeal is open
+    CLOSE = "close"  # nothing could make it met: the close has yet to run
+
+
 @dataclass(frozen=True)
 class YearStanding:
     """Where one certification year stands on `today`, from its stored standing."""
@@ -109,6 +121,10 @@ class YearStanding:
     today: date
     # (activity name, counted credits) of each activity that counted, largest first.
     by_activity: tuple[tuple[str, Decimal], ...] = ()
+    state: str = YearState.OPEN
+    # Whether an earlier year of the certification ended short and is not closed yet: until
+    # it is decided, the certification is at risk whatever this year's pace.
+    after_short_year: bool = False
 
     @property
     def met(self) -> bool:
@@ -128,9 +144,24 @@ class YearStanding:
 
     @property
     def progress(self) -> Progress:
+        if self.after_short_year and not self.met:
+            return Progress.AT_RISK
         return progress(counted=self.counted, requirement=self.requirement,
                         starts_on=self.window.starts_on, ends_on=self.window.ends_on,
                         today=self.today)
+
+    @property
+    def end(self) -> YearEnd:
+        return year_end(state=self.state, counted=self.counted, requirement=self.requirement,
+                        deadline=self.window.deadline, today=self.today,
+                        decertified_on=self.certification.decertified_on)
+
+    @property
+    def held_for(self) -> HeldFor:
+        if self.undecided > 0:
+            return HeldFor.DECISIONS
+        # The close holds a year only for undecided entries or an open appeal.
+        return HeldFor.APPEAL if self.state == YearState.WAITING else HeldFor.CLOSE
 
     @property
     def percent(self) -> int:
@@ -142,7 +173,8 @@ class YearStanding:
 
 def _standing(certification: Certification, window: YearWindow,
               stored: StoredYear | CertificationYear | None, today: date,
-              capped: Iterable[ActivityType] = ()) -> YearStanding:
+              capped: Iterable[ActivityType] = (), *,
+              after_short_year: bool = False) -> YearStanding:
     """A year's standing from its stored row. A year without a row has counted nothing yet:
     every change that makes a year count creates its row."""
     requirement = (stored.required_credits if stored
@@ -162,7 +194,68 @@ def _standing(certification: Certification, window: YearWindow,
         today=today,
         by_activity=tuple(sorted(((name, counted) for name, counted in by_activity.values()
                                   if counted > 0), key=lambda bar: (-bar[1], bar[0]))),
+        state=stored.state if stored else YearState.OPEN,
+        after_short_year=after_short_year,
     )
+
+
+@dataclass(frozen=True)
+class Decertification:
+    """When a certification was decertified, the year that made it so, and until when the
+    holder may appeal."""
+
+    decertified_on: date
+    # The year closed as not met; None for a certification decertified otherwise.
+    year: YearStanding | None
+    appeal_until: date
+    today: date
+
+    @property
+    def can_appeal(self) -> bool:
+        return self.today <= self.appeal_until
+
+    @property
+    def appeal_window_days(self) -> int:
+        return settings.CPE_APPEAL_WINDOW_DAYS
+
+
+def _decertification(certification: Certification, year: YearStanding | None,
+                     denied_on: date | None, today: date) -> Decertification | None:
+    if certification.is_active:
+        return None
+    # The close records a denial with each decertification, and its date starts the appeal
+    # window; a certification decertified without one is appealed from the day it was.
+    return Decertification(certification.decertified_on, year,
+                           appeal_until(denied_on or certification.decertified_on), today)
+
+
+def _decertified_on_denial() -> Subquery:
+    """The date of a certification's latest decertification denial, for an annotation."""
+    return Subquery(Denial.objects.filter(certification=OuterRef("pk"),
+                                          kind=DenialKind.DECERTIFIED)
+                    .order_by("-denied_on", "-pk").values("denied_on")[:1])
+
+
+def _year_end_rows(certifications: list[Certification],
+                   today: date) -> dict[int, CertificationYear]:
+    """Per certification, the year whose end decides it: for an active one, the oldest year
+    past its deadline short of its requirement and not closed; for a decertified one, the
+    latest year closed as not met. One query; none without such certifications."""
+    active = [c.pk for c in certifications if c.collects_cpe]
+    decertified = [c.pk for c in certifications if not c.is_active]
+    if not active and not decertified:
+        return {}
+    rows: dict[int, CertificationYear] = {}
+    for row in CertificationYear.objects.filter(
+            Q(certification_id__in=decertified, state=YearState.NOT_MET)
+            | Q(certification_id__in=active, deadline__lt=today,
+                state__in=[YearState.OPEN, YearState.WAITING],
+                counted_credits__lt=F("required_credits"))).order_by("certification_id", "number"):
+        if row.certification_id in active:
+            rows.setdefault(row.certification_id, row)
+        else:
+            rows[row.certification_id] = row
+    return rows
 
 
 @dataclass(frozen=True)
@@ -171,6 +264,10 @@ class CertificationStanding:
     # The years still open for logging: the current one and, during the reporting window after
     # a year's end, the one before it. Empty for decertified and Foundation certifications.
     years: tuple[YearStanding, ...] = field(default_factory=tuple)
+    # The year past its deadline short of the requirement that decides the certification: held
+    # for an active one (the oldest such year), closed as not met for a decertified one.
+    year_end: YearStanding | None = None
+    decertification: Decertification | None = None
 
     @property
     def requires_cpe(self) -> bool:
@@ -189,29 +286,72 @@ def _open_windows(certification: Certification, today: date) -> list[YearWindow]
 
 def certification_standings(*, holder: User, today: date) -> list[CertificationStanding]:
     """Per certification of the holder, each open year's counted credits, requirement,
-    deadline and use of each capped activity, from the stored standings. Three queries,
-    whatever the number of entries."""
-    certifications = _holder_certifications(holder)
+    deadline and use of each capped activity, from the stored standings; a year that ended
+    short and is not closed, or the decertification and the year that caused it. Four queries,
+    whatever the number of entries or years."""
+    certifications = list(
+        Certification.objects.filter(holder=holder).select_related("title__level")
+        .annotate(decertification_denied_on=_decertified_on_denial())
+        .order_by("-title__level__position", "awarded_on", "pk"))
     windows = {c.pk: _open_windows(c, today) for c in certifications if c.collects_cpe}
     capped = _capped_activity_types()
     rows = _stored_years((pk, w.number) for pk, ws in windows.items() for w in ws)
-    return [
-        CertificationStanding(certification, tuple(
-            _standing(certification, window, rows.get((certification.pk, window.number)),
-                      today, capped)
-            for window in windows.get(certification.pk, [])
+    ends = _year_end_rows(certifications, today)
+    standings = []
+    for certification in certifications:
+        end_row = ends.get(certification.pk)
+        ended = (_standing(certification, end_row.window, end_row, today)
+                 if end_row is not None else None)
+        standings.append(CertificationStanding(
+            certification,
+            tuple(_standing(certification, window,
+                            rows.get((certification.pk, window.number)), today, capped,
+                            after_short_year=ended is not None and certification.is_active)
+                  for window in windows.get(certification.pk, [])),
+            year_end=ended,
+            decertification=_decertification(
+                certification, ended, certification.decertification_denied_on, today),
         ))
-        for certification in certifications
-    ]
+    return standings
 
 
 def certification_years(*, certification: Certification, today: date) -> list[YearStanding]:
-    """Every year of a certification from the award to the current one, newest first, with its
-    stored standing. One query, whatever the number of years or entries."""
+    """Every year of a certification from the award to the current one (to the one it was
+    decertified in), newest first, with its stored standing and close. One query, whatever
+    the number of years or entries."""
     rows = {row.number: row for row in CertificationYear.objects.filter(
         certification=certification)}
+    last_day = today if certification.is_active else min(today, certification.decertified_on)
     return [_standing(certification, window, rows.get(window.number), today)
-            for window in reversed(certification.years_through(today))]
+            for window in reversed(certification.years_through(last_day))]
+
+
+@dataclass(frozen=True)
+class CertificationHistory:
+    """A certification's years page: every year, the year that ended short and is held, or
+    the decertification with the year that caused it."""
+
+    certification: Certification
+    years: tuple[YearStanding, ...]
+    year_end: YearStanding | None
+    decertification: Decertification | None
+
+
+def certification_history(*, certification: Certification,
+                          today: date) -> CertificationHistory:
+    """Every year of a certification newest first (`certification_years`), with the oldest
+    year held short and, for a decertified certification, the latest year closed as not met
+    and the appeal window. One query; two for a decertified certification."""
+    years = certification_years(certification=certification, today=today)
+    if certification.is_active:
+        held = [year for year in years if year.end == YearEnd.HELD]
+        return CertificationHistory(certification, tuple(years), held[-1] if held else None,
+                                    None)
+    missed = next((year for year in years if year.state == YearState.NOT_MET), None)
+    denied_on = (Denial.objects.filter(certification=certification, kind=DenialKind.DECERTIFIED)
+                 .order_by("-denied_on", "-pk").values_list("denied_on", flat=True).first())
+    return CertificationHistory(certification, tuple(years), missed,
+                                _decertification(certification, missed, denied_on, today))
 
 
 @dataclass(frozen=True)

@@ -254,7 +254,8 @@ def year_list(request: HttpRequest, pk: int) -> HttpResponse:
     certification = _certification(request, pk)
     return render(request, "submissions/year_list.html", {
         "certification": certification,
-        "years": selectors.certification_years(certification=certification, today=_today()),
+        "history": selectors.certification_history(certification=certification,
+                                                   today=_today()),
     })
 
 

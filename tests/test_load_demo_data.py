@@ -3,10 +3,13 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+import time_machine
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils.html import strip_tags
 
 from accounts.models import User
 from accounts.roles import ADMINISTRATOR, BOARD, REVIEWER
@@ -145,6 +148,24 @@ def test_load_demo_data_piet_is_a_few_credits_short():
 
     assert (standing.current.counted, standing.current.missing) == (
         Decimal("15.83"), Decimal("4.17"))
+
+
+def test_load_demo_data_hanna_reads_that_her_years_ended_short_not_on_track(client):
+    # The demo logs entries only in the current years: every earlier year ended with nothing
+    # counted, and reads so until the year-end close decides it.
+    load()
+    client.force_login(User.objects.get(email="hanna@example.com"))
+
+    with time_machine.travel(f"{TODAY} 12:00 +02:00", tick=False):
+        html = client.get(reverse("home")).content.decode()
+    page = " ".join(strip_tags(html[html.index("<main"):html.index("</main>")]).split())
+
+    assert ("Information Security Expert Expert · awarded 1 September 2024 Year 1 Missed — "
+            "being closed Year 1 (1 September 2024 to 31 August 2025) ended with 0 of 40 "
+            "credits, short of the requirement.") in page
+    assert ("Year 1 (15 March 2023 to 14 March 2024) ended with 0 of 20 credits, short of the "
+            "requirement.") in page
+    assert "On track" not in page
 
 
 def test_load_demo_data_keeps_an_existing_holders_password():

@@ -1,9 +1,16 @@
 """axe-core finds no serious or critical accessibility violation on the holder's pages, the
 public badge page and the sign-in and sign-up pages."""
 
+from datetime import date, timedelta
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
+
+from certifications.enums import YearState
+from certifications.services import ensure_certification_years
+from submissions.enums import DenialKind
+from submissions.services import record_denial
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -65,6 +72,41 @@ def test_pages_have_no_serious_accessibility_violations(
     found += blocking_violations(axe, page)
     page.goto(f"{base}/certifications/{certification.pk}/years/1/")
     found += blocking_violations(axe, page)
+
+    # Assert
+    print("\n".join(found))
+    assert found == []
+
+
+def test_year_end_pages_have_no_serious_accessibility_violations(
+    page: Page, live_server, make_holder, sign_in, today: date
+) -> None:
+    # Arrange: two certifications awarded 500 days ago, whose year 1 ended short: one held
+    # (the close has not run), the other closed as not met and decertified, with its denial.
+    holder = make_holder("ISP", "ISE", days_ago=500)
+    held, decertified = (holder.certifications.get(title__code=code) for code in ("ISE", "ISP"))
+    ensure_certification_years(today=today, certifications=[held, decertified])
+    decertified.years.filter(number=1).update(state=YearState.NOT_MET)
+    decertified.status, decertified.decertified_on = "decertified", today - timedelta(days=5)
+    decertified.save()
+    record_denial(holder=holder, kind=DenialKind.DECERTIFIED, certification=decertified,
+                  denied_on=decertified.decertified_on, reason="Year 1 ended short.")
+    base = live_server.url
+    axe = Axe()
+    found: list[str] = []
+
+    # Act
+    page.goto(f"{base}/verify/{decertified.badge_id}/")
+    expect(page.get_by_text("Revoked")).to_be_visible()
+    found += blocking_violations(axe, page)
+    sign_in(page, holder.email)
+    expect(page.get_by_text("Missed — being closed")).to_be_visible()
+    found += blocking_violations(axe, page)
+    for certification in (held, decertified):
+        page.goto(f"{base}/certifications/{certification.pk}/years/")
+        found += blocking_violations(axe, page)
+        page.goto(f"{base}/certifications/{certification.pk}/years/1/")
+        found += blocking_violations(axe, page)
 
     # Assert
     print("\n".join(found))

@@ -3,10 +3,18 @@
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from submissions.counting import Countable, StoppedBy, count_addition, count_year
+from submissions.counting import (
+    Countable,
+    StoppedBy,
+    YearEnd,
+    count_addition,
+    count_year,
+    year_end,
+)
 
 D = Decimal
 T0 = datetime(2025, 1, 1, 12, 0)
@@ -130,3 +138,34 @@ def test_progress_met_on_track_and_at_risk():
     assert progress(counted=D("5"), today=date(2025, 6, 1), **year) == Progress.ON_TRACK
     assert progress(counted=D("2"), today=date(2025, 9, 1), **year) == Progress.AT_RISK
     assert progress(counted=D("19"), today=date(2025, 12, 15), **year) == Progress.AT_RISK
+
+
+@pytest.mark.parametrize(("state", "counted", "today", "decertified_on", "expected"), [
+    # Before and on the deadline (30 January 2026) a year short of 20 is in progress.
+    ("open", "5", date(2025, 12, 1), None, "in_progress"),
+    ("open", "5", date(2026, 1, 30), None, "in_progress"),
+    # The day after, it is held until the close decides it, never in progress.
+    ("open", "5", date(2026, 1, 31), None, "held"),
+    ("waiting", "5", date(2026, 3, 1), None, "held"),
+    # Enough counted is met, closed or not.
+    ("open", "20", date(2026, 3, 1), None, "met"),
+    ("waiting", "20", date(2026, 3, 1), None, "met"),
+    ("met", "20", date(2026, 3, 1), None, "met"),
+    ("not_met", "5", date(2026, 3, 1), date(2026, 2, 1), "not_met"),
+    # A decertified certification's unclosed years: missed if they ended short before it,
+    # no longer counted if they were still open for reporting on the day.
+    ("open", "5", date(2026, 3, 1), date(2026, 2, 1), "not_met"),
+    ("open", "5", date(2026, 3, 1), date(2026, 1, 30), "stopped"),
+    ("open", "5", date(2025, 12, 1), date(2025, 11, 1), "stopped"),
+    ("exempt", "0", date(2026, 3, 1), None, "exempt"),
+])
+def test_year_end_is_held_after_the_deadline_until_closed(state, counted, today,
+                                                          decertified_on, expected):
+    assert year_end(state=state, counted=D(counted), requirement=D("20"),
+                    deadline=date(2026, 1, 30), today=today,
+                    decertified_on=decertified_on) == expected
+
+
+def test_year_end_no_requirement_is_exempt():
+    assert year_end(state="open", counted=D("0"), requirement=D("0"),
+                    deadline=date(2026, 1, 30), today=date(2026, 3, 1)) == YearEnd.EXEMPT
