@@ -21,7 +21,7 @@ take turns under an advisory lock.
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -40,7 +40,7 @@ from certifications.rules import close_outcome
 from certifications.services import ensure_certification_years
 from common.locks import job_lock
 from submissions.enums import DenialKind
-from submissions.models import Denial
+from submissions.models import Denial, appeal_until
 from submissions.services import record_denials
 from submissions.standings import lock_holders
 
@@ -189,12 +189,11 @@ def _close_batch(holder_ids: list[int], *, today: date) -> CloseRun:
                    certification=certifications[row["certification_id"]], denied_on=today,
                    reason=_reason(row), created_at=now)
             for row in plan.decertify])
-        appeal_until = today + timedelta(days=settings.CPE_APPEAL_WINDOW_DAYS)
         mails += [Mail(name="decertified", recipient_id=row["certification__holder_id"],
                        to=row["certification__holder__email"],
                        dedupe_key=f"year-closed:{row['pk']}", context={
                            "year": _year_context(row), "reason": _reason(row),
-                           "decertified_on": today, "appeal_until": appeal_until,
+                           "decertified_on": today, "appeal_until": appeal_until(today),
                            "dashboard_url": _url("home")})
                   for row in plan.decertify]
     mails += [Mail(name="year_met", recipient_id=row["certification__holder_id"],

@@ -9,7 +9,7 @@ again, rejects nothing twice and mails nothing twice.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.db import transaction
@@ -23,7 +23,7 @@ from certifications.models import CertificationYear
 from common.locks import job_lock
 
 from .enums import DenialKind, EntryState
-from .models import Denial, Entry, EntryStateChange
+from .models import Denial, Entry, EntryStateChange, appeal_until
 from .services import record_denials
 from .standings import lock_holders, recount_years
 
@@ -74,14 +74,13 @@ def _expire_batch(holder_ids: list[int], *, today: date) -> ExpiryRun:
                   .values_list("pk", flat=True),
                   since=min(entry.activity_date for entry in entries),
                   changed_entries=list(due))
-    appeal_until = today + timedelta(days=settings.CPE_APPEAL_WINDOW_DAYS)
     queue_mails([Mail(name="entry_rejected", recipient_id=entry.holder_id, to=entry.holder.email,
                       dedupe_key=f"proof-expired:{entry.pk}:{due[entry.pk].isoformat()}",
                       context={
                           "entry": {"title": entry.title, "activity_date": entry.activity_date},
                           "entry_url": settings.CPE_SITE_URL + reverse(
                               "submissions:entry_detail", args=[entry.pk]),
-                          "reason": _reason(due[entry.pk]), "appeal_until": appeal_until})
+                          "reason": _reason(due[entry.pk]), "appeal_until": appeal_until(today)})
                  for entry in entries])
     return ExpiryRun(len(entries), len(entries))
 

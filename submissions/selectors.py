@@ -158,9 +158,10 @@ class YearStanding:
 
     @property
     def held_for(self) -> HeldFor:
-        if self.undecided > 0:
+        # The close holds a year only while undecided entries, or an open appeal, could make
+        # it met (`close_outcome`): entries too small to make up the difference hold nothing.
+        if self.counted + self.undecided >= self.requirement:
             return HeldFor.DECISIONS
-        # The close holds a year only for undecided entries or an open appeal.
         return HeldFor.APPEAL if self.state == YearState.WAITING else HeldFor.CLOSE
 
     @property

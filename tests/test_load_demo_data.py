@@ -150,22 +150,26 @@ def test_load_demo_data_piet_is_a_few_credits_short():
         Decimal("15.83"), Decimal("4.17"))
 
 
-def test_load_demo_data_hanna_reads_that_her_years_ended_short_not_on_track(client):
-    # The demo logs entries only in the current years: every earlier year ended with nothing
-    # counted, and reads so until the year-end close decides it.
-    load()
+def test_load_demo_data_hanna_reads_that_her_expert_year_ended_short_then_decertified(client):
+    load("2026-11-29")
     client.force_login(User.objects.get(email="hanna@example.com"))
 
-    with time_machine.travel(f"{TODAY} 12:00 +02:00", tick=False):
-        html = client.get(reverse("home")).content.decode()
-    page = " ".join(strip_tags(html[html.index("<main"):html.index("</main>")]).split())
+    def dashboard() -> str:
+        with time_machine.travel("2026-11-29 12:00 +01:00", tick=False):
+            html = client.get(reverse("home")).content.decode()
+        return " ".join(strip_tags(html[html.index("<main"):html.index("</main>")]).split())
 
-    assert ("Information Security Expert Expert · awarded 1 September 2024 Year 1 Missed — "
-            "being closed Year 1 (1 September 2024 to 31 August 2025) ended with 0 of 40 "
-            "credits, short of the requirement.") in page
-    assert ("Year 1 (15 March 2023 to 14 March 2024) ended with 0 of 20 credits, short of the "
-            "requirement.") in page
-    assert "On track" not in page
+    before = dashboard()
+    close_certification_years(today=date(2026, 11, 29))
+    after = dashboard()
+
+    assert ("Information Security Expert Expert · awarded 1 September 2024 Year 2 Missed — "
+            "being closed Year 2 (1 September 2025 to 31 August 2026) ended with 19 of 40 "
+            "credits, short of the requirement.") in before
+    assert ("Information Security Expert Expert · awarded 1 September 2024 Decertified This "
+            "certification was decertified on 29 November 2026 because year 2 (1 September 2025 "
+            "to 31 August 2026) ended with 19 of 40 credits.") in after
+    assert "until 27 February 2027" in after
 
 
 def test_load_demo_data_keeps_an_existing_holders_password():

@@ -108,7 +108,7 @@ def test_certification_standings_met_and_undecided():
         Decimal("20"), Decimal("3"), True, Decimal("0"))
 
 
-def expert_short_in_year_1(holder, *, pending: bool = False):
+def expert_short_in_year_1(holder, *, pending: str = ""):
     """An Expert certification (40 a year) awarded 1 September 2024: year 1 ended on 31 August
     2025 with 21 credits counted, its deadline 30 September 2025."""
     certification = CertificationFactory(holder=holder, title=title("ISE"),
@@ -117,8 +117,9 @@ def expert_short_in_year_1(holder, *, pending: bool = False):
     EntryFactory(holder=holder, activity_date=date(2025, 3, 1), hours=Decimal("21"),
                  claimed_credits=Decimal("21"))
     if pending:
-        EntryFactory(holder=holder, activity_date=date(2025, 5, 1), hours=Decimal("4"),
-                     claimed_credits=Decimal("4"), state=EntryState.PENDING_APPROVAL)
+        # Enough to make the year met if approved: the close holds the year for it.
+        EntryFactory(holder=holder, activity_date=date(2025, 5, 1), hours=Decimal(pending),
+                     claimed_credits=Decimal(pending), state=EntryState.PENDING_APPROVAL)
     return certification
 
 
@@ -153,9 +154,11 @@ def test_certification_standings_deadline_day_is_still_in_progress():
 
 
 @pytest.mark.parametrize(("state", "pending", "held_for"), [
-    (YearState.OPEN, True, HeldFor.DECISIONS),
-    (YearState.WAITING, True, HeldFor.DECISIONS),
-    (YearState.WAITING, False, HeldFor.APPEAL),
+    (YearState.OPEN, "19", HeldFor.DECISIONS),
+    (YearState.WAITING, "19", HeldFor.DECISIONS),
+    (YearState.WAITING, "", HeldFor.APPEAL),
+    # 21 counted and 4 awaiting a decision cannot make 40: nothing holds the close.
+    (YearState.OPEN, "4", HeldFor.CLOSE),
 ])
 def test_certification_standings_held_year_says_what_it_waits_for(state, pending, held_for):
     holder = UserFactory()

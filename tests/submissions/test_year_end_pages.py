@@ -62,8 +62,9 @@ def expert(holder, client) -> Certification:
 
 
 def awaiting_decision(holder) -> None:
-    EntryFactory(holder=holder, activity_date=date(2025, 5, 1), hours=D("4"),
-                 claimed_credits=D("4"), state=EntryState.PENDING_APPROVAL)
+    # Enough to make the year met if approved: the close holds the year for it.
+    EntryFactory(holder=holder, activity_date=date(2025, 5, 1), hours=D("19"),
+                 claimed_credits=D("19"), state=EntryState.PENDING_APPROVAL)
 
 
 def close_year_1(certification: Certification, state: str) -> None:
@@ -107,8 +108,8 @@ WILL_BE_DECERTIFIED = (
     "difference, this certification will be decertified when the year is closed: the title may "
     "then no longer be used, and its badge is revoked.")
 HELD_FOR_DECISIONS = (
-    "4.00 credits from that year still await a reviewer\u2019s decision, so the year is held until "
-    "they are decided: if they make up the difference, the year is met; if not, this "
+    "19.00 credits from that year still await a reviewer\u2019s decision, so the year is held "
+    "until they are decided: if they make up the difference, the year is met; if not, this "
     "certification is decertified.")
 HELD_FOR_APPEAL = (
     "An appeal is still open, so the year is held until the Board decides it: if the decision "
