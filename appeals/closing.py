@@ -24,11 +24,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
@@ -38,7 +36,8 @@ from certifications.enums import CertificationStatus, YearState
 from certifications.models import Certification, CertificationYear
 from certifications.rules import close_outcome
 from certifications.services import ensure_certification_years
-from common.locks import job_lock
+from common.jobs import job_lock
+from common.mail import site_url
 from submissions.enums import DenialKind
 from submissions.models import Denial, appeal_until
 from submissions.services import record_denials
@@ -107,10 +106,6 @@ def _holder_batches(today: date, size: int) -> Iterator[list[int]]:
         yield batch
 
 
-def _url(name: str, *args: object) -> str:
-    return settings.CPE_SITE_URL + reverse(name, args=args)
-
-
 def _plan(rows: Sequence[dict]) -> _Batch:
     """Each year's outcome, in the order of its certification's years: once a year decertifies
     the certification, its later years stay as they are (the certification no longer collects
@@ -151,7 +146,7 @@ def _year_context(row: dict) -> dict[str, object]:
             "starts_on": row["starts_on"], "ends_on": row["ends_on"],
             "deadline": row["deadline"], "counted": row["counted_credits"],
             "required": row["required_credits"],
-            "url": _url("submissions:year_detail", row["certification_id"], row["number"])}
+            "url": site_url("submissions:year_detail", row["certification_id"], row["number"])}
 
 
 @transaction.atomic
@@ -194,12 +189,12 @@ def _close_batch(holder_ids: list[int], *, today: date) -> CloseRun:
                        dedupe_key=f"year-closed:{row['pk']}", context={
                            "year": _year_context(row), "reason": _reason(row),
                            "decertified_on": today, "appeal_until": appeal_until(today),
-                           "dashboard_url": _url("home")})
+                           "dashboard_url": site_url("home")})
                   for row in plan.decertify]
     mails += [Mail(name="year_met", recipient_id=row["certification__holder_id"],
                    to=row["certification__holder__email"],
                    dedupe_key=f"year-closed:{row['pk']}",
-                   context={"year": _year_context(row), "dashboard_url": _url("home")})
+                   context={"year": _year_context(row), "dashboard_url": site_url("home")})
               for row in plan.met]
     queue_mails(mails)
     moved = {year_id for year_ids in plan.years.values() for year_id in year_ids}

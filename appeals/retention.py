@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from certifications.models import CertificationYear
-from common.locks import job_lock
+from common.jobs import job_lock
 from submissions.enums import UNDECIDED_STATES, DenialKind
 from submissions.models import ProofFile
 

@@ -1,7 +1,6 @@
-from datetime import date
-
 from celery import shared_task
-from django.utils import timezone
+
+from common.jobs import job_day
 
 from .closing import close_certification_years
 
@@ -11,7 +10,7 @@ def close_certification_years_task(*, today: str | None = None) -> dict[str, int
     """Daily: close the certification years whose reporting deadline has passed. Safe to run
     again, and to run after a crash: each year closes once."""
     run = close_certification_years(
-        today=date.fromisoformat(today) if today else timezone.localdate())
+        today=job_day(today))
     return {"met": run.met, "exempt": run.exempt, "held": run.held,
             "decertified": run.decertified, "messages": run.messages}
 
@@ -21,5 +20,5 @@ def purge_expired_proof_task(*, today: str | None = None) -> dict[str, int]:
     """Daily: delete stored proof past retention that nothing open needs. Safe to run again."""
     from .retention import purge_expired_proof
 
-    run = purge_expired_proof(today=date.fromisoformat(today) if today else timezone.localdate())
+    run = purge_expired_proof(today=job_day(today))
     return {"files": run.files, "bytes": run.bytes}

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,11 @@ class RenderedMail:
     subject: str
     text: str
     html: str
+
+
+def site_url(viewname: str, *args: object) -> str:
+    """The full address of a page of the portal, for a link in a mail."""
+    return settings.CPE_SITE_URL + reverse(viewname, args=args)
 
 
 def render_mail(name: str, context: Mapping[str, object]) -> RenderedMail:

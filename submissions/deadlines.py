@@ -11,16 +11,15 @@ again, rejects nothing twice and mails nothing twice.
 from dataclasses import dataclass
 from datetime import date
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from accounts.services import Mail, queue_mails
 from certifications.models import CertificationYear
-from common.locks import job_lock
+from common.jobs import job_lock
+from common.mail import site_url
 
 from .enums import DenialKind, EntryState
 from .models import Denial, Entry, EntryStateChange, appeal_until
@@ -78,8 +77,7 @@ def _expire_batch(holder_ids: list[int], *, today: date) -> ExpiryRun:
                       dedupe_key=f"proof-expired:{entry.pk}:{due[entry.pk].isoformat()}",
                       context={
                           "entry": {"title": entry.title, "activity_date": entry.activity_date},
-                          "entry_url": settings.CPE_SITE_URL + reverse(
-                              "submissions:entry_detail", args=[entry.pk]),
+                          "entry_url": site_url("submissions:entry_detail", entry.pk),
                           "reason": _reason(due[entry.pk]), "appeal_until": appeal_until(today)})
                  for entry in entries])
     return ExpiryRun(len(entries), len(entries))

@@ -22,12 +22,12 @@ from itertools import groupby
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Value, When
-from django.urls import reverse
 
 from accounts.services import Mail, queue_mails
 from certifications.enums import CertificationStatus, YearState
 from certifications.models import CertificationYear
-from common.locks import job_lock
+from common.jobs import job_lock
+from common.mail import site_url
 
 from .enums import EntryState
 from .models import Entry, Reminder
@@ -96,10 +96,6 @@ def _holder_batches(rows: Iterator[dict], key: str, size: int) -> Iterator[list[
         yield batch
 
 
-def _url(name: str, *args: object) -> str:
-    return settings.CPE_SITE_URL + reverse(name, args=args)
-
-
 @transaction.atomic
 def _send_year_batch(holders: Sequence[list[dict]], *, today: date) -> int:
     mails = [Mail(name="cpe_reminder", recipient_id=years[0]["certification__holder_id"],
@@ -111,10 +107,10 @@ def _send_year_batch(holders: Sequence[list[dict]], *, today: date) -> int:
                           "required": year["required_credits"],
                           "missing": year["required_credits"] - year["counted_credits"],
                           "days_left": (year["deadline"] - today).days,
-                          "url": _url("submissions:year_detail", year["certification_id"],
+                          "url": site_url("submissions:year_detail", year["certification_id"],
                                       year["number"]),
                       } for year in years],
-                      "log_url": _url("submissions:entry_create"),
+                      "log_url": site_url("submissions:entry_create"),
                   })
              for years in holders]
     message_ids = queue_mails(mails)
@@ -132,7 +128,7 @@ def _send_proof_batch(holders: Sequence[list[dict]], *, today: date) -> int:
                       "entries": [{
                           "title": entry["title"], "activity_date": entry["activity_date"],
                           "due_on": entry["proof_due_on"],
-                          "url": _url("submissions:entry_detail", entry["pk"]),
+                          "url": site_url("submissions:entry_detail", entry["pk"]),
                       } for entry in entries],
                   })
              for entries in holders]

@@ -18,13 +18,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import queue_mail
 from activities.enums import RuleKind
 from activities.rules import plain, round_down
+from common.mail import site_url
 
 from .enums import COUNTING_STATES, UNDECIDED_STATES, DenialKind, EntryState
 from .models import Audit, Entry, appeal_until
@@ -55,7 +55,7 @@ def _locked(entry: Entry, *, allowed: frozenset[str], seen_state: str | None) ->
 
 
 def _entry_url(entry: Entry) -> str:
-    return settings.CPE_SITE_URL + reverse("submissions:entry_detail", args=[entry.pk])
+    return site_url("submissions:entry_detail", entry.pk)
 
 
 def _decide(entry: Entry, *, by: User, allowed: frozenset[str], seen_state: str | None,

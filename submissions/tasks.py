@@ -1,7 +1,6 @@
-from datetime import date
-
 from celery import shared_task
-from django.utils import timezone
+
+from common.jobs import job_day
 
 from .standings import recount_open_years
 
@@ -20,7 +19,7 @@ def send_cpe_reminders_task(*, today: str | None = None) -> dict[str, int]:
     again: a reminder that went out is never sent twice."""
     from .reminders import send_cpe_reminders
 
-    run = send_cpe_reminders(today=date.fromisoformat(today) if today else timezone.localdate())
+    run = send_cpe_reminders(today=job_day(today))
     return {"year_reminders": run.year_reminders, "proof_reminders": run.proof_reminders,
             "messages": run.messages}
 
@@ -32,5 +31,5 @@ def expire_proof_requests_task(*, today: str | None = None) -> dict[str, int]:
     from .deadlines import expire_proof_requests
 
     run = expire_proof_requests(
-        today=date.fromisoformat(today) if today else timezone.localdate())
+        today=job_day(today))
     return {"rejected": run.rejected, "messages": run.messages}

@@ -1,0 +1,55 @@
+"""What the scheduled jobs share: one runner at a time, the day they run as, and their
+management commands."""
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
+from django.utils import timezone
+
+
+def _key(name: str) -> int:
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big",
+                          signed=True)
+
+
+@contextmanager
+def job_lock(name: str) -> Iterator[None]:
+    """Hold a PostgreSQL advisory lock named `name` for the duration: a second run of the same
+    job waits until the first ends (and then finds its work done). The lock belongs to the
+    database session, so a runner that dies releases it with its connection. Other databases
+    (SQLite, for `make run`) have one writer at a time anyway and take no lock."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    key = _key(name)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def job_day(today: str | None) -> date:
+    """The day a task runs as: the ISO date it was given, or today where the portal is."""
+    return date.fromisoformat(today) if today else timezone.localdate()
+
+
+class JobCommand(BaseCommand):
+    """A scheduled job as an operator runs it: `--date` runs it as of another day. Subclasses
+    say what they did in the line `run` returns."""
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--date", type=date.fromisoformat,
+                            help="Run as of this day (YYYY-MM-DD); default today.")
+
+    def handle(self, *args: object, **options: object) -> None:
+        self.stdout.write(self.run(today=options["date"] or timezone.localdate(), **options))
+
+    def run(self, *, today: date, **options: object) -> str:
+        raise NotImplementedError
