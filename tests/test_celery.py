@@ -78,3 +78,4 @@ def test_redis_gives_a_task_to_another_worker_only_when_it_cannot_be_running_or_
     assert (app.conf.task_acks_late, app.conf.task_reject_on_worker_lost) == (True, True)
     longest_hold = app.conf.task_time_limit + deliver_mail.retry_backoff_max
     assert app.conf.broker_transport_options["visibility_timeout"] > longest_hold
+    assert app.conf.beat_schedule == {}

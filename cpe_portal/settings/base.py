@@ -6,7 +6,6 @@ from pathlib import Path
 
 import environ
 import xstatic.pkg.bootstrap
-from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -231,16 +230,25 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# The database scheduler copies these into its tables; operators change times in the admin.
-CELERY_BEAT_SCHEDULE = {
+# Beat's schedule lives in the database, where operators change it in the admin
+# (*Periodic tasks*). The database scheduler writes CELERY_BEAT_SCHEDULE over those rows each
+# time beat starts, so it stays empty: the default schedule below is seeded by `seed_schedule`
+# (and a migration), which only adds the tasks missing by name.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# name: task and crontab (minute, hour; the other fields "*"), in TIME_ZONE, kwargs none.
+CPE_DEFAULT_SCHEDULE: dict[str, dict[str, str]] = {
     "open-certification-years": {
-        "task": "certifications.open_certification_years",
-        "schedule": crontab(hour=0, minute=15),
-    },
+        "task": "certifications.open_certification_years", "minute": "15", "hour": "0"},
+    "expire-proof-requests": {
+        "task": "submissions.expire_proof_requests", "minute": "45", "hour": "0"},
+    "close-certification-years": {
+        "task": "appeals.close_certification_years", "minute": "0", "hour": "1"},
+    "purge-expired-proof": {
+        "task": "appeals.purge_expired_proof", "minute": "0", "hour": "3"},
+    "send-cpe-reminders": {
+        "task": "submissions.send_cpe_reminders", "minute": "0", "hour": "6"},
     "deliver-unsent-mail": {
-        "task": "accounts.deliver_unsent_mail",
-        "schedule": crontab(minute="*/5"),
-    },
+        "task": "accounts.deliver_unsent_mail", "minute": "*/5", "hour": "*"},
 }
 
 # --- Security headers that hold everywhere -------------------------------------------------
