@@ -17,6 +17,7 @@ install: $(STAMP)
 ## Serve the portal on http://127.0.0.1:8000 with SQLite, inline tasks and mail to the console.
 run: install
 	DJANGO_SETTINGS_MODULE=cpe_portal.settings.local $(BIN)/python manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=cpe_portal.settings.local $(BIN)/python manage.py seed_schedule
 	DJANGO_SETTINGS_MODULE=cpe_portal.settings.local $(BIN)/python manage.py load_demo_data
 	DJANGO_SETTINGS_MODULE=cpe_portal.settings.local $(BIN)/python manage.py runserver 127.0.0.1:8000
 

@@ -10,6 +10,7 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import transaction
 
+from accounts.tasks import deliver_mail
 from certifications.models import CertificationYear
 from certifications.tasks import open_certification_years
 from cpe_portal.celery import app
@@ -40,11 +41,12 @@ def redis_worker(settings):
 def test_open_certification_years_runs_on_a_redis_worker(redis_worker):
     assert settings.CELERY_BROKER_URL.startswith("redis://")
     CertificationFactory(awarded_on=date(2024, 1, 1))
-    result = open_certification_years.apply_async(kwargs={"today": "2025-06-01"})
-    assert result.get(timeout=30) == 2
+    # Results are not kept unless asked for: nothing in the portal waits for one.
+    run = {"kwargs": {"today": "2025-06-01"}, "ignore_result": False}
+    assert open_certification_years.apply_async(**run).get(timeout=30) == 2
     assert CertificationYear.objects.count() == 2
     # Running again changes nothing.
-    assert open_certification_years.apply_async(kwargs={"today": "2025-06-01"}).get(timeout=30) == 0
+    assert open_certification_years.apply_async(**run).get(timeout=30) == 0
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -67,3 +69,13 @@ def test_a_cap_change_is_recounted_by_a_redis_worker(redis_worker):
             break
         time.sleep(0.1)
     assert year.counted_credits == Decimal("5")
+
+
+def test_redis_gives_a_task_to_another_worker_only_when_it_cannot_be_running_or_waiting():
+    # acks_late: a task taken by a worker that dies goes back to Redis, and after the
+    # visibility timeout to another worker. A task still running (up to its hard time limit)
+    # or held for its retry countdown (mail delivery: up to an hour) must not be handed out.
+    assert (app.conf.task_acks_late, app.conf.task_reject_on_worker_lost) == (True, True)
+    longest_hold = app.conf.task_time_limit + deliver_mail.retry_backoff_max
+    assert app.conf.broker_transport_options["visibility_timeout"] > longest_hold
+    assert app.conf.beat_schedule == {}

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import environ
 import xstatic.pkg.bootstrap
-from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -199,20 +198,57 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+# A task is acknowledged when it has finished, not when a worker took it: a worker that dies
+# (killed, out of memory) leaves it in Redis for another worker. Every task is safe to run twice.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Nothing waits for a task's return value (the database row says what happened). Storing no
+# results also keeps `.delay()` off the result backend, whose reconnect loop would hold a web
+# request for about 20 seconds with Redis down. A caller that wants one asks with
+# `apply_async(..., ignore_result=False)`.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis hands an unacknowledged task to another worker after this long. It must outlast the
+    # longest a worker may hold one: a task's hard time limit (30 minutes), and a retry's
+    # countdown (mail delivery waits up to an hour), or a task still running, or still waiting
+    # for its retry, would run a second time.
+    "visibility_timeout": 2 * 60 * 60,
+    # A Redis that is down, or that hangs without closing the connection, fails a publish
+    # within seconds instead of holding the web request that sent it (by default the socket
+    # waits forever).
+    "socket_connect_timeout": 2,
+    "socket_timeout": 3,
+}
+# A publish is tried once more at once (a pooled connection that died with a Redis restart is
+# replaced), then given up: the caller leaves the work to a sweep (mail stays in the outbox).
+# Measured: with Redis refusing connections `.delay()` raises within 0.1 s, with Redis hanging
+# within 6 s (two tries of socket_timeout). Celery's defaults took 19 s, and with Redis hanging
+# never returned.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2,
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# The database scheduler copies these into its tables; operators change times in the admin.
-CELERY_BEAT_SCHEDULE = {
+# Beat's schedule lives in the database, where operators change it in the admin
+# (*Periodic tasks*). The database scheduler writes CELERY_BEAT_SCHEDULE over those rows each
+# time beat starts, so it stays empty: the default schedule below is seeded by `seed_schedule`
+# (and a migration), which only adds the tasks missing by name.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# name: task and crontab (minute, hour; the other fields "*"), in TIME_ZONE, kwargs none.
+CPE_DEFAULT_SCHEDULE: dict[str, dict[str, str]] = {
     "open-certification-years": {
-        "task": "certifications.open_certification_years",
-        "schedule": crontab(hour=0, minute=15),
-    },
+        "task": "certifications.open_certification_years", "minute": "15", "hour": "0"},
+    "expire-proof-requests": {
+        "task": "submissions.expire_proof_requests", "minute": "45", "hour": "0"},
+    "close-certification-years": {
+        "task": "appeals.close_certification_years", "minute": "0", "hour": "1"},
+    "purge-expired-proof": {
+        "task": "appeals.purge_expired_proof", "minute": "0", "hour": "3"},
+    "send-cpe-reminders": {
+        "task": "submissions.send_cpe_reminders", "minute": "0", "hour": "6"},
     "deliver-unsent-mail": {
-        "task": "accounts.deliver_unsent_mail",
-        "schedule": crontab(minute="*/5"),
-    },
+        "task": "accounts.deliver_unsent_mail", "minute": "*/5", "hour": "*"},
 }
 
 # --- Security headers that hold everywhere -------------------------------------------------

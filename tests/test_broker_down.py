@@ -1,0 +1,172 @@
+"""With Redis stopped, holders and reviewers work as usual: nothing is queued, nothing fails,
+and the outbox keeps the decision's mail until Redis is back and the sweep sends it, once."""
+
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import OutboxMessage
+from accounts.roles import REVIEWER
+from accounts.tasks import deliver_unsent_mail
+from cpe_portal.celery import app
+from submissions.enums import EntryState
+from submissions.models import Entry
+from tests.factories import CertificationFactory, activity
+from tests.staff import make_staff, sign_in
+
+# A request that publishes to a Redis that is down gives up at once (connection refused); the
+# 19 seconds it used to wait would fail this.
+QUICK = 10.0
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free port, without persistence."""
+
+    def __init__(self, executable: str) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.executable = executable
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 — the installed redis-server, fixed arguments
+            [self.executable, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+             "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis(port=self.port, socket_connect_timeout=1)
+        for _ in range(100):
+            try:
+                if client.ping():
+                    return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not answer on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    executable = shutil.which("redis-server")
+    if executable is None:
+        reason = "redis-server is not installed"
+        # In CI a missing service is a broken pipeline, never a silent skip.
+        pytest.skip(reason) if os.environ.get("CI") != "true" else pytest.fail(f"CI: {reason}")
+    server = RedisServer(executable)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _forget_connections() -> None:
+    # Celery keeps its broker connections and this thread's result backend once made; a new
+    # broker URL takes effect only without them. (Closing the pool would break it for good:
+    # kombu keeps one pool per URL.)
+    app._pool = None
+    app.amqp._producer_pool = None
+    app._local.__dict__.pop("backend", None)
+
+
+@pytest.fixture
+def celery_on(settings, redis_server) -> Iterator[RedisServer]:
+    """Celery's broker and result backend on the test's own Redis, tasks sent for real."""
+    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = redis_server.url
+    app.conf.update(broker_url=redis_server.url, result_backend=redis_server.url,
+                    task_always_eager=False)
+    _forget_connections()
+    try:
+        yield redis_server
+    finally:
+        app.conf.update(saved)
+        _forget_connections()
+
+
+def timed(request: callable, *args: object, **kwargs: object):  # type: ignore[valid-type]
+    started = time.monotonic()
+    response = request(*args, **kwargs)
+    return response, time.monotonic() - started
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_with_redis_down_holders_and_reviewers_work_and_the_mail_goes_once_it_is_back(
+        celery_on, caplog):
+    # A worker started earlier in this process leaves the root logger at ERROR.
+    caplog.set_level(logging.WARNING, logger="accounts.services")
+    today = timezone.localdate()
+    # A year that began 35 days ago, so that the activity below falls in the open year.
+    certification = CertificationFactory(awarded_on=today - timedelta(days=400))
+    holder = certification.holder
+    holder_client = Client()
+    holder_client.force_login(holder)
+    reviewer_client = sign_in(Client(), make_staff(REVIEWER))
+    celery_on.stop()
+
+    # The holder logs a book, which waits for a reviewer.
+    logged, logging_took = timed(holder_client.post, reverse("submissions:entry_create"), {
+        "activity_type": activity("read-books").pk,
+        "activity_date": (today - timedelta(days=10)).isoformat(),
+        "title": "Security Engineering", "quantity": "250", "relevance_confirmed": "on",
+        "confirmed": "on",
+    })
+    entry = Entry.objects.get(holder=holder)
+    assert (logged.status_code, logged["Location"]) == (
+        302, reverse("submissions:entry_detail", args=[entry.pk]))
+    assert (entry.state, entry.claimed_credits) == (EntryState.PENDING_APPROVAL, Decimal("2.50"))
+
+    # The reviewer approves it; the mail cannot be queued and stays in the outbox.
+    decided, deciding_took = timed(
+        reviewer_client.post, reverse("admin:submissions_entry_decide", args=[entry.pk]),
+        {"seen_state": entry.state, "action": "approve"})
+    entry.refresh_from_db()
+    assert (decided.status_code, decided["Location"]) == (
+        302, reverse("admin:submissions_entry_changelist"))
+    assert entry.state == EntryState.APPROVED
+    message = OutboxMessage.objects.get()
+    assert (message.kind, message.to, message.sent_at, message.attempts) == (
+        "entry_approved", holder.email, None, 0)
+    assert "left for the outbox sweep" in caplog.text
+    assert max(logging_took, deciding_took) < QUICK
+    assert mail.outbox == []
+
+    # Redis is back: the sweep, on a real worker, sends the mail; a second sweep sends nothing.
+    # The web process's pooled connection died with the old Redis; the publish replaces it.
+    celery_on.start()
+    sweep = {"kwargs": {"now": (timezone.now() + timedelta(minutes=5)).isoformat()},
+             "ignore_result": False}
+    # Named: a worker started earlier in this process left its own queue selected.
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10,
+                      queues=[app.conf.task_default_queue]):
+        sent = [deliver_unsent_mail.apply_async(**sweep).get(timeout=30) for _ in range(2)]
+
+    assert sent == [1, 0]
+    message.refresh_from_db()
+    assert message.sent_at is not None
+    assert [(sent.to, sent.subject) for sent in mail.outbox] == [
+        ([holder.email], "Approved: “Security Engineering”")]
