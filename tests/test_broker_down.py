@@ -21,11 +21,13 @@ from django.utils import timezone
 
 from accounts.models import OutboxMessage
 from accounts.roles import REVIEWER
+from accounts.services import mark_email_verified
 from accounts.tasks import deliver_unsent_mail
 from cpe_portal.celery import app
+from cpe_portal.settings import base as base_settings
 from submissions.enums import EntryState
 from submissions.models import Entry
-from tests.factories import CertificationFactory, activity
+from tests.factories import PASSWORD, CertificationFactory, activity
 from tests.staff import make_staff, sign_in
 
 # A request that publishes to a Redis that is down gives up at once (connection refused); the
@@ -94,7 +96,13 @@ def _forget_connections() -> None:
 
 @pytest.fixture
 def celery_on(settings, redis_server) -> Iterator[RedisServer]:
-    """Celery's broker and result backend on the test's own Redis, tasks sent for real."""
+    """Celery's broker and result backend on the test's own Redis, tasks sent for real; the
+    cache (sign-in rate limits, cached pages) on the same Redis, as in production."""
+    settings.CACHES = {"default": {
+        **base_settings.CACHES["default"], "BACKEND": "common.cache.ResilientRedisCache",
+        "LOCATION": redis_server.url,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
+    settings.ACCOUNT_RATE_LIMITS = base_settings.ACCOUNT_RATE_LIMITS
     saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = redis_server.url
@@ -123,6 +131,7 @@ def test_with_redis_down_holders_and_reviewers_work_and_the_mail_goes_once_it_is
     # A year that began 35 days ago, so that the activity below falls in the open year.
     certification = CertificationFactory(awarded_on=today - timedelta(days=400))
     holder = certification.holder
+    mark_email_verified(user=holder, email=holder.email)
     holder_client = Client()
     holder_client.force_login(holder)
     reviewer_client = sign_in(Client(), make_staff(REVIEWER))
@@ -154,6 +163,19 @@ def test_with_redis_down_holders_and_reviewers_work_and_the_mail_goes_once_it_is
     assert "left for the outbox sweep" in caplog.text
     assert max(logging_took, deciding_took) < QUICK
     assert mail.outbox == []
+
+    # Pages that read the cache, and signing in (its rate limits count in the cache), work
+    # without it.
+    for url in (reverse("home"), reverse("submissions:entry_list"),
+                reverse("submissions:entry_detail", args=[entry.pk])):
+        page, took = timed(holder_client.get, url)
+        assert (url, page.status_code) == (url, 200)
+        assert took < QUICK
+    fresh = Client()
+    signed_in = fresh.post(reverse("account_login"), {"login": holder.email,
+                                                      "password": PASSWORD})
+    assert (signed_in.status_code, signed_in["Location"]) == (302, "/")
+    assert fresh.get("/").status_code == 200
 
     # Redis is back: the sweep, on a real worker, sends the mail; a second sweep sends nothing.
     # The web process's pooled connection died with the old Redis; the publish replaces it.

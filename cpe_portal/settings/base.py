@@ -179,9 +179,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REDIS_URL = env("REDIS_URL", default="")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+        # Redis down or hanging reads as an empty cache (`common.cache`): pages render
+        # without their cached copy instead of failing, within the socket timeouts.
+        {"BACKEND": "common.cache.ResilientRedisCache", "LOCATION": REDIS_URL,
          # Sites (or a site and its staging copy) that share one Redis keep apart by this.
-         "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="cpe")}
+         "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="cpe"),
+         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     ),
