@@ -19,6 +19,7 @@ run: install
 	DJANGO_SETTINGS_MODULE=cpe_portal.settings.local $(BIN)/python manage.py migrate --noinput
 	DJANGO_SETTINGS_MODULE=cpe_portal.settings.local $(BIN)/python manage.py seed_schedule
 	DJANGO_SETTINGS_MODULE=cpe_portal.settings.local $(BIN)/python manage.py load_demo_data
+	DJANGO_SETTINGS_MODULE=cpe_portal.settings.local $(BIN)/python manage.py close_certification_years
 	DJANGO_SETTINGS_MODULE=cpe_portal.settings.local $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## The whole suite, on PostgreSQL and Redis (DATABASE_URL / REDIS_URL).
