@@ -1,10 +1,11 @@
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from certifications.rules import anniversary, year_containing, year_window
+from certifications.rules import anniversary, close_outcome, year_containing, year_window
 
 
 def test_year_containing_first_year_starts_on_award():
@@ -52,3 +53,19 @@ def test_year_containing_contains_the_day_and_years_tile(award, offset):
     following = year_window(award, window.number + 1, grace_days=30)
     assert following.starts_on == window.ends_on + timedelta(days=1)
     assert 365 <= (window.ends_on - window.starts_on).days + 1 <= 366
+
+
+@pytest.mark.parametrize(("required", "counted", "undecided", "appealed", "outcome"), [
+    ("0", "0", "0", "0", "exempt"),
+    ("20", "20", "0", "0", "met"),
+    ("20", "25", "5", "0", "met"),
+    ("20", "15", "5", "0", "waiting"),
+    ("20", "15", "4.99", "0", "not_met"),
+    ("20", "12", "0", "8", "waiting"),
+    ("20", "12", "3", "5", "waiting"),
+    ("20", "12", "3", "4", "not_met"),
+    ("40", "19", "2.50", "0", "not_met"),
+])
+def test_close_outcome(required, counted, undecided, appealed, outcome):
+    assert close_outcome(required=Decimal(required), counted=Decimal(counted),
+                         undecided=Decimal(undecided), appealed=Decimal(appealed)) == outcome
