@@ -23,6 +23,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 
 from django.conf import settings
 from django.db import transaction
@@ -94,17 +96,24 @@ def _appealed_credits():
         Value(Decimal(0)), output_field=DecimalField(max_digits=10, decimal_places=2))
 
 
-def _holder_batches(today: date, size: int) -> Iterator[list[int]]:
-    holders = (due_years(today=today).order_by("certification__holder_id")
-               .values_list("certification__holder_id", flat=True).distinct())
-    batch = []
-    for holder_id in holders.iterator(chunk_size=5000):
-        batch.append(holder_id)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _holder_batches(today: date, size: int) -> Iterator[tuple[list[int], list[int]]]:
+    """The holders with years due, `size` at a time, each batch with the ids of those years.
+    One query, read at once (as a server-side cursor, PostgreSQL would plan it for its first
+    rows: a walk of every holder). A batch then reads its years by their ids, so that what it
+    reads grows with the batch, not with the table: by holder, PostgreSQL scanned every due
+    year of the table for each batch."""
+    rows = (due_years(today=today).order_by("certification__holder_id", "pk")
+            .values_list("certification__holder_id", "pk"))
+    holder_ids: list[int] = []
+    year_ids: list[int] = []
+    for holder_id, years in groupby(rows, key=itemgetter(0)):
+        holder_ids.append(holder_id)
+        year_ids.extend(year_id for _holder, year_id in years)
+        if len(holder_ids) >= size:
+            yield holder_ids, year_ids
+            holder_ids, year_ids = [], []
+    if holder_ids:
+        yield holder_ids, year_ids
 
 
 def _url(name: str, *args: object) -> str:
@@ -155,10 +164,11 @@ def _year_context(row: dict) -> dict[str, object]:
 
 
 @transaction.atomic
-def _close_batch(holder_ids: list[int], *, today: date) -> CloseRun:
+def _close_batch(holder_ids: list[int], year_ids: list[int], *, today: date) -> CloseRun:
     lock_holders(holder_ids)
+    # Read again under the holders' locks: the years still due, as they stand now.
     rows = list(
-        due_years(today=today).filter(certification__holder_id__in=holder_ids)
+        due_years(today=today).filter(pk__in=year_ids)
         .select_for_update(of=("self",))
         .annotate(appealed=_appealed_credits())
         .order_by("certification_id", "number")
@@ -168,8 +178,8 @@ def _close_batch(holder_ids: list[int], *, today: date) -> CloseRun:
                 "certification__holder_id", "certification__holder__email"))
     plan = _plan(rows)
     now = timezone.now()
-    for state, year_ids in plan.years.items():
-        CertificationYear.objects.filter(pk__in=year_ids).update(state=state, closed_at=now)
+    for state, ids in plan.years.items():
+        CertificationYear.objects.filter(pk__in=ids).update(state=state, closed_at=now)
     if plan.newly_held:
         CertificationYear.objects.filter(pk__in=plan.newly_held).update(state=YearState.WAITING)
 
@@ -226,6 +236,6 @@ def close_certification_years(*, today: date,
     with job_lock("close_certification_years"):
         # From the certifications themselves, whether or not the daily opening job ran.
         ensure_certification_years(today=today)
-        for holder_ids in _holder_batches(today, batch_holders):
-            run.add(_close_batch(holder_ids, today=today))
+        for holder_ids, year_ids in _holder_batches(today, batch_holders):
+            run.add(_close_batch(holder_ids, year_ids, today=today))
     return run
