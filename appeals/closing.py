@@ -33,7 +33,6 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_update_with_history
 
 from accounts.services import Mail, queue_mails, records_changed
 from certifications.enums import CertificationStatus, YearState
@@ -187,13 +186,16 @@ def _close_batch(holder_ids: list[int], year_ids: list[int], *, today: date) -> 
     if plan.decertify:
         certifications = Certification.objects.in_bulk(
             [row["certification_id"] for row in plan.decertify])
+        # One UPDATE with the same values for all (bulk_update would build a CASE per row and
+        # field), then their history rows as bulk_update_with_history writes them.
+        Certification.objects.filter(pk__in=list(certifications)).update(
+            status=CertificationStatus.DECERTIFIED, decertified_on=today)
         for certification in certifications.values():
             certification.status = CertificationStatus.DECERTIFIED
             certification.decertified_on = today
-        bulk_update_with_history(list(certifications.values()), Certification,
-                                 ["status", "decertified_on"],
-                                 default_change_reason=_("Decertified at the year-end close"),
-                                 default_date=now)
+        Certification.history.bulk_history_create(
+            list(certifications.values()), update=True,
+            default_change_reason=_("Decertified at the year-end close"), default_date=now)
         record_denials([
             Denial(holder_id=row["certification__holder_id"], kind=DenialKind.DECERTIFIED,
                    certification=certifications[row["certification_id"]], denied_on=today,
