@@ -152,12 +152,15 @@ def send_cpe_reminders(*, today: date, batch_holders: int = BATCH_HOLDERS) -> Re
     Side effects: outbox messages and Reminder rows, committed a batch of holders at a time;
     delivery after each commit. Safe to run again, at the same time, or after a crash."""
     year_reminders = proof_reminders = messages = 0
+    # Each list is read at once, not through a server-side cursor (`.iterator()`), for which
+    # PostgreSQL plans to return the first rows soon: it walked every holder in id order to
+    # join their few due rows, 4 and 19 times slower over 100,000 holders.
     with job_lock("send_cpe_reminders"):
-        for batch in _holder_batches(due_year_reminders(today=today).iterator(chunk_size=2000),
+        for batch in _holder_batches(iter(due_year_reminders(today=today)),
                                      "certification__holder_id", batch_holders):
             year_reminders += _send_year_batch(batch, today=today)
             messages += len(batch)
-        for batch in _holder_batches(due_proof_reminders(today=today).iterator(chunk_size=2000),
+        for batch in _holder_batches(iter(due_proof_reminders(today=today)),
                                      "holder_id", batch_holders):
             proof_reminders += _send_proof_batch(batch, today=today)
             messages += len(batch)
