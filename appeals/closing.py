@@ -183,7 +183,9 @@ def _close_batch(holder_ids: list[int], year_ids: list[int], *, today: date) -> 
         CertificationYear.objects.filter(pk__in=plan.newly_held).update(state=YearState.WAITING)
 
     mails = []
+    dashboard_url = _url("home")
     if plan.decertify:
+        reasons = {row["pk"]: _reason(row) for row in plan.decertify}
         certifications = Certification.objects.in_bulk(
             [row["certification_id"] for row in plan.decertify])
         # One UPDATE with the same values for all (bulk_update would build a CASE per row and
@@ -199,20 +201,20 @@ def _close_batch(holder_ids: list[int], year_ids: list[int], *, today: date) -> 
         record_denials([
             Denial(holder_id=row["certification__holder_id"], kind=DenialKind.DECERTIFIED,
                    certification=certifications[row["certification_id"]], denied_on=today,
-                   reason=_reason(row), created_at=now)
+                   reason=reasons[row["pk"]], created_at=now)
             for row in plan.decertify])
         appeal_until = today + timedelta(days=settings.CPE_APPEAL_WINDOW_DAYS)
         mails += [Mail(name="decertified", recipient_id=row["certification__holder_id"],
                        to=row["certification__holder__email"],
                        dedupe_key=f"year-closed:{row['pk']}", context={
-                           "year": _year_context(row), "reason": _reason(row),
+                           "year": _year_context(row), "reason": reasons[row["pk"]],
                            "decertified_on": today, "appeal_until": appeal_until,
-                           "dashboard_url": _url("home")})
+                           "dashboard_url": dashboard_url})
                   for row in plan.decertify]
     mails += [Mail(name="year_met", recipient_id=row["certification__holder_id"],
                    to=row["certification__holder__email"],
                    dedupe_key=f"year-closed:{row['pk']}",
-                   context={"year": _year_context(row), "dashboard_url": _url("home")})
+                   context={"year": _year_context(row), "dashboard_url": dashboard_url})
               for row in plan.met]
     queue_mails(mails)
     moved = {year_id for year_ids in plan.years.values() for year_id in year_ids}

@@ -102,6 +102,7 @@ def _url(name: str, *args: object) -> str:
 
 @transaction.atomic
 def _send_year_batch(holders: Sequence[list[dict]], *, today: date) -> int:
+    log_url = _url("submissions:entry_create")
     mails = [Mail(name="cpe_reminder", recipient_id=years[0]["certification__holder_id"],
                   to=years[0]["certification__holder__email"], context={
                       "years": [{
@@ -114,7 +115,7 @@ def _send_year_batch(holders: Sequence[list[dict]], *, today: date) -> int:
                           "url": _url("submissions:year_detail", year["certification_id"],
                                       year["number"]),
                       } for year in years],
-                      "log_url": _url("submissions:entry_create"),
+                      "log_url": log_url,
                   })
              for years in holders]
     message_ids = queue_mails(mails)
