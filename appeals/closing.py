@@ -23,13 +23,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 
 from django.db import transaction
 from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_update_with_history
 
 from accounts.services import Mail, queue_mails, records_changed
 from certifications.enums import CertificationStatus, YearState
@@ -93,17 +94,24 @@ def _appealed_credits():
         Value(Decimal(0)), output_field=DecimalField(max_digits=10, decimal_places=2))
 
 
-def _holder_batches(today: date, size: int) -> Iterator[list[int]]:
-    holders = (due_years(today=today).order_by("certification__holder_id")
-               .values_list("certification__holder_id", flat=True).distinct())
-    batch = []
-    for holder_id in holders.iterator(chunk_size=5000):
-        batch.append(holder_id)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _holder_batches(today: date, size: int) -> Iterator[tuple[list[int], list[int]]]:
+    """The holders with years due, `size` at a time, each batch with the ids of those years.
+    One query, read at once (as a server-side cursor, PostgreSQL would plan it for its first
+    rows: a walk of every holder). A batch then reads its years by their ids, so that what it
+    reads grows with the batch, not with the table: by holder, PostgreSQL scanned every due
+    year of the table for each batch."""
+    rows = (due_years(today=today).order_by("certification__holder_id", "pk")
+            .values_list("certification__holder_id", "pk"))
+    holder_ids: list[int] = []
+    year_ids: list[int] = []
+    for holder_id, years in groupby(rows, key=itemgetter(0)):
+        holder_ids.append(holder_id)
+        year_ids.extend(year_id for _holder, year_id in years)
+        if len(holder_ids) >= size:
+            yield holder_ids, year_ids
+            holder_ids, year_ids = [], []
+    if holder_ids:
+        yield holder_ids, year_ids
 
 
 def _plan(rows: Sequence[dict]) -> _Batch:
@@ -150,10 +158,11 @@ def _year_context(row: dict) -> dict[str, object]:
 
 
 @transaction.atomic
-def _close_batch(holder_ids: list[int], *, today: date) -> CloseRun:
+def _close_batch(holder_ids: list[int], year_ids: list[int], *, today: date) -> CloseRun:
     lock_holders(holder_ids)
+    # Read again under the holders' locks: the years still due, as they stand now.
     rows = list(
-        due_years(today=today).filter(certification__holder_id__in=holder_ids)
+        due_years(today=today).filter(pk__in=year_ids)
         .select_for_update(of=("self",))
         .annotate(appealed=_appealed_credits())
         .order_by("certification_id", "number")
@@ -163,38 +172,43 @@ def _close_batch(holder_ids: list[int], *, today: date) -> CloseRun:
                 "certification__holder_id", "certification__holder__email"))
     plan = _plan(rows)
     now = timezone.now()
-    for state, year_ids in plan.years.items():
-        CertificationYear.objects.filter(pk__in=year_ids).update(state=state, closed_at=now)
+    for state, ids in plan.years.items():
+        CertificationYear.objects.filter(pk__in=ids).update(state=state, closed_at=now)
     if plan.newly_held:
         CertificationYear.objects.filter(pk__in=plan.newly_held).update(state=YearState.WAITING)
 
     mails = []
+    dashboard_url = site_url("home")
     if plan.decertify:
+        reasons = {row["pk"]: _reason(row) for row in plan.decertify}
         certifications = Certification.objects.in_bulk(
             [row["certification_id"] for row in plan.decertify])
+        # One UPDATE with the same values for all (bulk_update would build a CASE per row and
+        # field), then their history rows as bulk_update_with_history writes them.
+        Certification.objects.filter(pk__in=list(certifications)).update(
+            status=CertificationStatus.DECERTIFIED, decertified_on=today)
         for certification in certifications.values():
             certification.status = CertificationStatus.DECERTIFIED
             certification.decertified_on = today
-        bulk_update_with_history(list(certifications.values()), Certification,
-                                 ["status", "decertified_on"],
-                                 default_change_reason=_("Decertified at the year-end close"),
-                                 default_date=now)
+        Certification.history.bulk_history_create(
+            list(certifications.values()), update=True,
+            default_change_reason=_("Decertified at the year-end close"), default_date=now)
         record_denials([
             Denial(holder_id=row["certification__holder_id"], kind=DenialKind.DECERTIFIED,
                    certification=certifications[row["certification_id"]], denied_on=today,
-                   reason=_reason(row), created_at=now)
+                   reason=reasons[row["pk"]], created_at=now)
             for row in plan.decertify])
         mails += [Mail(name="decertified", recipient_id=row["certification__holder_id"],
                        to=row["certification__holder__email"],
                        dedupe_key=f"year-closed:{row['pk']}", context={
-                           "year": _year_context(row), "reason": _reason(row),
+                           "year": _year_context(row), "reason": reasons[row["pk"]],
                            "decertified_on": today, "appeal_until": appeal_until(today),
-                           "dashboard_url": site_url("home")})
+                           "dashboard_url": dashboard_url})
                   for row in plan.decertify]
     mails += [Mail(name="year_met", recipient_id=row["certification__holder_id"],
                    to=row["certification__holder__email"],
                    dedupe_key=f"year-closed:{row['pk']}",
-                   context={"year": _year_context(row), "dashboard_url": site_url("home")})
+                   context={"year": _year_context(row), "dashboard_url": dashboard_url})
               for row in plan.met]
     queue_mails(mails)
     moved = {year_id for year_ids in plan.years.values() for year_id in year_ids}
@@ -220,6 +234,6 @@ def close_certification_years(*, today: date,
     with job_lock("close_certification_years"):
         # From the certifications themselves, whether or not the daily opening job ran.
         ensure_certification_years(today=today)
-        for holder_ids in _holder_batches(today, batch_holders):
-            run.add(_close_batch(holder_ids, today=today))
+        for holder_ids, year_ids in _holder_batches(today, batch_holders):
+            run.add(_close_batch(holder_ids, year_ids, today=today))
     return run

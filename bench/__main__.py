@@ -10,7 +10,10 @@ production settings on a free loopback port, loads it with wrk, and drops the da
   holders with 1,000 counting entries in the year (bench/posting.py);
 - jobs: the jobs that run over every certification, in process (bench/jobs.py);
 - admin: the staff's entry list, review queue and holders overview over a million entries and
-  100,000 holders, signed in as a superuser (bench/admin.py).
+  100,000 holders, signed in as a superuser (bench/admin.py);
+- yearend: the year-end close and the reminder sweep over 100,000 holders and a million entries,
+  and over one tenth of that, each against hand-written set-based SQL, in process, on databases
+  of their own (`<name>_yearend_10`, `<name>_yearend_1`; bench/yearend.py).
 
 Prints markdown tables and a PASS/FAIL line per target; exits 1 when a target fails.
 """
@@ -29,7 +32,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-PARTS = ("pages", "logging", "jobs", "admin")
+PARTS = ("pages", "logging", "jobs", "admin", "yearend")
 
 
 def _urls() -> tuple[str, str, str]:
@@ -102,7 +105,7 @@ def _run(parts: list[str], seconds: float, environment: dict[str, str], workdir:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from bench import admin, data, jobs, pages, posting
+    from bench import admin, data, jobs, pages, posting, yearend
     from bench.report import progress
 
     started = time.perf_counter()
@@ -155,7 +158,7 @@ def _run(parts: list[str], seconds: float, environment: dict[str, str], workdir:
         staff = admin.make_data(today=today)
         inserted = time.perf_counter() - started
         started = time.perf_counter()
-        admin.fill_standings(today=today)
+        data.fill_standings(today=today)
         standings = time.perf_counter() - started
         progress(f"admin data ready: inserts {inserted:.0f} s, years and standings "
                  f"{standings:.0f} s")
@@ -163,6 +166,13 @@ def _run(parts: list[str], seconds: float, environment: dict[str, str], workdir:
               f"standings in {standings:.0f} s.\n")
         text, found = admin.run(staff=staff, environment=environment,
                                 log=workdir / "gunicorn-admin.log", seconds=seconds)
+        print(text, flush=True)
+        targets += found
+    if "yearend" in parts:
+        # On databases of their own: the close and the reminders run over every holder there.
+        _url, maintenance, name = _urls()
+        text, found = yearend.run(today=today, database=f"{name}_yearend",
+                                  maintenance=maintenance)
         print(text, flush=True)
         targets += found
 

@@ -1,7 +1,12 @@
 """Data generators for the benchmarks: holders, certifications and entries, inserted in bulk from
 a seed. Entries are made with the catalogue's own rule functions, so every claimed credit value
 is one the portal could have computed; what they count is left to the stored standings, which
-`finish` rebuilds once everything is in."""
+`finish` rebuilds once everything is in.
+
+For the big data sets (the admin and the year-end parts), `insert_holders`,
+`insert_certifications` and `insert_entries` write with set-based SQL, and `fill_standings` sets
+the stored standings in one statement.
+"""
 
 import io
 import random
@@ -20,7 +25,7 @@ from activities.models import ActivityType
 from activities.rules import Inputs, earned_credits
 from certifications.models import Certification, CertificationTitle
 from certifications.services import ensure_certification_years
-from submissions.enums import EntryState
+from submissions.enums import COUNTING_STATES, UNDECIDED_STATES, EntryState
 from submissions.models import Entry, EntryStateChange
 
 # Activity types the generated history mixes, with how often each is picked. Every rule kind is
@@ -166,3 +171,172 @@ def finish(*, today: date) -> dict[str, float]:
         cursor.execute("VACUUM ANALYZE")
     timings["vacuum_analyze"] = time.perf_counter() - started
     return timings
+
+
+# --- Big data sets, with set-based SQL ---------------------------------------------------------
+
+def insert_holders(*, prefix: str, count: int) -> None:
+    """`count` holders, `<prefix><n>@bench.example`, with consecutive ids."""
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            INSERT INTO accounts_user (password, email, full_name, is_staff, is_active,
+                                       is_superuser, date_joined, records_version)
+            SELECT '!', %s || g || '@bench.example', 'Bench Holder ' || g, false, true, false,
+                   now(), 0
+            FROM generate_series(1, %s) g
+        """, [prefix, count])
+
+
+def insert_certifications(*, prefix: str, titles: Sequence[str], today: date, second_every: int,
+                          newest_days: int, span_days: int, decertified_every: int = 0) -> None:
+    """One certification for each holder of `prefix`, two for every `second_every`-th, of the
+    `titles` in turn, awarded between `newest_days` and `newest_days + span_days` days before
+    `today`, spread over every day of the year. With `decertified_every`, one in that many
+    awarded at least 460 days ago was decertified 400 days after its award."""
+    ids = [CertificationTitle.objects.get(code=code).pk for code in titles]
+    awarded = f"mod(u.id * 37 + n * 211, {span_days:d})"
+    decertified = (f"mod(u.id + n, {decertified_every:d}) = 0 AND {newest_days:d} + {awarded} > 460"
+                   if decertified_every else "false")
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            INSERT INTO certifications_certification
+                (holder_id, title_id, awarded_on, status, decertified_on, badge_id, created_at)
+            SELECT u.id, t.title_id, t.awarded_on,
+                   CASE WHEN t.decertified THEN 'decertified' ELSE 'active' END,
+                   CASE WHEN t.decertified THEN t.awarded_on + 400 END,
+                   gen_random_uuid(), now()
+            FROM accounts_user u
+            CROSS JOIN LATERAL (
+                SELECT (ARRAY{ids})[1 + mod(u.id * 7 + n * 3, {len(ids)})] AS title_id,
+                       %s::date - ({newest_days:d} + {awarded})::int AS awarded_on,
+                       {decertified} AS decertified
+                FROM generate_series(0, CASE WHEN mod(u.id, {second_every:d}) = 0 THEN 1
+                                             ELSE 0 END) n
+            ) t
+            WHERE u.email LIKE %s
+        """, [today, f"{prefix}%"])  # noqa: S608 (our own numbers)
+
+
+def claim_variants(*, mix: dict[str, int], count: int, seed: int) -> list[tuple]:
+    """Up to `count` entries as the log form would make them, of the activity types in `mix`:
+    (activity type id, hours, length, attended, quantity, proposed, claimed, needs approval),
+    with credits from the catalogue's rules."""
+    rng = random.Random(seed)
+    types = {a.code: a for a in ActivityType.objects.filter(code__in=list(mix))}
+    codes = [code for code, weight in mix.items() for _ in range(weight)]
+    variants = []
+    for _ in range(count):
+        activity_type = types[rng.choice(codes)]
+        inputs = _inputs(rng, activity_type)
+        kept = inputs.kept_for(activity_type.rule)
+        claimed = earned_credits(activity_type.rule, inputs).credits
+        if claimed <= 0:
+            continue
+        variants.append((activity_type.pk, kept.hours, kept.length_minutes,
+                         kept.attended_minutes, kept.quantity, kept.proposed_credits, claimed,
+                         activity_type.needs_approval))
+    return variants
+
+
+def _sql_value(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | Decimal):
+        return str(value)
+    raise TypeError(value)
+
+
+def insert_entries(*, prefix: str, count: int, today: date, days: int,
+                   variants: Sequence[tuple], seed: float) -> None:
+    """`count` entries of the `variants`, dated over the last `days` days, logged within two
+    weeks of the activity, in the states of a history: most count, some wait for a decision
+    (proof requested, due 30 days after the report), some were turned down. Their holders, of
+    `prefix`, are drawn at random, so some have many and some none. The entries go in without
+    history rows or state changes (a plain bulk insert)."""
+    values = ", ".join(
+        "(" + ", ".join([str(index), *(_sql_value(v) for v in variant)]) + ")"
+        for index, variant in enumerate(variants))
+    states = {state.name: state.value for state in EntryState}
+    # A column of the variants that is NULL in every row reads as text: the casts below.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(%s)", [seed])
+        cursor.execute(f"""
+            WITH variant (idx, activity_type_id, hours, length_minutes, attended_minutes,
+                          quantity, proposed_credits, claimed_credits, needs_approval)
+                AS (VALUES {values}),
+            holders AS (SELECT min(id) AS first, count(*) AS n FROM accounts_user
+                        WHERE email LIKE %s),
+            drawn AS (
+                SELECT e, h.first + floor(random() * h.n)::bigint AS holder_id,
+                       floor(random() * {len(variants)})::int AS idx,
+                       %s::date - floor(random() * {days:d})::int AS activity_date,
+                       floor(random() * 14)::int AS late, random() AS fate
+                FROM generate_series(1, %s) e CROSS JOIN holders h
+            ),
+            fated AS (
+                SELECT d.*, LEAST(d.activity_date + d.late, %s::date) AS reported_on,
+                       CASE WHEN v.needs_approval THEN
+                                CASE WHEN d.fate < 0.70 THEN '{states["APPROVED"]}'
+                                     WHEN d.fate < 0.85 THEN '{states["PENDING_APPROVAL"]}'
+                                     WHEN d.fate < 0.93 THEN '{states["REJECTED"]}'
+                                     ELSE '{states["WITHDRAWN"]}' END
+                            ELSE
+                                CASE WHEN d.fate < 0.86 THEN '{states["SUBMITTED"]}'
+                                     WHEN d.fate < 0.89 THEN '{states["APPROVED"]}'
+                                     WHEN d.fate < 0.92 THEN '{states["PROOF_REQUESTED"]}'
+                                     WHEN d.fate < 0.96 THEN '{states["REJECTED"]}'
+                                     ELSE '{states["WITHDRAWN"]}' END
+                       END AS state
+                FROM drawn d JOIN variant v ON v.idx = d.idx
+            )
+            INSERT INTO submissions_entry
+                (holder_id, activity_type_id, activity_date, title, provider, description,
+                 hours, length_minutes, attended_minutes, quantity, proposed_credits,
+                 claimed_credits, approved_credits, state, relevance_confirmed, logged_at,
+                 reported_on, proof_due_on, updated_at)
+            SELECT f.holder_id, v.activity_type_id, f.activity_date, 'Bench activity ' || f.e,
+                   'Bench Academy', '', v.hours::numeric, v.length_minutes::int,
+                   v.attended_minutes::int, v.quantity::numeric, v.proposed_credits::numeric,
+                   v.claimed_credits, NULL, f.state, true,
+                   LEAST(f.activity_date + f.late + interval '9 hours', now()), f.reported_on,
+                   CASE WHEN f.state = '{states["PROOF_REQUESTED"]}' THEN f.reported_on + 30
+                   END,
+                   now()
+            FROM fated f JOIN variant v ON v.idx = f.idx
+        """, [f"{prefix}%", today, count, today])  # noqa: S608 (our own constants)
+
+
+def fill_standings(*, today: date) -> None:
+    """Lay the certification years, then set each year's counted credits (the sum of its
+    counting entries up to the annual submission cap, the activities' annual caps left out) and
+    its credits awaiting a decision in one statement, and analyze the tables, as autovacuum
+    would soon. `recount_standings` would apply every rule, but over a million entries it takes
+    more than ten minutes on two cores."""
+    ensure_certification_years(today=today)
+    counting = ", ".join(f"'{state}'" for state in sorted(COUNTING_STATES))
+    undecided = ", ".join(f"'{state}'" for state in sorted(UNDECIDED_STATES))
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            UPDATE certifications_certificationyear y
+            SET counted_credits = LEAST(s.counted, y.required_credits * 2),
+                undecided_credits = s.undecided
+            FROM (
+                SELECT y.id,
+                       COALESCE(SUM(COALESCE(e.approved_credits, e.claimed_credits))
+                                FILTER (WHERE e.state IN ({counting})), 0) AS counted,
+                       COALESCE(SUM(COALESCE(e.approved_credits, e.claimed_credits))
+                                FILTER (WHERE e.state IN ({undecided})), 0) AS undecided
+                FROM certifications_certificationyear y
+                JOIN certifications_certification c ON c.id = y.certification_id
+                JOIN submissions_entry e ON e.holder_id = c.holder_id
+                     AND e.activity_date BETWEEN y.starts_on AND y.ends_on
+                     AND e.reported_on <= y.deadline
+                     AND e.state IN ({counting}, {undecided})
+                WHERE y.required_credits > 0
+                GROUP BY y.id
+            ) s
+            WHERE y.id = s.id
+        """)  # noqa: S608 (our own state constants)
+        cursor.execute("VACUUM ANALYZE")

@@ -1,9 +1,9 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
 
-from certifications.models import CertificationYear
+from certifications.models import Certification, CertificationTitle, CertificationYear
 from certifications.services import award_certification, ensure_certification_years
 from tests.factories import CertificationFactory, UserFactory, title
 
@@ -21,6 +21,29 @@ def test_ensure_certification_years_creates_each_begun_year_once():
         "certification", "number", "starts_on", "ends_on", "deadline"))
     assert years[1] == (leap.pk, 2, date(2025, 2, 28), date(2026, 2, 27), date(2026, 3, 29))
     assert len(years) == 3
+
+
+def test_ensure_certification_years_lays_the_windows_of_the_rules_for_every_award_day():
+    # Awards on every day of two years around a leap day, of every title (Foundation too); the
+    # years laid in the database must be those the rule functions give, at every step.
+    titles = list(CertificationTitle.objects.select_related("level"))
+    holders = UserFactory.create_batch(37)
+    first = date(2023, 12, 1)
+    Certification.objects.bulk_create(
+        Certification(holder=holders[day // len(titles)], title=titles[day % len(titles)],
+                      awarded_on=first + timedelta(days=day))
+        for day in range(len(holders) * len(titles)))
+    certifications = list(Certification.objects.select_related("title__level"))
+
+    for today in (date(2025, 2, 27), date(2025, 2, 28), date(2026, 3, 1), date(2028, 2, 29)):
+        ensure_certification_years(today=today)
+
+        laid = set(CertificationYear.objects.values_list(
+            "certification", "number", "starts_on", "ends_on", "deadline", "required_credits"))
+        assert laid == {
+            (c.pk, window.number, window.starts_on, window.ends_on, window.deadline,
+             c.title.level.required_credits)
+            for c in certifications for window in c.years_through(today)}
 
 
 def test_award_certification_creates_years_and_is_idempotent():
