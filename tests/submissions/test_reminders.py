@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
@@ -14,6 +15,7 @@ from certifications.services import ensure_certification_years
 from submissions.enums import EntryState
 from submissions.models import Reminder
 from submissions.reminders import send_cpe_reminders
+from submissions.tasks import send_cpe_reminders_task
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, title
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +39,9 @@ def walk(first: date, last: date) -> list[tuple[date, list[int]]]:
     sent = []
     for offset in range((last - first).days + 1):
         day = first + timedelta(days=offset)
-        send_cpe_reminders(today=day)
+        # The daily task as beat starts it, at 06:00 in Amsterdam on that day.
+        with time_machine.travel(f"{day.isoformat()} 06:00 +01:00", tick=False):
+            send_cpe_reminders_task()
         written = sorted(Reminder.objects.filter(sent_on=day).values_list("days_before",
                                                                           flat=True))
         if written:
