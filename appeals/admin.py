@@ -9,6 +9,7 @@ from submissions.models import Denial
 
 from .enums import DECIDED_APPEAL_STATES
 from .models import Appeal, AppealDocument, BoardMeeting
+from .services import schedule_waiting_appeals
 
 # Scheduling and the Board's decision are workflow steps with mail and consequences (an entry
 # counts again, a badge is restored): the services write them, not a field edit.
@@ -53,6 +54,15 @@ class BoardMeetingAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[BoardMeeting]:
         return super().get_queryset(request).annotate(appeal_count=Count("appeals"))
+
+    def save_model(self, request: HttpRequest, obj: BoardMeeting, form: forms.Form,
+                   change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # Appeals that had no meeting to go to go on the first one they can, now.
+        scheduled = schedule_waiting_appeals()
+        if scheduled:
+            self.message_user(request, _("%(count)d waiting appeal(s) scheduled.")
+                              % {"count": scheduled})
 
     @admin.display(description=_("appeals"), ordering="appeal_count")
     def appeal_count(self, obj: BoardMeeting) -> int:

@@ -1,0 +1,214 @@
+"""Appeals: a holder files one against a denial within the window; it goes on the agenda of the
+first Board meeting at least the preparation period after filing; the Board's decision is final.
+Upheld reverses the denial through the services: the entry counts again at the credits the
+Board sets, a decertification is undone (the certification active, the year closed as met by
+decision). Every step mails the holder through the outbox.
+"""
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.services import queue_mail, records_changed
+from activities.rules import plain
+from certifications.enums import CertificationStatus, YearState
+from certifications.models import Certification, CertificationYear
+from common.mail import site_url
+from submissions.enums import DenialKind, EntryState
+from submissions.models import Denial, Entry
+from submissions.proof import HEAD_BYTES, detect_content_type, proof_problem, suffix_for
+from submissions.services import certifications_of, record_state_change, recount_change
+from submissions.standings import entry_years, lock_holders
+
+from .enums import AppealState
+from .models import Appeal, AppealDocument, BoardMeeting
+from .rules import first_meeting, pdf_pages, window_open, words
+
+MAX_PDF_PAGES = 2
+OPEN_STATES = (AppealState.FILED, AppealState.SCHEDULED)
+
+
+def _check_rationale(rationale: str, pdf: UploadedFile | None) -> bytes | None:
+    if not rationale.strip() and pdf is None:
+        raise ValidationError({"rationale": _(
+            "Explain why the decision is wrong: write it here, or upload it as a PDF of at "
+            "most two pages.")})
+    limit = settings.CPE_APPEAL_MAX_WORDS
+    counted = words(rationale)
+    if counted > limit:
+        raise ValidationError({"rationale": _(
+            "Your rationale has %(count)d words; the limit is %(limit)d (about two pages). "
+            "Shorten it and file again: what you typed is kept.") % {
+                "count": counted, "limit": limit}})
+    if pdf is None:
+        return None
+    data = pdf.read(settings.CPE_PROOF_MAX_BYTES + 1)
+    if len(data) > settings.CPE_PROOF_MAX_BYTES:
+        raise ValidationError({"rationale_pdf": _("The PDF is larger than %(mb)d MB.") % {
+            "mb": settings.CPE_PROOF_MAX_BYTES // (1024 * 1024)}})
+    try:
+        pages = pdf_pages(data)
+    except ValueError as error:
+        message = (_("The PDF is password-protected: upload it without a password.")
+                   if str(error) == "encrypted" else
+                   _("The file is not a PDF that can be read: save your rationale as PDF and "
+                     "upload it again."))
+        raise ValidationError({"rationale_pdf": message}) from error
+    if pages > MAX_PDF_PAGES:
+        raise ValidationError({"rationale_pdf": _(
+            "The PDF has %(pages)d pages; a rationale is at most %(limit)d.") % {
+                "pages": pages, "limit": MAX_PDF_PAGES}})
+    pdf.seek(0)
+    return data
+
+
+def _check_documents(documents: Sequence[UploadedFile]) -> list[str]:
+    types = []
+    for document in documents:
+        head = document.read(HEAD_BYTES)
+        document.seek(0)
+        problem = proof_problem(head, document.size or 0,
+                                max_bytes=settings.CPE_PROOF_MAX_BYTES)
+        if problem:
+            raise ValidationError({"documents": f"{document.name}: {problem}"})
+        types.append(detect_content_type(head))
+    return types
+
+
+def _schedule(appeal: Appeal) -> bool:
+    """Put a filed appeal on the first meeting at least the preparation period after filing."""
+    filed_on = timezone.localdate(appeal.filed_at)
+    meetings = BoardMeeting.objects.filter(meets_on__gte=filed_on)
+    day = first_meeting(meetings.values_list("meets_on", flat=True), filed_on=filed_on,
+                        preparation_days=settings.CPE_APPEAL_PREPARATION_DAYS)
+    if day is None:
+        return False
+    appeal.meeting = meetings.get(meets_on=day)
+    appeal.state = AppealState.SCHEDULED
+    appeal.save(update_fields=["meeting", "state"])
+    queue_mail("appeal_scheduled", to=appeal.denial.holder, context={
+        "appeal": appeal, "meeting": appeal.meeting, "dashboard_url": site_url("home")},
+        dedupe_key=f"appeal-scheduled:{appeal.pk}")
+    return True
+
+
+@transaction.atomic
+def file_appeal(*, denial: Denial, by: User, today: date, rationale: str = "",
+                rationale_pdf: UploadedFile | None = None,
+                documents: Sequence[UploadedFile] = ()) -> Appeal:
+    """File the holder's appeal against `denial`.
+
+    Side effects: the Appeal with its rationale (text or a PDF of at most two pages) and
+    supporting documents (the proof rules), stored privately; it goes on the agenda of the first
+    Board meeting at least `CPE_APPEAL_PREPARATION_DAYS` after today when there is one; the
+    holder is mailed (filed, and scheduled). An open appeal holds the year-end close of the
+    year it could make met. Raises ValidationError, storing nothing, for another holder's
+    denial, a closed window, a second appeal, or a rationale or file outside the limits."""
+    if denial.holder_id != by.pk:
+        raise ValidationError(_("You can appeal only your own decisions."))
+    if not window_open(denied_on=denial.denied_on, today=today,
+                       days=settings.CPE_APPEAL_WINDOW_DAYS):
+        raise ValidationError(_("The time to appeal this decision ended on %(date)s.") % {
+            "date": denial.appeal_until.isoformat()})
+    Denial.objects.select_for_update().filter(pk=denial.pk).values_list("pk").get()
+    if Appeal.objects.filter(denial=denial).exists():
+        raise ValidationError(_("This decision has been appealed already: one appeal per "
+                                "decision."))
+    _check_rationale(rationale, rationale_pdf)
+    types = _check_documents(documents)
+    appeal = Appeal(denial=denial, rationale=rationale.strip())
+    if rationale_pdf is not None:
+        appeal.rationale_pdf.save("rationale.pdf", rationale_pdf, save=False)
+    appeal.save()
+    for document, content_type in zip(documents, types, strict=True):
+        stored = AppealDocument(appeal=appeal, content_type=content_type,
+                                original_name=(document.name or "document")[:255],
+                                size=document.size or 0)
+        stored.file.save(f"document{suffix_for(content_type)}", document, save=False)
+        stored.save()
+    queue_mail("appeal_filed", to=by, context={
+        "appeal": appeal, "denial": denial, "dashboard_url": site_url("home")},
+        dedupe_key=f"appeal-filed:{appeal.pk}")
+    _schedule(appeal)
+    records_changed(holder_ids=[by.pk])
+    return appeal
+
+
+@transaction.atomic
+def schedule_waiting_appeals() -> int:
+    """Put every filed appeal without a meeting on the first meeting it can go to (after an
+    administrator adds a meeting). Returns how many were scheduled."""
+    waiting = (Appeal.objects.select_for_update(of=("self",)).filter(state=AppealState.FILED)
+               .select_related("denial__holder").order_by("filed_at"))
+    return sum(_schedule(appeal) for appeal in waiting)
+
+
+def _reinstate_entry(entry: Entry, *, credits: Decimal | None, by: User, reason: str) -> None:
+    lock_holders([entry.holder_id])
+    locked = Entry.objects.select_for_update(of=("self",)).get(pk=entry.pk)
+    if credits is not None and not (0 < credits <= locked.claimed_credits):
+        raise ValidationError({"credits": _(
+            "The Board's value is more than 0 and at most the %(claimed)s credits claimed.")
+            % {"claimed": plain(locked.claimed_credits)}})
+    from_state = locked.state
+    locked.state = EntryState.APPROVED
+    locked.approved_credits = None if credits in (None, locked.claimed_credits) else credits
+    locked.save()
+    record_state_change(entry=locked, from_state=from_state, by=by, reason=reason)
+    recount_change(locked, entry_years(locked, certifications_of(locked.holder_id)),
+                   since=locked.activity_date)
+
+
+def _reinstate_certification(certification: Certification, *, by: User) -> None:
+    locked = Certification.objects.select_for_update().get(pk=certification.pk)
+    locked.status, locked.decertified_on = CertificationStatus.ACTIVE, None
+    locked._change_reason = _("Reinstated by the Board's decision on appeal")
+    locked.save()
+    CertificationYear.objects.filter(certification=locked, state=YearState.NOT_MET).update(
+        state=YearState.MET, closed_at=timezone.now())
+
+
+@transaction.atomic
+def decide_appeal(*, appeal: Appeal, by: User, upheld: bool, reason: str,
+                  credits: Decimal | None = None) -> Appeal:
+    """Record the Board's final decision on an appeal.
+
+    Upheld reverses the denial: a rejected or adjusted entry counts again, at `credits` when
+    the Board sets a value (at most the credits claimed), and the stored standings follow; a
+    decertification is undone (the certification active and its badge restored at once, the
+    year that was closed as not met closed as met by decision). Dismissed changes nothing but
+    the appeal. Either way the holder is mailed. Raises ValidationError for a decision already
+    recorded, or one without reasons."""
+    if not reason.strip():
+        raise ValidationError({"decision_reason": _("Give the Board's reasons: the holder "
+                                                    "reads them.")})
+    locked = Appeal.objects.select_for_update(of=("self",)).select_related(
+        "denial__holder", "denial__entry", "denial__certification").get(pk=appeal.pk)
+    if locked.state not in OPEN_STATES:
+        raise ValidationError(_("This appeal was decided on %(date)s; the Board's decision is "
+                                "final.") % {"date": timezone.localdate(locked.decided_at)})
+    denial = locked.denial
+    if upheld:
+        if denial.kind == DenialKind.DECERTIFIED:
+            _reinstate_certification(denial.certification, by=by)
+        else:
+            _reinstate_entry(denial.entry, credits=credits, by=by,
+                             reason=_("Appeal upheld by the Board: %(reason)s")
+                             % {"reason": reason.strip()})
+    locked.state = AppealState.UPHELD if upheld else AppealState.DISMISSED
+    locked.decision_reason, locked.decided_at, locked.decided_by = (
+        reason.strip(), timezone.now(), by)
+    locked.save()
+    queue_mail("appeal_decided", to=denial.holder, context={
+        "appeal": locked, "denial": denial, "upheld": upheld,
+        "dashboard_url": site_url("home")}, dedupe_key=f"appeal-decided:{locked.pk}")
+    records_changed(holder_ids=[denial.holder_id])
+    return locked

@@ -1,0 +1,223 @@
+"""Filing, scheduling and deciding appeals: the services, at their boundaries."""
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal as D
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from pypdf import PdfWriter
+
+from accounts.models import OutboxMessage
+from appeals.closing import close_certification_years
+from appeals.enums import AppealState
+from appeals.models import Appeal, BoardMeeting
+from appeals.rules import words
+from appeals.services import decide_appeal, file_appeal, schedule_waiting_appeals
+from certifications.enums import CertificationStatus, YearState
+from certifications.models import CertificationYear
+from certifications.services import ensure_certification_years
+from submissions.enums import DenialKind, EntryState
+from submissions.models import Denial
+from submissions.review import reject_entry
+from tests.factories import CertificationFactory, EntryFactory, UserFactory, title
+from tests.staff import make_staff
+
+pytestmark = pytest.mark.django_db
+
+DENIED_ON = date(2025, 4, 1)
+
+
+def pdf(pages: int, *, password: str = "") -> SimpleUploadedFile:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    if password:
+        writer.encrypt(password)
+    out = io.BytesIO()
+    writer.write(out)
+    return SimpleUploadedFile("rationale.pdf", out.getvalue(), content_type="application/pdf")
+
+
+@pytest.fixture
+def certification():
+    certification = CertificationFactory(title=title("ISP"), awarded_on=date(2024, 3, 1))
+    ensure_certification_years(today=date(2025, 4, 1), certifications=[certification])
+    return certification
+
+
+@pytest.fixture
+def rejected(certification):
+    """A 6-credit course of year 2, rejected on 1 April 2025."""
+    entry = EntryFactory(holder=certification.holder, activity_date=date(2025, 3, 10),
+                         hours=D("6"), claimed_credits=D("6"), title="Cloud course")
+    reject_entry(entry=entry, by=make_staff("Reviewer"), reason="Not relevant",
+                 today=DENIED_ON)
+    return Denial.objects.get(entry=entry)
+
+
+def file(denial, *, today: date = DENIED_ON + timedelta(days=3), **fields) -> Appeal:
+    """The holder files on `today`, at noon in Amsterdam."""
+    with time_machine.travel(f"{today.isoformat()} 12:00 +02:00", tick=False):
+        return file_appeal(denial=denial, by=denial.holder, today=today,
+                           **({"rationale": "It was relevant to my field."} | fields))
+
+
+@pytest.mark.parametrize(("days", "accepted"), [(90, True), (91, False)])
+def test_appeal_window_counts_day_90_in(rejected, days, accepted):
+    if accepted:
+        assert file(rejected, today=DENIED_ON + timedelta(days=days)).state == AppealState.FILED
+    else:
+        with pytest.raises(ValidationError, match="The time to appeal this decision ended on "
+                                                  "2025-06-30"):
+            file(rejected, today=DENIED_ON + timedelta(days=days))
+
+
+def test_words_are_counted_as_a_reader_would():
+    assert words("I don't agree — the follow-up, ISO-27001 course; was relevant! 42") == 10
+    assert words("  -- . ,  ") == 0
+
+
+@pytest.mark.parametrize(("count", "accepted"), [(1000, True), (1001, False)])
+def test_rationale_of_1000_words_is_accepted_and_1001_refused(rejected, count, accepted):
+    text = " ".join(["relevant"] * count)
+    if accepted:
+        assert file(rejected, rationale=text).rationale == text
+    else:
+        with pytest.raises(ValidationError, match="Your rationale has 1001 words; the limit is "
+                                                  "1000"):
+            file(rejected, rationale=text)
+        assert not Appeal.objects.exists()
+
+
+@pytest.mark.parametrize(("upload", "message"), [
+    (lambda: pdf(3), "The PDF has 3 pages; a rationale is at most 2."),
+    (lambda: SimpleUploadedFile("r.pdf", b"Dear Board, I disagree."), "not a PDF that can be"),
+    (lambda: pdf(1, password="secret"), "password-protected"),
+])
+def test_rationale_pdf_outside_the_rules_is_refused(rejected, upload, message):
+    with pytest.raises(ValidationError, match=message):
+        file(rejected, rationale="", rationale_pdf=upload())
+    assert not Appeal.objects.exists()
+
+
+def test_rationale_pdf_of_two_pages_is_accepted(rejected):
+    appeal = file(rejected, rationale="", rationale_pdf=pdf(2))
+
+    assert appeal.rationale_pdf.name.startswith("appeals/")
+
+
+def test_a_second_appeal_on_the_same_denial_is_refused(rejected):
+    file(rejected)
+
+    with pytest.raises(ValidationError, match="appealed already"):
+        file(rejected)
+    assert Appeal.objects.count() == 1
+
+
+def test_another_holder_cannot_appeal_a_denial(rejected):
+    with pytest.raises(ValidationError, match="only your own"):
+        file_appeal(denial=rejected, by=UserFactory(), today=DENIED_ON,
+                    rationale="Not mine.")
+
+
+def test_a_filed_appeal_goes_to_the_first_meeting_after_the_preparation_period(rejected):
+    BoardMeeting.objects.create(meets_on=DENIED_ON + timedelta(days=5))  # too soon
+    later = BoardMeeting.objects.create(meets_on=DENIED_ON + timedelta(days=10))
+    BoardMeeting.objects.create(meets_on=DENIED_ON + timedelta(days=40))
+
+    appeal = file(rejected, today=DENIED_ON)
+
+    assert (appeal.state, appeal.meeting) == (AppealState.SCHEDULED, later)
+    assert sorted(OutboxMessage.objects.values_list("kind", flat=True)) == [
+        "appeal_filed", "appeal_scheduled", "entry_rejected"]
+
+
+def test_an_appeal_without_a_meeting_is_scheduled_once_one_is_added(rejected):
+    appeal = file(rejected)
+    assert (appeal.state, appeal.meeting) == (AppealState.FILED, None)
+
+    meeting = BoardMeeting.objects.create(meets_on=date(2025, 6, 1))
+    assert schedule_waiting_appeals() == 1
+    assert schedule_waiting_appeals() == 0
+
+    appeal.refresh_from_db()
+    assert (appeal.state, appeal.meeting) == (AppealState.SCHEDULED, meeting)
+    assert OutboxMessage.objects.filter(kind="appeal_scheduled").count() == 1
+
+
+def test_upheld_on_a_rejected_entry_raises_the_counted_credits(rejected, certification):
+    year = CertificationYear.objects.get(certification=certification, number=2)
+    assert year.counted_credits == D("0")
+    appeal = file(rejected)
+
+    decide_appeal(appeal=appeal, by=make_staff("Board"), upheld=True,
+                  reason="The course was relevant.", credits=D("5"))
+
+    year.refresh_from_db()
+    assert year.counted_credits == D("5")
+    rejected.entry.refresh_from_db()
+    assert (rejected.entry.state, rejected.entry.approved_credits) == (EntryState.APPROVED,
+                                                                       D("5"))
+    assert OutboxMessage.objects.filter(kind="appeal_decided").count() == 1
+
+
+def test_dismissed_changes_nothing_but_the_appeal(rejected, certification):
+    appeal = file(rejected)
+
+    decided = decide_appeal(appeal=appeal, by=make_staff("Board"), upheld=False,
+                            reason="Not relevant to the field.")
+
+    assert decided.state == AppealState.DISMISSED
+    rejected.entry.refresh_from_db()
+    assert rejected.entry.state == EntryState.REJECTED
+    assert CertificationYear.objects.get(certification=certification,
+                                         number=2).counted_credits == D("0")
+
+
+def test_a_decided_appeal_cannot_be_changed(rejected):
+    appeal = file(rejected)
+    board = make_staff("Board")
+    decide_appeal(appeal=appeal, by=board, upheld=False, reason="Not relevant.")
+
+    with pytest.raises(ValidationError, match="final"):
+        decide_appeal(appeal=appeal, by=board, upheld=True, reason="On second thought.")
+    appeal.refresh_from_db()
+    assert appeal.state == AppealState.DISMISSED
+
+
+def test_upheld_on_a_decertification_restores_the_certification_and_its_badge(client):
+    certification = CertificationFactory(title=title("ISP"), awarded_on=date(2024, 3, 1))
+    ensure_certification_years(today=date(2025, 3, 1), certifications=[certification])
+    close_certification_years(today=date(2025, 3, 31))
+    denial = Denial.objects.get(kind=DenialKind.DECERTIFIED)
+    certification.refresh_from_db()
+    assert certification.status == CertificationStatus.DECERTIFIED
+
+    appeal = file(denial, today=date(2025, 4, 2))
+    decide_appeal(appeal=appeal, by=make_staff("Board"), upheld=True,
+                  reason="Credits were lost in the old system.")
+
+    certification.refresh_from_db()
+    assert (certification.status, certification.decertified_on) == (
+        CertificationStatus.ACTIVE, None)
+    assert CertificationYear.objects.get(certification=certification,
+                                         number=1).state == YearState.MET
+    page = client.get(f"/verify/{certification.badge_id}/").content.decode()
+    assert "Active" in page
+    assert "Revoked" not in page
+
+
+def test_a_meeting_added_in_the_admin_schedules_the_waiting_appeals(rejected, admin_client):
+    appeal = file(rejected)
+
+    response = admin_client.post("/admin/appeals/boardmeeting/add/", {
+        "meets_on": "2025-06-01", "location": "Utrecht", "notes": "",
+        "appeals-TOTAL_FORMS": "0", "appeals-INITIAL_FORMS": "0"})
+
+    assert response.status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.state == AppealState.SCHEDULED
+    assert appeal.meeting.meets_on == date(2025, 6, 1)
