@@ -210,6 +210,8 @@ class Decertification:
     year: YearStanding | None
     appeal_until: date
     today: date
+    # The denial the holder appeals, when the close recorded one.
+    denial_id: int | None = None
 
     @property
     def can_appeal(self) -> bool:
@@ -221,20 +223,22 @@ class Decertification:
 
 
 def _decertification(certification: Certification, year: YearStanding | None,
-                     denied_on: date | None, today: date) -> Decertification | None:
+                     denied_on: date | None, today: date,
+                     denial_id: int | None = None) -> Decertification | None:
     if certification.is_active:
         return None
     # The close records a denial with each decertification, and its date starts the appeal
     # window; a certification decertified without one is appealed from the day it was.
     return Decertification(certification.decertified_on, year,
-                           appeal_until(denied_on or certification.decertified_on), today)
+                           appeal_until(denied_on or certification.decertified_on), today,
+                           denial_id)
 
 
-def _decertified_on_denial() -> Subquery:
-    """The date of a certification's latest decertification denial, for an annotation."""
+def _decertified_on_denial(field: str = "denied_on") -> Subquery:
+    """A field of a certification's latest decertification denial, for an annotation."""
     return Subquery(Denial.objects.filter(certification=OuterRef("pk"),
                                           kind=DenialKind.DECERTIFIED)
-                    .order_by("-denied_on", "-pk").values("denied_on")[:1])
+                    .order_by("-denied_on", "-pk").values(field)[:1])
 
 
 def _year_end_rows(certifications: list[Certification],
@@ -292,7 +296,8 @@ def certification_standings(*, holder: User, today: date) -> list[CertificationS
     whatever the number of entries or years."""
     certifications = list(
         Certification.objects.filter(holder=holder).select_related("title__level")
-        .annotate(decertification_denied_on=_decertified_on_denial())
+        .annotate(decertification_denied_on=_decertified_on_denial(),
+                  decertification_denial_id=_decertified_on_denial("pk"))
         .order_by("-title__level__position", "awarded_on", "pk"))
     windows = {c.pk: _open_windows(c, today) for c in certifications if c.collects_cpe}
     capped = _capped_activity_types()
@@ -311,7 +316,8 @@ def certification_standings(*, holder: User, today: date) -> list[CertificationS
                   for window in windows.get(certification.pk, [])),
             year_end=ended,
             decertification=_decertification(
-                certification, ended, certification.decertification_denied_on, today),
+                certification, ended, certification.decertification_denied_on, today,
+                certification.decertification_denial_id),
         ))
     return standings
 
@@ -349,10 +355,12 @@ def certification_history(*, certification: Certification,
         return CertificationHistory(certification, tuple(years), held[-1] if held else None,
                                     None)
     missed = next((year for year in years if year.state == YearState.NOT_MET), None)
-    denied_on = (Denial.objects.filter(certification=certification, kind=DenialKind.DECERTIFIED)
-                 .order_by("-denied_on", "-pk").values_list("denied_on", flat=True).first())
+    denied_on, denial_id = (
+        Denial.objects.filter(certification=certification, kind=DenialKind.DECERTIFIED)
+        .order_by("-denied_on", "-pk").values_list("denied_on", "pk").first() or (None, None))
     return CertificationHistory(certification, tuple(years), missed,
-                                _decertification(certification, missed, denied_on, today))
+                                _decertification(certification, missed, denied_on, today,
+                                                 denial_id))
 
 
 @dataclass(frozen=True)

@@ -178,6 +178,8 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_upload": owner and entry.state in WITHDRAWABLE_STATES,
         "proof_requested": entry.state == EntryState.PROOF_REQUESTED,
         "proof_form": ProofForm(),
+        # The latest decision against the entry (rejected, or its value adjusted), to appeal.
+        "denial": entry.denials.order_by("-denied_on", "-pk").first() if owner else None,
     })
 
 

@@ -62,9 +62,9 @@ from hypothesis import strategies as st
 
 from accounts.models import User
 from accounts.roles import REVIEWER
-from submissions.enums import EntryState
+from submissions.enums import DenialKind, EntryState
 from submissions.models import Entry, EntryStateChange, ProofFile
-from submissions.services import attach_proof
+from submissions.services import attach_proof, record_denial
 from tests.factories import PASSWORD, CertificationFactory, EntryFactory, UserFactory, title
 from tests.staff import make_staff, totp_code
 
@@ -345,7 +345,11 @@ def make_world() -> World:
     for day in range(1, 27):
         EntryFactory(holder=holder, activity_date=date(2025, 1, day),
                      state=EntryState.WITHDRAWN)
-    EntryFactory(holder=holder, activity_date=date(2025, 2, 1), state=EntryState.REJECTED)
+    rejected = EntryFactory(holder=holder, activity_date=date(2025, 2, 1),
+                            state=EntryState.REJECTED)
+    # Its decision, with the appeal form on its page.
+    record_denial(holder=holder, kind=DenialKind.ENTRY_REJECTED, entry=rejected,
+                  denied_on=date(2025, 5, 20), reason="Not relevant")
     # The newest entry, first on the dashboard: editable, withdrawable, with proof.
     entry = EntryFactory(holder=holder, activity_date=date(2025, 5, 1), title="Threat modelling")
     attach_proof(entry=entry, upload=SimpleUploadedFile("cert.pdf", PDF), by=holder)
@@ -766,12 +770,13 @@ HOLDER_PAGES = {
     "submissions:entry_edit", "submissions:proof_download", "submissions:year_list",
     "submissions:year_detail", "submissions:transcript_csv", "submissions:transcript_pdf",
     "certifications:badge", "account_email", "account_change_password", "mfa_index",
-    "mfa_activate_totp",
+    "mfa_activate_totp", "appeals:denial_detail",
 }
 HOLDER_FORM_ACTIONS = {
     "account_logout", "submissions:entry_create", "submissions:entry_preview",
     "submissions:entry_edit", "submissions:entry_withdraw", "submissions:proof_upload",
     "submissions:entry_list", "account_email", "account_change_password", "mfa_activate_totp",
+    "appeals:denial_detail",
 }
 
 

@@ -121,7 +121,7 @@ DECERTIFIED_BECAUSE = (
 APPEAL_UNTIL = (
     "If you disagree, you can appeal to the Board in writing within 90 days of the decision, "
     "until 30 December 2025: explain why in at most two pages and attach any documents that "
-    "support it. The Quick CPE Guide says how, under “How can I appeal?”.")
+    "support it. Appeal this decision")
 APPEAL_CLOSED = "The time to appeal this decision ended on 30 December 2025."
 
 

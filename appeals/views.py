@@ -1,0 +1,96 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from common.shortcuts import own_or_404
+from submissions.models import Denial
+
+from . import services
+from .forms import AppealForm
+from .models import Appeal, AppealDocument
+from .rules import window_open
+
+
+def _denials(request: HttpRequest):
+    return (Denial.objects.filter(holder=request.user)
+            .select_related("entry", "certification__title", "appeal__meeting")
+            .order_by("-denied_on", "-pk"))
+
+
+@login_required
+@require_GET
+def denial_list(request: HttpRequest) -> HttpResponse:
+    rows = [(denial, getattr(denial, "appeal", None)) for denial in _denials(request)]
+    return render(request, "appeals/denial_list.html", {"rows": rows,
+                                                        "today": timezone.localdate()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def denial_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    denial = own_or_404(Denial.objects.select_related("entry", "certification__title"),
+                        request, pk=pk)
+    appeal = (Appeal.objects.filter(denial=denial).select_related("meeting")
+              .prefetch_related("documents").first())
+    today = timezone.localdate()
+    may_file = appeal is None and denial.holder_id == request.user.pk and window_open(
+        denied_on=denial.denied_on, today=today, days=settings.CPE_APPEAL_WINDOW_DAYS)
+    form = AppealForm()
+    if request.method == "POST":
+        if not may_file:
+            messages.error(request, _("This decision can no longer be appealed here."))
+            return redirect("appeals:denial_detail", pk=denial.pk)
+        form = AppealForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.file_appeal(
+                    denial=denial, by=request.user, today=today,
+                    rationale=form.cleaned_data["rationale"],
+                    rationale_pdf=form.cleaned_data["rationale_pdf"],
+                    documents=form.cleaned_data["documents"])
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    for field, errors in error.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error(None, error.messages)
+            else:
+                messages.success(request, _("Your appeal is filed."))
+                return redirect("appeals:denial_detail", pk=denial.pk)
+    return render(request, "appeals/denial_detail.html", {
+        "denial": denial, "appeal": appeal, "may_file": may_file, "form": form,
+        "today": today})
+
+
+def _private_file(field, name: str, content_type: str) -> FileResponse:
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, ValueError) as error:
+        raise Http404 from error
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def rationale_download(request: HttpRequest, pk: int) -> FileResponse:
+    appeal = own_or_404(Appeal.objects.all(), request, holder_field="denial__holder", pk=pk)
+    if not appeal.rationale_pdf:
+        raise Http404
+    return _private_file(appeal.rationale_pdf, "rationale.pdf", "application/pdf")
+
+
+@login_required
+@require_GET
+def document_download(request: HttpRequest, pk: int) -> FileResponse:
+    document = own_or_404(AppealDocument.objects.all(), request,
+                          holder_field="appeal__denial__holder", pk=pk)
+    return _private_file(document.file, document.original_name, document.content_type)
