@@ -1,7 +1,12 @@
+from decimal import Decimal
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import ReadOnlyInline
@@ -9,7 +14,7 @@ from submissions.models import Denial
 
 from .enums import DECIDED_APPEAL_STATES
 from .models import Appeal, AppealDocument, BoardMeeting
-from .services import schedule_waiting_appeals
+from .services import decide_appeal, schedule_waiting_appeals
 
 # Scheduling and the Board's decision are workflow steps with mail and consequences (an entry
 # counts again, a badge is restored): the services write them, not a field edit.
@@ -90,8 +95,20 @@ class AppealForm(forms.ModelForm):
         return rationale
 
 
+class BoardDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("decision"), choices=(
+        ("upheld", _("Upheld: reverse the decision")),
+        ("dismissed", _("Dismissed: the decision stands"))), widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("the Board's reasons"), max_length=10_000,
+                             widget=forms.Textarea(attrs={"rows": 4}))
+    credits = forms.DecimalField(
+        label=_("credits to count (an entry upheld; default: the credits claimed)"),
+        required=False, max_digits=6, decimal_places=2, min_value=Decimal("0.01"))
+
+
 @admin.register(Appeal)
 class AppealAdmin(admin.ModelAdmin):
+    change_form_template = "admin/appeals/appeal/change_form.html"
     form = AppealForm
     list_display = ("holder", "denial_kind", "filed_at", "meeting", "state", "decided_at")
     list_filter = ("state", "denial__kind", "meeting")
@@ -112,6 +129,48 @@ class AppealAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Appeal]:
         return super().get_queryset(request).select_related("denial__holder")
+
+    def get_urls(self):
+        return [
+            path("<int:object_id>/decide/", self.admin_site.admin_view(self.decide_view),
+                 name="appeals_appeal_decide"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict | None = None) -> HttpResponse:
+        appeal = self.get_object(request, object_id)
+        may_decide = (appeal is not None and appeal.state not in DECIDED_APPEAL_STATES
+                      and request.user.has_perm("appeals.decide_appeal"))
+        return super().change_view(request, object_id, form_url, {
+            **(extra_context or {}), "may_decide": may_decide,
+            "decision_form": BoardDecisionForm() if may_decide else None})
+
+    def decide_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """The Board's decision, recorded through the service: final once taken."""
+        if not request.user.has_perm("appeals.decide_appeal"):
+            raise PermissionDenied
+        back = reverse("admin:appeals_appeal_change", args=[object_id])
+        if request.method != "POST":
+            return HttpResponseRedirect(back)
+        appeal = get_object_or_404(Appeal, pk=object_id)
+        form = BoardDecisionForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return HttpResponseRedirect(back)
+        try:
+            decided = decide_appeal(appeal=appeal, by=request.user,
+                                    upheld=form.cleaned_data["decision"] == "upheld",
+                                    reason=form.cleaned_data["reason"],
+                                    credits=form.cleaned_data["credits"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return HttpResponseRedirect(back)
+        messages.success(request, _("The appeal is %(state)s; the holder is told by mail.")
+                         % {"state": decided.get_state_display()})
+        return HttpResponseRedirect(back)
 
     @admin.display(description=_("holder"), ordering="denial__holder__full_name")
     def holder(self, obj: Appeal) -> str:

@@ -61,10 +61,13 @@ CUSTOM_VIEWS: dict[str, tuple[tuple[str, ...], Callable[[Model], tuple]]] = {
     # Decisions are posted; opened, the page sends the reviewer to the entry.
     "submissions_entry_decide": (("submissions.review_entry",), lambda entry: (entry.pk,)),
     "submissions_holder_summary": (("submissions.view_holder",), lambda holder: ()),
+    # The Board's decision is posted; opened, the page sends the member to the appeal.
+    "appeals_appeal_decide": (("appeals.decide_appeal",), lambda appeal: (appeal.pk,)),
 }
 # What an allowed user gets from a custom view, where it is not the page itself.
 CUSTOM_OUTCOMES: dict[str, Callable[[Model], str]] = {
     "submissions_entry_decide": lambda entry: f"→ /admin/submissions/entry/{entry.pk}/change/",
+    "appeals_appeal_decide": lambda appeal: f"→ /admin/appeals/appeal/{appeal.pk}/change/",
 }
 
 # Pages no one opens, whatever their permissions: (model label, page). An audit sample is a

@@ -1,0 +1,78 @@
+"""The Board records its decision in the admin; only the Board and administrators may."""
+
+from datetime import date, timedelta
+from decimal import Decimal as D
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from accounts.roles import ADMINISTRATOR, BOARD, REVIEWER
+from appeals.enums import AppealState
+from appeals.services import file_appeal
+from certifications.services import ensure_certification_years
+from submissions.enums import EntryState
+from submissions.models import Denial
+from submissions.review import reject_entry
+from tests.factories import CertificationFactory, EntryFactory, title
+from tests.staff import make_staff, sign_in
+
+pytestmark = pytest.mark.django_db
+
+DENIED_ON = date(2025, 4, 1)
+
+
+@pytest.fixture
+def appeal():
+    certification = CertificationFactory(title=title("ISP"), awarded_on=date(2024, 3, 1))
+    ensure_certification_years(today=DENIED_ON, certifications=[certification])
+    entry = EntryFactory(holder=certification.holder, activity_date=date(2025, 3, 10),
+                         hours=D("6"), claimed_credits=D("6"))
+    reject_entry(entry=entry, by=make_staff(REVIEWER), reason="Not relevant", today=DENIED_ON)
+    denial = Denial.objects.get(entry=entry)
+    with time_machine.travel("2025-04-03 12:00 +02:00", tick=False):
+        return file_appeal(denial=denial, by=denial.holder, today=DENIED_ON + timedelta(days=2),
+                           rationale="It was relevant.")
+
+
+def decide(client: Client, appeal, **data):
+    return client.post(reverse("admin:appeals_appeal_decide", args=[appeal.pk]),
+                       {"decision": "upheld", "reason": "Relevant after all.", **data})
+
+
+@pytest.mark.parametrize("role", [BOARD, ADMINISTRATOR])
+def test_the_board_and_administrators_record_the_decision(client, appeal, role):
+    sign_in(client, make_staff(role))
+    page = client.get(reverse("admin:appeals_appeal_change", args=[appeal.pk]))
+    assert "Record the decision" in page.content.decode()
+
+    response = decide(client, appeal, credits="4")
+
+    assert response.status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.state == AppealState.UPHELD
+    appeal.denial.entry.refresh_from_db()
+    assert (appeal.denial.entry.state, appeal.denial.entry.approved_credits) == (
+        EntryState.APPROVED, D("4"))
+
+
+def test_a_reviewer_cannot_record_a_decision(client, appeal):
+    sign_in(client, make_staff(REVIEWER))
+
+    assert decide(client, appeal).status_code == 403
+    appeal.refresh_from_db()
+    assert appeal.state == AppealState.FILED
+
+
+def test_a_decided_appeal_is_read_only_in_the_admin(client, appeal):
+    sign_in(client, make_staff(BOARD))
+    decide(client, appeal, decision="dismissed")
+
+    page = client.get(reverse("admin:appeals_appeal_change", args=[appeal.pk]))
+    again = decide(client, appeal)
+
+    assert "Record the decision" not in page.content.decode()
+    assert again.status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.state == AppealState.DISMISSED
