@@ -210,8 +210,10 @@ class Decertification:
     year: YearStanding | None
     appeal_until: date
     today: date
-    # The denial the holder appeals, when the close recorded one.
+    # The denial the holder appeals, when the close recorded one, and where its appeal
+    # stands (filed, scheduled, upheld, dismissed; None before one is filed).
     denial_id: int | None = None
+    appeal_state: str | None = None
 
     @property
     def can_appeal(self) -> bool:
@@ -223,15 +225,15 @@ class Decertification:
 
 
 def _decertification(certification: Certification, year: YearStanding | None,
-                     denied_on: date | None, today: date,
-                     denial_id: int | None = None) -> Decertification | None:
+                     denied_on: date | None, today: date, denial_id: int | None = None,
+                     appeal_state: str | None = None) -> Decertification | None:
     if certification.is_active:
         return None
     # The close records a denial with each decertification, and its date starts the appeal
     # window; a certification decertified without one is appealed from the day it was.
     return Decertification(certification.decertified_on, year,
                            appeal_until(denied_on or certification.decertified_on), today,
-                           denial_id)
+                           denial_id, appeal_state)
 
 
 def _decertified_on_denial(field: str = "denied_on") -> Subquery:
@@ -297,7 +299,8 @@ def certification_standings(*, holder: User, today: date) -> list[CertificationS
     certifications = list(
         Certification.objects.filter(holder=holder).select_related("title__level")
         .annotate(decertification_denied_on=_decertified_on_denial(),
-                  decertification_denial_id=_decertified_on_denial("pk"))
+                  decertification_denial_id=_decertified_on_denial("pk"),
+                  decertification_appeal_state=_decertified_on_denial("appeal__state"))
         .order_by("-title__level__position", "awarded_on", "pk"))
     windows = {c.pk: _open_windows(c, today) for c in certifications if c.collects_cpe}
     capped = _capped_activity_types()
@@ -317,7 +320,8 @@ def certification_standings(*, holder: User, today: date) -> list[CertificationS
             year_end=ended,
             decertification=_decertification(
                 certification, ended, certification.decertification_denied_on, today,
-                certification.decertification_denial_id),
+                certification.decertification_denial_id,
+                certification.decertification_appeal_state),
         ))
     return standings
 
@@ -355,12 +359,13 @@ def certification_history(*, certification: Certification,
         return CertificationHistory(certification, tuple(years), held[-1] if held else None,
                                     None)
     missed = next((year for year in years if year.state == YearState.NOT_MET), None)
-    denied_on, denial_id = (
+    denied_on, denial_id, appeal_state = (
         Denial.objects.filter(certification=certification, kind=DenialKind.DECERTIFIED)
-        .order_by("-denied_on", "-pk").values_list("denied_on", "pk").first() or (None, None))
+        .order_by("-denied_on", "-pk").values_list("denied_on", "pk", "appeal__state").first()
+        or (None, None, None))
     return CertificationHistory(certification, tuple(years), missed,
                                 _decertification(certification, missed, denied_on, today,
-                                                 denial_id))
+                                                 denial_id, appeal_state))
 
 
 @dataclass(frozen=True)
