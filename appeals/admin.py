@@ -7,6 +7,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import ReadOnlyInline
@@ -75,10 +76,19 @@ class BoardMeetingAdmin(admin.ModelAdmin):
 
 
 class AppealDocumentInline(ReadOnlyInline):
-    """Supporting documents are private: their name, type and size, never a link."""
+    """Supporting documents are private: opened through the view that checks who asks (staff
+    allowed to view appeal documents, signed in with two-factor authentication)."""
 
     model = AppealDocument
-    fields = ("original_name", "content_type", "size", "uploaded_at")
+    fields = ("download", "content_type", "size", "uploaded_at")
+    readonly_fields = fields
+
+    @admin.display(description=_("document"))
+    def download(self, obj: AppealDocument) -> str:
+        if obj.pk is None:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("appeals:document_download",
+                                                          args=[obj.pk]), obj.original_name)
 
 
 class AppealForm(forms.ModelForm):
@@ -180,6 +190,9 @@ class AppealAdmin(admin.ModelAdmin):
     def denial_kind(self, obj: Appeal) -> str:
         return obj.denial.get_kind_display()
 
-    @admin.display(description=_("rationale (PDF)"), boolean=True)
-    def rationale_pdf_attached(self, obj: Appeal) -> bool:
-        return bool(obj.rationale_pdf)
+    @admin.display(description=_("rationale (PDF)"))
+    def rationale_pdf_attached(self, obj: Appeal) -> str:
+        if not obj.rationale_pdf:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("appeals:rationale_download",
+                                                          args=[obj.pk]), _("rationale.pdf"))

@@ -76,3 +76,22 @@ def test_a_decided_appeal_is_read_only_in_the_admin(client, appeal):
     assert again.status_code == 302
     appeal.refresh_from_db()
     assert appeal.state == AppealState.DISMISSED
+
+
+def test_the_board_opens_the_supporting_documents_from_the_appeal(client, appeal):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from appeals.models import AppealDocument
+
+    document = AppealDocument(appeal=appeal, original_name="letter.pdf",
+                              content_type="application/pdf", size=10)
+    document.file.save("document.pdf", SimpleUploadedFile("letter.pdf", b"%PDF-1.4 x"))
+    sign_in(client, make_staff(BOARD))
+
+    page = client.get(reverse("admin:appeals_appeal_change", args=[appeal.pk])).content.decode()
+    download = reverse("appeals:document_download", args=[document.pk])
+
+    assert download in page
+    assert client.get(download).status_code == 200
+    sign_in(client, make_staff(REVIEWER))
+    assert client.get(download).status_code == 404
