@@ -95,3 +95,12 @@ def test_the_board_opens_the_supporting_documents_from_the_appeal(client, appeal
     assert client.get(download).status_code == 200
     sign_in(client, make_staff(REVIEWER))
     assert client.get(download).status_code == 404
+
+
+def test_the_admin_index_flags_appeals_without_a_meeting(client, appeal):
+    sign_in(client, make_staff(ADMINISTRATOR))
+
+    page = client.get(reverse("admin:index")).content.decode()
+
+    assert "1 appeal has no Board meeting to go to" in page
+    assert reverse("admin:appeals_boardmeeting_add") in page
