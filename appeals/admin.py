@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from common.admin import ReadOnlyInline
+from common.admin import ReadOnlyInline, message_form_errors
 from submissions.models import Denial
 
 from .enums import DECIDED_APPEAL_STATES
@@ -166,9 +166,7 @@ class AppealAdmin(admin.ModelAdmin):
         appeal = get_object_or_404(Appeal, pk=object_id)
         form = BoardDecisionForm(request.POST)
         if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+            message_form_errors(request, form)
             return HttpResponseRedirect(back)
         try:
             decided = decide_appeal(appeal=appeal, by=request.user,

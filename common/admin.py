@@ -2,10 +2,11 @@
 
 import json
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Model, QuerySet
+from django.forms import Form
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
@@ -78,3 +79,11 @@ def _estimate(rows: QuerySet) -> int:
         if isinstance(plan, str):
             plan = json.loads(plan)
         return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def message_form_errors(request: HttpRequest, form: Form) -> None:
+    """Show a posted form's errors as messages on the page it returns to (a decision posted
+    from a change page that does not render the form again)."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.admin import message_form_errors
+
 from .admin_attendance import attendance_import_urls
 from .enums import EntryState
 from .models import Entry
@@ -128,9 +130,7 @@ class ReviewAdminMixin:
         form = DecisionForm(request.POST)
         back = reverse("admin:submissions_entry_change", args=[entry.pk])
         if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+            message_form_errors(request, form)
             return HttpResponseRedirect(back)
         try:
             decided = _decide_one(form, entry, request.user, timezone.localdate())
