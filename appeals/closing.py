@@ -44,11 +44,10 @@ from submissions.models import Denial, appeal_until
 from submissions.services import record_denials
 from submissions.standings import lock_holders
 
-from .enums import AppealState
+from .enums import OPEN_APPEAL_STATES
 from .models import Appeal
 
 BATCH_HOLDERS = 1000
-OPEN_APPEAL_STATES = (AppealState.FILED, AppealState.SCHEDULED)
 
 
 @dataclass

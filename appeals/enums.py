@@ -10,3 +10,5 @@ class AppealState(models.TextChoices):
 
 
 DECIDED_APPEAL_STATES = frozenset({AppealState.UPHELD, AppealState.DISMISSED})
+# Appeals the Board has still to decide: they hold a year's close and keep proof from deletion.
+OPEN_APPEAL_STATES = frozenset({AppealState.FILED, AppealState.SCHEDULED})

@@ -20,7 +20,7 @@ from common.jobs import job_lock
 from submissions.enums import UNDECIDED_STATES, DenialKind
 from submissions.models import ProofFile
 
-from .closing import OPEN_APPEAL_STATES
+from .enums import OPEN_APPEAL_STATES
 from .models import Appeal
 
 BATCH_FILES = 1000

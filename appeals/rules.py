@@ -3,7 +3,6 @@ appeal goes to. No ORM, no clock."""
 
 import io
 import re
-from collections.abc import Iterable
 from datetime import date, timedelta
 
 # A word as a reader counts one: letters or digits, joined by apostrophes or hyphens inside
@@ -14,11 +13,6 @@ WORD = re.compile(r"[^\W_]+(?:['\u2019\-][^\W_]+)*")
 def words(text: str) -> int:
     """How many words a reader would count in `text`."""
     return len(WORD.findall(text))
-
-
-def window_open(*, denied_on: date, today: date, days: int) -> bool:
-    """Whether a denial of `denied_on` may still be appealed on `today`: day `days` counts."""
-    return today <= denied_on + timedelta(days=days)
 
 
 def pdf_pages(data: bytes) -> int:
@@ -38,8 +32,7 @@ def pdf_pages(data: bytes) -> int:
         raise ValueError("not a readable PDF") from error
 
 
-def first_meeting(meetings: Iterable[date], *, filed_on: date,
-                  preparation_days: int) -> date | None:
-    """The first Board meeting at least `preparation_days` after filing, or None."""
-    earliest = filed_on + timedelta(days=preparation_days)
-    return min((day for day in meetings if day >= earliest), default=None)
+def earliest_meeting_day(*, filed_on: date, preparation_days: int) -> date:
+    """The first day a Board meeting may take an appeal filed on `filed_on`: the preparation
+    period after filing."""
+    return filed_on + timedelta(days=preparation_days)

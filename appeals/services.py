@@ -18,22 +18,19 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import queue_mail, records_changed
-from activities.rules import plain
-from certifications.enums import CertificationStatus, YearState
-from certifications.models import Certification, CertificationYear
+from certifications.services import reinstate_certification
 from common.mail import site_url
-from submissions.enums import DenialKind, EntryState
-from submissions.models import Denial, Entry
-from submissions.proof import HEAD_BYTES, detect_content_type, proof_problem, suffix_for
-from submissions.services import certifications_of, record_state_change, recount_change
-from submissions.standings import entry_years, lock_holders
+from submissions.enums import DenialKind
+from submissions.models import Denial
+from submissions.proof import suffix_for
+from submissions.review import reinstate_entry
+from submissions.services import check_proof
 
-from .enums import AppealState
+from .enums import OPEN_APPEAL_STATES, AppealState
 from .models import Appeal, AppealDocument, BoardMeeting
-from .rules import first_meeting, pdf_pages, window_open, words
+from .rules import earliest_meeting_day, pdf_pages, words
 
 MAX_PDF_PAGES = 2
-OPEN_STATES = (AppealState.FILED, AppealState.SCHEDULED)
 
 
 def _check_rationale(rationale: str, pdf: UploadedFile | None) -> bytes | None:
@@ -70,32 +67,17 @@ def _check_rationale(rationale: str, pdf: UploadedFile | None) -> bytes | None:
     return data
 
 
-def _check_documents(documents: Sequence[UploadedFile]) -> list[str]:
-    types = []
-    for document in documents:
-        head = document.read(HEAD_BYTES)
-        document.seek(0)
-        problem = proof_problem(head, document.size or 0,
-                                max_bytes=settings.CPE_PROOF_MAX_BYTES)
-        if problem:
-            raise ValidationError({"documents": f"{document.name}: {problem}"})
-        types.append(detect_content_type(head))
-    return types
-
-
 def _schedule(appeal: Appeal) -> bool:
     """Put a filed appeal on the first meeting at least the preparation period after filing."""
-    filed_on = timezone.localdate(appeal.filed_at)
-    meetings = BoardMeeting.objects.filter(meets_on__gte=filed_on)
-    day = first_meeting(meetings.values_list("meets_on", flat=True), filed_on=filed_on,
-                        preparation_days=settings.CPE_APPEAL_PREPARATION_DAYS)
-    if day is None:
+    earliest = earliest_meeting_day(filed_on=timezone.localdate(appeal.filed_at),
+                                    preparation_days=settings.CPE_APPEAL_PREPARATION_DAYS)
+    meeting = BoardMeeting.objects.filter(meets_on__gte=earliest).order_by("meets_on").first()
+    if meeting is None:
         return False
-    appeal.meeting = meetings.get(meets_on=day)
-    appeal.state = AppealState.SCHEDULED
+    appeal.meeting, appeal.state = meeting, AppealState.SCHEDULED
     appeal.save(update_fields=["meeting", "state"])
     queue_mail("appeal_scheduled", to=appeal.denial.holder, context={
-        "appeal": appeal, "meeting": appeal.meeting, "dashboard_url": site_url("home")},
+        "appeal": appeal, "meeting": meeting, "dashboard_url": site_url("home")},
         dedupe_key=f"appeal-scheduled:{appeal.pk}")
     return True
 
@@ -114,8 +96,7 @@ def file_appeal(*, denial: Denial, by: User, today: date, rationale: str = "",
     denial, a closed window, a second appeal, or a rationale or file outside the limits."""
     if denial.holder_id != by.pk:
         raise ValidationError(_("You can appeal only your own decisions."))
-    if not window_open(denied_on=denial.denied_on, today=today,
-                       days=settings.CPE_APPEAL_WINDOW_DAYS):
+    if today > denial.appeal_until:
         raise ValidationError(_("The time to appeal this decision ended on %(date)s.") % {
             "date": denial.appeal_until.isoformat()})
     Denial.objects.select_for_update().filter(pk=denial.pk).values_list("pk").get()
@@ -123,7 +104,10 @@ def file_appeal(*, denial: Denial, by: User, today: date, rationale: str = "",
         raise ValidationError(_("This decision has been appealed already: one appeal per "
                                 "decision."))
     _check_rationale(rationale, rationale_pdf)
-    types = _check_documents(documents)
+    try:
+        types = [check_proof(document) for document in documents]
+    except ValidationError as error:
+        raise ValidationError({"documents": error.messages}) from error
     appeal = Appeal(denial=denial, rationale=rationale.strip())
     if rationale_pdf is not None:
         appeal.rationale_pdf.save("rationale.pdf", rationale_pdf, save=False)
@@ -151,31 +135,6 @@ def schedule_waiting_appeals() -> int:
     return sum(_schedule(appeal) for appeal in waiting)
 
 
-def _reinstate_entry(entry: Entry, *, credits: Decimal | None, by: User, reason: str) -> None:
-    lock_holders([entry.holder_id])
-    locked = Entry.objects.select_for_update(of=("self",)).get(pk=entry.pk)
-    if credits is not None and not (0 < credits <= locked.claimed_credits):
-        raise ValidationError({"credits": _(
-            "The Board's value is more than 0 and at most the %(claimed)s credits claimed.")
-            % {"claimed": plain(locked.claimed_credits)}})
-    from_state = locked.state
-    locked.state = EntryState.APPROVED
-    locked.approved_credits = None if credits in (None, locked.claimed_credits) else credits
-    locked.save()
-    record_state_change(entry=locked, from_state=from_state, by=by, reason=reason)
-    recount_change(locked, entry_years(locked, certifications_of(locked.holder_id)),
-                   since=locked.activity_date)
-
-
-def _reinstate_certification(certification: Certification, *, by: User) -> None:
-    locked = Certification.objects.select_for_update().get(pk=certification.pk)
-    locked.status, locked.decertified_on = CertificationStatus.ACTIVE, None
-    locked._change_reason = _("Reinstated by the Board's decision on appeal")
-    locked.save()
-    CertificationYear.objects.filter(certification=locked, state=YearState.NOT_MET).update(
-        state=YearState.MET, closed_at=timezone.now())
-
-
 @transaction.atomic
 def decide_appeal(*, appeal: Appeal, by: User, upheld: bool, reason: str,
                   credits: Decimal | None = None) -> Appeal:
@@ -192,17 +151,16 @@ def decide_appeal(*, appeal: Appeal, by: User, upheld: bool, reason: str,
                                                     "reads them.")})
     locked = Appeal.objects.select_for_update(of=("self",)).select_related(
         "denial__holder", "denial__entry", "denial__certification").get(pk=appeal.pk)
-    if locked.state not in OPEN_STATES:
+    if locked.state not in OPEN_APPEAL_STATES:
         raise ValidationError(_("This appeal was decided on %(date)s; the Board's decision is "
                                 "final.") % {"date": timezone.localdate(locked.decided_at)})
     denial = locked.denial
     if upheld:
+        why = _("Appeal upheld by the Board: %(reason)s") % {"reason": reason.strip()}
         if denial.kind == DenialKind.DECERTIFIED:
-            _reinstate_certification(denial.certification, by=by)
+            reinstate_certification(certification=denial.certification, reason=why)
         else:
-            _reinstate_entry(denial.entry, credits=credits, by=by,
-                             reason=_("Appeal upheld by the Board: %(reason)s")
-                             % {"reason": reason.strip()})
+            reinstate_entry(entry=denial.entry, by=by, reason=why, credits=credits)
     locked.state = AppealState.UPHELD if upheld else AppealState.DISMISSED
     locked.decision_reason, locked.decided_at, locked.decided_by = (
         reason.strip(), timezone.now(), by)

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -8,13 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from common.shortcuts import own_or_404
+from common.shortcuts import own_or_404, private_download
 from submissions.models import Denial
 
 from . import services
 from .forms import AppealForm
 from .models import Appeal, AppealDocument
-from .rules import window_open
 
 
 def _denials(request: HttpRequest):
@@ -39,8 +37,8 @@ def denial_detail(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = (Appeal.objects.filter(denial=denial).select_related("meeting")
               .prefetch_related("documents").first())
     today = timezone.localdate()
-    may_file = appeal is None and denial.holder_id == request.user.pk and window_open(
-        denied_on=denial.denied_on, today=today, days=settings.CPE_APPEAL_WINDOW_DAYS)
+    may_file = (appeal is None and denial.holder_id == request.user.pk
+                and today <= denial.appeal_until)
     form = AppealForm()
     if request.method == "POST":
         if not may_file:
@@ -68,24 +66,14 @@ def denial_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "today": today})
 
 
-def _private_file(field, name: str, content_type: str) -> FileResponse:
-    try:
-        handle = field.open("rb")
-    except (FileNotFoundError, ValueError) as error:
-        raise Http404 from error
-    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @login_required
 @require_GET
 def rationale_download(request: HttpRequest, pk: int) -> FileResponse:
     appeal = own_or_404(Appeal.objects.all(), request, holder_field="denial__holder", pk=pk)
     if not appeal.rationale_pdf:
         raise Http404
-    return _private_file(appeal.rationale_pdf, "rationale.pdf", "application/pdf")
+    return private_download(appeal.rationale_pdf, filename="rationale.pdf",
+                            content_type="application/pdf")
 
 
 @login_required
@@ -93,4 +81,5 @@ def rationale_download(request: HttpRequest, pk: int) -> FileResponse:
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
     document = own_or_404(AppealDocument.objects.all(), request,
                           holder_field="appeal__denial__holder", pk=pk)
-    return _private_file(document.file, document.original_name, document.content_type)
+    return private_download(document.file, filename=document.original_name,
+                            content_type=document.content_type)

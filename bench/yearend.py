@@ -49,7 +49,7 @@ from django.urls import reverse
 from psycopg import sql
 
 from appeals import closing
-from appeals.enums import AppealState
+from appeals.enums import OPEN_APPEAL_STATES, AppealState
 from certifications.enums import CertificationStatus, YearState
 from certifications.models import CertificationTitle
 from submissions import reminders
@@ -445,7 +445,7 @@ def close_baseline(*, today: date) -> None:
         "today": today, "open": YearState.OPEN, "waiting": YearState.WAITING,
         "met": YearState.MET, "exempt": YearState.EXEMPT, "not_met": YearState.NOT_MET,
         "active": CertificationStatus.ACTIVE, "decertified": CertificationStatus.DECERTIFIED,
-        "appeal_states": list(closing.OPEN_APPEAL_STATES), "kind": DenialKind.DECERTIFIED,
+        "appeal_states": sorted(OPEN_APPEAL_STATES), "kind": DenialKind.DECERTIFIED,
         "reason": "Decertified at the year-end close",
         "appeal_until": today + timedelta(days=settings.CPE_APPEAL_WINDOW_DAYS),
         "dashboard": settings.CPE_SITE_URL + reverse("home"),

@@ -6,6 +6,7 @@ from datetime import date
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import records_changed
@@ -113,3 +114,21 @@ def award_certification(
         ensure_certification_years(today=today, certifications=[certification])
         records_changed(holder_ids=[holder.pk])
     return certification, changed
+
+
+@transaction.atomic
+def reinstate_certification(*, certification: Certification, reason: str) -> Certification:
+    """Undo a decertification (the Board upheld the appeal against it): the certification is
+    active again, so its badge says so at once, and the year closed as not met is closed as
+    met by that decision.
+
+    Side effects: the certification's status, with a history row giving `reason`; the years
+    closed as not met; the holder's records version."""
+    locked = Certification.objects.select_for_update().get(pk=certification.pk)
+    locked.status, locked.decertified_on = CertificationStatus.ACTIVE, None
+    locked._change_reason = reason
+    locked.save(update_fields=["status", "decertified_on"])
+    locked.years.filter(state=YearState.NOT_MET).update(state=YearState.MET,
+                                                          closed_at=timezone.now())
+    records_changed(holder_ids=[locked.holder_id])
+    return locked

@@ -164,6 +164,32 @@ def reject_entry(*, entry: Entry, by: User, reason: str, today: date,
     return rejected
 
 
+# What the Board reinstates: a rejected entry, or one approved at an adjusted value.
+REINSTATABLE_STATES = frozenset({EntryState.REJECTED, EntryState.APPROVED})
+
+
+@transaction.atomic
+def reinstate_entry(*, entry: Entry, by: User, reason: str,
+                    credits: Decimal | None = None) -> Entry:
+    """The Board upheld an appeal against the entry's rejection or adjustment: it counts again,
+    at `credits` when the Board sets a value (more than 0, at most the credits claimed),
+    otherwise at the credits claimed.
+
+    Side effects: the state becomes `approved`, the change is recorded with `reason`, and the
+    years it counts toward are recounted. Raises ValidationError for a value out of range or
+    an entry that is neither rejected nor approved."""
+    def reinstate(locked: Entry) -> None:
+        if credits is not None and not (0 < credits <= locked.claimed_credits):
+            raise ValidationError({"credits": _(
+                "The Board's value is more than 0 and at most the %(claimed)s credits "
+                "claimed.") % {"claimed": plain(locked.claimed_credits)}})
+        locked.state = EntryState.APPROVED
+        locked.approved_credits = None if credits in (None, locked.claimed_credits) else credits
+
+    return _decide(entry, by=by, allowed=REINSTATABLE_STATES, seen_state=None, reason=reason,
+                   change=reinstate)
+
+
 def proof_deadline(today: date) -> date:
     """The day requested proof is due, as the settings give."""
     return today + timedelta(days=settings.CPE_PROOF_DEADLINE_DAYS)

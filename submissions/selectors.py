@@ -20,7 +20,7 @@ from activities.models import ActivityType
 from activities.rules import credits_text, plain
 from certifications.enums import YearState
 from certifications.models import Certification, CertificationYear
-from certifications.rules import YearWindow
+from certifications.rules import YearWindow, close_outcome
 
 from .counting import ZERO, Progress, StoppedBy, YearEnd, count_addition, progress, year_end
 from .enums import COUNTING_STATES, UNDECIDED_STATES, DenialKind, EntryState
@@ -158,9 +158,10 @@ class YearStanding:
 
     @property
     def held_for(self) -> HeldFor:
-        # The close holds a year only while undecided entries, or an open appeal, could make
-        # it met (`close_outcome`): entries too small to make up the difference hold nothing.
-        if self.counted + self.undecided >= self.requirement:
+        # The close's own rule: entries awaiting a decision hold the year only when they could
+        # make it met; entries too small to make up the difference hold nothing.
+        if close_outcome(required=self.requirement, counted=self.counted,
+                         undecided=self.undecided) == YearState.WAITING:
             return HeldFor.DECISIONS
         return HeldFor.APPEAL if self.state == YearState.WAITING else HeldFor.CLOSE
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from certifications.models import Certification
-from common.shortcuts import computed_on_use, own_or_404
+from common.shortcuts import computed_on_use, own_or_404, private_download
 
 from . import selectors, services
 from .enums import WITHDRAWABLE_STATES, EntryState
@@ -234,15 +234,8 @@ def proof_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def proof_download(request: HttpRequest, pk: int) -> FileResponse:
     proof = own_or_404(ProofFile.objects.select_related("entry"), request,
                        holder_field="entry__holder", pk=pk)
-    try:
-        handle = proof.file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    response = FileResponse(handle, as_attachment=True, filename=proof.original_name,
+    return private_download(proof.file, filename=proof.original_name,
                             content_type=proof.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _certification(request: HttpRequest, pk: int) -> Certification:
