@@ -23,7 +23,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from itertools import groupby
 from operator import itemgetter
 
 from django.db import transaction
@@ -37,7 +36,7 @@ from certifications.enums import CertificationStatus, YearState
 from certifications.models import Certification, CertificationYear
 from certifications.rules import close_outcome
 from certifications.services import ensure_certification_years
-from common.jobs import job_lock
+from common.jobs import batches_by_holder, job_lock
 from common.mail import site_url
 from submissions.enums import DenialKind
 from submissions.models import Denial, appeal_until
@@ -101,16 +100,9 @@ def _holder_batches(today: date, size: int) -> Iterator[tuple[list[int], list[in
     year of the table for each batch."""
     rows = (due_years(today=today).order_by("certification__holder_id", "pk")
             .values_list("certification__holder_id", "pk"))
-    holder_ids: list[int] = []
-    year_ids: list[int] = []
-    for holder_id, years in groupby(rows, key=itemgetter(0)):
-        holder_ids.append(holder_id)
-        year_ids.extend(year_id for _holder, year_id in years)
-        if len(holder_ids) >= size:
-            yield holder_ids, year_ids
-            holder_ids, year_ids = [], []
-    if holder_ids:
-        yield holder_ids, year_ids
+    for batch in batches_by_holder(rows, itemgetter(0), size):
+        yield ([years[0][0] for years in batch],
+               [year_id for years in batch for _holder, year_id in years])
 
 
 def _plan(rows: Sequence[dict]) -> _Batch:

@@ -2,13 +2,17 @@
 management commands."""
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from itertools import groupby
+from typing import TypeVar
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 from django.utils import timezone
+
+T = TypeVar("T")
 
 
 def _key(name: str) -> int:
@@ -53,3 +57,17 @@ class JobCommand(BaseCommand):
 
     def run(self, *, today: date, **options: object) -> str:
         raise NotImplementedError
+
+
+def batches_by_holder(rows: Iterable[T], holder: Callable[[T], object],
+                      size: int) -> Iterator[list[list[T]]]:
+    """Rows ordered by holder, grouped per holder, `size` holders at a time: a batch job's
+    committed unit, so that a holder's rows are never split between two batches."""
+    batch: list[list[T]] = []
+    for _holder, group in groupby(rows, key=holder):
+        batch.append(list(group))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

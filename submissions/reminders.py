@@ -14,10 +14,10 @@ day, once. When several were missed, only the nearest goes out: the 90-day one i
 once the 30-day one is due.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from itertools import groupby
+from operator import itemgetter
 
 from django.conf import settings
 from django.db import transaction
@@ -26,7 +26,7 @@ from django.db.models import Case, Exists, F, IntegerField, OuterRef, Value, Whe
 from accounts.services import Mail, queue_mails
 from certifications.enums import CertificationStatus, YearState
 from certifications.models import CertificationYear
-from common.jobs import job_lock
+from common.jobs import batches_by_holder, job_lock
 from common.mail import site_url
 
 from .enums import EntryState
@@ -82,18 +82,6 @@ def due_proof_reminders(*, today: date):
             .order_by("holder_id", "proof_due_on", "pk")
             .values("pk", "title", "activity_date", "proof_due_on", "holder_id",
                     "holder__email"))
-
-
-def _holder_batches(rows: Iterator[dict], key: str, size: int) -> Iterator[list[list[dict]]]:
-    """Rows grouped by holder, `size` holders at a time."""
-    batch = []
-    for _holder, group in groupby(rows, key=lambda row: row[key]):
-        batch.append(list(group))
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 @transaction.atomic
@@ -153,12 +141,12 @@ def send_cpe_reminders(*, today: date, batch_holders: int = BATCH_HOLDERS) -> Re
     # PostgreSQL plans to return the first rows soon: it walked every holder in id order to
     # join their few due rows, 4 and 19 times slower over 100,000 holders.
     with job_lock("send_cpe_reminders"):
-        for batch in _holder_batches(iter(due_year_reminders(today=today)),
-                                     "certification__holder_id", batch_holders):
+        for batch in batches_by_holder(due_year_reminders(today=today),
+                                       itemgetter("certification__holder_id"), batch_holders):
             year_reminders += _send_year_batch(batch, today=today)
             messages += len(batch)
-        for batch in _holder_batches(iter(due_proof_reminders(today=today)),
-                                     "holder_id", batch_holders):
+        for batch in batches_by_holder(due_proof_reminders(today=today),
+                                       itemgetter("holder_id"), batch_holders):
             proof_reminders += _send_proof_batch(batch, today=today)
             messages += len(batch)
     return ReminderRun(year_reminders, proof_reminders, messages)
