@@ -33,9 +33,9 @@ from django.utils.translation import gettext as _
 
 from accounts.services import Mail, queue_mails, records_changed
 from certifications.enums import CertificationStatus, YearState
-from certifications.models import Certification, CertificationYear
+from certifications.models import CertificationYear
 from certifications.rules import close_outcome
-from certifications.services import ensure_certification_years
+from certifications.services import decertify_certifications, ensure_certification_years
 from common.jobs import batches_by_holder, job_lock
 from common.mail import site_url
 from submissions.enums import DenialKind
@@ -172,18 +172,9 @@ def _close_batch(holder_ids: list[int], year_ids: list[int], *, today: date) -> 
     dashboard_url = site_url("home")
     if plan.decertify:
         reasons = {row["pk"]: _reason(row) for row in plan.decertify}
-        certifications = Certification.objects.in_bulk(
-            [row["certification_id"] for row in plan.decertify])
-        # One UPDATE with the same values for all (bulk_update would build a CASE per row and
-        # field), then their history rows as bulk_update_with_history writes them.
-        Certification.objects.filter(pk__in=list(certifications)).update(
-            status=CertificationStatus.DECERTIFIED, decertified_on=today)
-        for certification in certifications.values():
-            certification.status = CertificationStatus.DECERTIFIED
-            certification.decertified_on = today
-        Certification.history.bulk_history_create(
-            list(certifications.values()), update=True,
-            default_change_reason=_("Decertified at the year-end close"), default_date=now)
+        certifications = decertify_certifications(
+            [row["certification_id"] for row in plan.decertify], on=today, now=now,
+            reason=_("Decertified at the year-end close"))
         record_denials([
             Denial(holder_id=row["certification__holder_id"], kind=DenialKind.DECERTIFIED,
                    certification=certifications[row["certification_id"]], denied_on=today,

@@ -1,7 +1,7 @@
 """Writes for certifications and their years."""
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -114,6 +114,24 @@ def award_certification(
         ensure_certification_years(today=today, certifications=[certification])
         records_changed(holder_ids=[holder.pk])
     return certification, changed
+
+
+def decertify_certifications(certification_ids: Iterable[int], *, on: date, reason: str,
+                             now: datetime) -> dict[int, Certification]:
+    """Decertify these certifications as of `on` (the year-end close, for a batch): the title
+    may no longer be used and the badge says revoked at once. Runs in the caller's transaction.
+
+    Side effects: one UPDATE (the same values for all: bulk_update would build a CASE per row
+    and field) and their history rows, giving `reason`. Returns the certifications by id."""
+    certifications = Certification.objects.in_bulk(list(certification_ids))
+    Certification.objects.filter(pk__in=list(certifications)).update(
+        status=CertificationStatus.DECERTIFIED, decertified_on=on)
+    for certification in certifications.values():
+        certification.status, certification.decertified_on = CertificationStatus.DECERTIFIED, on
+    Certification.history.bulk_history_create(
+        list(certifications.values()), update=True, default_change_reason=reason,
+        default_date=now)
+    return certifications
 
 
 @transaction.atomic
