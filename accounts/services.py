@@ -224,14 +224,24 @@ def deliver_unsent(*, now: datetime, older_than: timedelta = timedelta(minutes=1
                    .order_by("created_at", "pk").values_list("pk", flat=True)[:batch])
         if not ids:
             break
-        for message_id in ids:
-            try:
-                if deliver_message(message_id=message_id, now=now):
-                    sent += 1
-                else:
-                    failed.add(message_id)  # another sender holds it
-            except Exception:
-                failed.add(message_id)
-                logger.warning("Mail %s could not be sent; it is tried again later.", message_id,
-                               exc_info=True)
+        delivered, not_sent = deliver_messages(ids, now=now)
+        sent += delivered
+        failed.update(not_sent)
     return sent
+
+
+def deliver_messages(message_ids: Iterable[int], *, now: datetime) -> tuple[int, list[int]]:
+    """Send these outbox messages, each once; one that fails does not stop the others.
+    Returns how many were sent now, and the ids not sent (failed, or held by another sender,
+    or sent before)."""
+    sent, not_sent = 0, []
+    for message_id in message_ids:
+        try:
+            if deliver_message(message_id=message_id, now=now):
+                sent += 1
+                continue
+        except Exception:
+            logger.warning("Mail %s could not be sent; it is tried again later.", message_id,
+                           exc_info=True)
+        not_sent.append(message_id)
+    return sent, not_sent

@@ -3,7 +3,8 @@ from datetime import datetime
 from celery import shared_task
 from django.utils import timezone
 
-from .services import deliver_message, deliver_unsent
+from .models import OutboxMessage
+from .services import deliver_message, deliver_messages, deliver_unsent
 
 
 @shared_task(name="accounts.deliver_mail", autoretry_for=(Exception,), retry_backoff=30,
@@ -17,17 +18,11 @@ def deliver_mail(*, message_id: int) -> bool:
 @shared_task(name="accounts.deliver_mails", autoretry_for=(Exception,), retry_backoff=30,
              retry_backoff_max=3600, max_retries=8)
 def deliver_mails(*, message_ids: list[int]) -> int:
-    """Send a batch job's messages (each once). A failure leaves the rest to the retry and to
-    the sweep; a retry skips what was sent."""
-    failed = None
-    sent = 0
-    for message_id in message_ids:
-        try:
-            sent += deliver_message(message_id=message_id, now=timezone.now())
-        except Exception as error:  # the others still go; the retry sends what is left
-            failed = error
-    if failed is not None:
-        raise failed
+    """Send a batch job's messages (each once). When one fails, the task is retried for what
+    is left (a retry skips what was sent); the sweep picks up whatever still is."""
+    sent, not_sent = deliver_messages(message_ids, now=timezone.now())
+    if OutboxMessage.objects.filter(pk__in=not_sent, sent_at__isnull=True).exists():
+        raise RuntimeError(f"{len(not_sent)} message(s) of the batch could not be sent yet.")
     return sent
 
 
