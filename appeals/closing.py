@@ -26,7 +26,7 @@ from decimal import Decimal
 from operator import itemgetter
 
 from django.db import transaction
-from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -164,9 +164,12 @@ def _close_batch(holder_ids: list[int], year_ids: list[int], *, today: date) -> 
     plan = _plan(rows)
     now = timezone.now()
     for state, ids in plan.years.items():
-        CertificationYear.objects.filter(pk__in=ids).update(state=state, closed_at=now)
+        # The close's record: what the year counted when it closed stays so.
+        CertificationYear.objects.filter(pk__in=ids).update(
+            state=state, closed_at=now, counted_at_close=F("counted_credits"))
     if plan.newly_held:
-        CertificationYear.objects.filter(pk__in=plan.newly_held).update(state=YearState.WAITING)
+        CertificationYear.objects.filter(pk__in=plan.newly_held).update(
+            state=YearState.WAITING, held_since=today)
 
     mails = []
     dashboard_url = site_url("home")

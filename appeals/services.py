@@ -158,7 +158,8 @@ def decide_appeal(*, appeal: Appeal, by: User, upheld: bool, reason: str,
     if upheld:
         why = _("Appeal upheld by the Board: %(reason)s") % {"reason": reason.strip()}
         if denial.kind == DenialKind.DECERTIFIED:
-            reinstate_certification(certification=denial.certification, reason=why)
+            reinstate_certification(certification=denial.certification, reason=why,
+                                    decided_on=timezone.localdate())
         else:
             reinstate_entry(entry=denial.entry, by=by, reason=why, credits=credits)
     locked.state = AppealState.UPHELD if upheld else AppealState.DISMISSED

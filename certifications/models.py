@@ -165,6 +165,19 @@ class CertificationYear(models.Model):
         _("credits awaiting a decision"), max_digits=8, decimal_places=2, default=Decimal("0")
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # What the close recorded: a closed year is a record, and its counted credits stay what
+    # the close decided whatever is decided later on its entries (`recount_standings --check`
+    # compares a closed year with this, not with a recount).
+    counted_at_close = models.DecimalField(
+        _("counted credits at the close"), max_digits=8, decimal_places=2, null=True,
+        blank=True)
+    # The first day the close held the year for decisions (state `waiting`): staff see the
+    # held years, oldest first, and how long each has waited.
+    held_since = models.DateField(_("held for decisions since"), null=True, blank=True)
+    # Set when the Board changed the outcome of a closed year (an upheld appeal of its
+    # decertification): the year was met by the Board's decision of this day.
+    board_decided_on = models.DateField(_("met by the Board's decision of"), null=True,
+                                        blank=True)
 
     class Meta:
         ordering = ["certification", "number"]

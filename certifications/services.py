@@ -6,7 +6,6 @@ from datetime import date, datetime
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
-from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import records_changed
@@ -135,18 +134,20 @@ def decertify_certifications(certification_ids: Iterable[int], *, on: date, reas
 
 
 @transaction.atomic
-def reinstate_certification(*, certification: Certification, reason: str) -> Certification:
-    """Undo a decertification (the Board upheld the appeal against it): the certification is
-    active again, so its badge says so at once, and the year closed as not met is closed as
-    met by that decision.
+def reinstate_certification(*, certification: Certification, reason: str,
+                            decided_on: date) -> Certification:
+    """Undo a decertification (the Board upheld the appeal against it on `decided_on`): the
+    certification is active again, so its badge says so at once, and the year closed as not
+    met is met by the Board's decision of that day. Its counted credits stay what the close
+    recorded.
 
     Side effects: the certification's status, with a history row giving `reason`; the years
-    closed as not met; the holder's records version."""
+    closed as not met (state and `board_decided_on`); the holder's records version."""
     locked = Certification.objects.select_for_update().get(pk=certification.pk)
     locked.status, locked.decertified_on = CertificationStatus.ACTIVE, None
     locked._change_reason = reason
     locked.save(update_fields=["status", "decertified_on"])
     locked.years.filter(state=YearState.NOT_MET).update(state=YearState.MET,
-                                                          closed_at=timezone.now())
+                                                          board_decided_on=decided_on)
     records_changed(holder_ids=[locked.holder_id])
     return locked

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -191,8 +192,10 @@ class Command(BaseCommand):
         # exempt). The years the entries fall in are the close's to judge.
         past = CertificationYear.objects.filter(certification__holder=holder,
                                                 state=YearState.OPEN, ends_on__lt=begins)
-        past.filter(required_credits__gt=0).update(state=YearState.MET, closed_at=timezone.now())
-        past.filter(required_credits=0).update(state=YearState.EXEMPT, closed_at=timezone.now())
+        past.filter(required_credits__gt=0).update(state=YearState.MET, closed_at=timezone.now(),
+                                                   counted_at_close=F("counted_credits"))
+        past.filter(required_credits=0).update(state=YearState.EXEMPT, closed_at=timezone.now(),
+                                               counted_at_close=F("counted_credits"))
         if not demo.entries:
             return
         # A holder who already has entries keeps exactly those: a second run adds none.
