@@ -20,6 +20,14 @@ class YearWindow:
         return isinstance(day, date) and self.starts_on <= day <= self.ends_on
 
 
+def takes_entry(window: YearWindow, *, activity_date: date, reported_on: date) -> bool:
+    """Whether an entry belongs to this certification year: dated inside it and reported on or
+    before its deadline (a year past its deadline never changes because of a later entry).
+    `submissions.belonging` adds the certification's side (it collects CPE) and writes the same
+    rule for queries."""
+    return window.starts_on <= activity_date <= window.ends_on and reported_on <= window.deadline
+
+
 def anniversary(awarded_on: date, years: int) -> date:
     """The `years`-th anniversary of an award (28 February for a leap-day award in common years)."""
     year = awarded_on.year + years
@@ -56,16 +64,16 @@ def submission_cap(requirement: Decimal, starts_on: date, *, cap_from: date,
     return requirement * factor
 
 
-def close_outcome(*, required: Decimal, counted: Decimal, undecided: Decimal = Decimal(0),
-                  appealed: Decimal = Decimal(0)) -> str:
+def close_outcome(*, required: Decimal, counted: Decimal,
+                  best_case: Decimal | None = None) -> str:
     """How a year past its deadline closes (a `YearState` value): `exempt` when nothing is
-    required, `met` when what counts reaches the requirement; `waiting` while entries awaiting
-    a decision (`undecided`) or under an open appeal (`appealed`) could still make it met, at
-    most their full credits; otherwise `not_met`."""
+    required, `met` when what counts reaches the requirement; `waiting` while the year's best
+    case (what it would count if every decision still open went the holder's way, under every
+    cap: `submissions.counting.best_case`) reaches it; otherwise `not_met`."""
     if required <= 0:
         return "exempt"
     if counted >= required:
         return "met"
-    if counted + undecided + appealed >= required:
+    if best_case is not None and best_case >= required:
         return "waiting"
     return "not_met"

@@ -22,6 +22,7 @@ from certifications.enums import YearState
 from certifications.models import Certification, CertificationYear
 from certifications.rules import YearWindow, close_outcome
 
+from .belonging import belonging_windows, entries_in
 from .counting import ZERO, Progress, StoppedBy, YearEnd, count_addition, progress, year_end
 from .enums import COUNTING_STATES, UNDECIDED_STATES, DenialKind, EntryState
 from .models import CREDITS, Denial, Entry, YearCredit, appeal_until
@@ -48,6 +49,8 @@ class StoredYear:
     counted_credits: Decimal
     undecided_credits: Decimal
     state: str
+    # Set when the Board changed the year's outcome (an upheld appeal): met by that decision.
+    board_decided_on: date | None = None
     # activity type id → (name, counted credits)
     by_activity: dict[int, tuple[str, Decimal]] = field(default_factory=dict)
 
@@ -61,13 +64,15 @@ def _stored_years(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Stor
     if not match:
         return {}
     years: dict[tuple[int, int], StoredYear] = {}
-    for (certification_id, number, required, counted, undecided, state, activity_type_id, name,
-         activity_counted) in CertificationYear.objects.filter(match).values_list(
+    for (certification_id, number, required, counted, undecided, state, board_decided_on,
+         activity_type_id, name, activity_counted) in CertificationYear.objects.filter(
+            match).values_list(
             "certification_id", "number", "required_credits", "counted_credits",
-            "undecided_credits", "state", "activity_totals__activity_type_id",
-            "activity_totals__activity_type__name", "activity_totals__counted"):
+            "undecided_credits", "state", "board_decided_on",
+            "activity_totals__activity_type_id", "activity_totals__activity_type__name",
+            "activity_totals__counted"):
         year = years.setdefault((certification_id, number),
-                                StoredYear(required, counted, undecided, state))
+                                StoredYear(required, counted, undecided, state, board_decided_on))
         if activity_type_id is not None:
             year.by_activity[activity_type_id] = (name, activity_counted)
     return years
@@ -125,6 +130,8 @@ class YearStanding:
     # Whether an earlier year of the certification ended short and is not closed yet: until
     # it is decided, the certification is at risk whatever this year's pace.
     after_short_year: bool = False
+    # The day of the Board's decision that made this closed year met (an upheld appeal).
+    board_decided_on: date | None = None
 
     @property
     def met(self) -> bool:
@@ -161,7 +168,7 @@ class YearStanding:
         # The close's own rule: entries awaiting a decision hold the year only when they could
         # make it met; entries too small to make up the difference hold nothing.
         if close_outcome(required=self.requirement, counted=self.counted,
-                         undecided=self.undecided) == YearState.WAITING:
+                         best_case=self.counted + self.undecided) == YearState.WAITING:
             return HeldFor.DECISIONS
         return HeldFor.APPEAL if self.state == YearState.WAITING else HeldFor.CLOSE
 
@@ -198,6 +205,7 @@ def _standing(certification: Certification, window: YearWindow,
                                   if counted > 0), key=lambda bar: (-bar[1], bar[0]))),
         state=stored.state if stored else YearState.OPEN,
         after_short_year=after_short_year,
+        board_decided_on=stored.board_decided_on if stored else None,
     )
 
 
@@ -390,9 +398,7 @@ def year_detail(*, certification: Certification, number: int, today: date) -> Ye
     window = windows[number - 1]
     row = CertificationYear.objects.filter(certification=certification, number=number).first()
     entries = tuple(
-        Entry.objects.filter(holder_id=certification.holder_id,
-                             activity_date__range=(window.starts_on, window.ends_on),
-                             reported_on__lte=window.deadline)
+        Entry.objects.filter(entries_in(window), holder_id=certification.holder_id)
         .select_related("activity_type")
         .order_by("activity_date", "logged_at", "pk")
     )
@@ -419,11 +425,13 @@ def entry_shares(*, entry: Entry) -> list[EntryShare]:
         for credit in YearCredit.objects.filter(entry=entry).select_related("year")
     }
     shares = []
-    for certification in _holder_certifications(entry.holder):
+    certifications = _holder_certifications(entry.holder)
+    belonging = dict(belonging_windows(certifications, activity_date=entry.activity_date,
+                                       reported_on=entry.reported_on))
+    for certification in certifications:
         credit = stored.get(certification.pk)
-        window = certification.year_containing(entry.activity_date)
-        if credit is None and not (certification.collects_cpe and window is not None
-                                   and window.deadline >= entry.reported_on):
+        window = belonging.get(certification)
+        if credit is None and window is None:
             continue
         shares.append(EntryShare(
             certification, credit.year.window if credit else window,
@@ -462,8 +470,8 @@ def entry_review(*, entry: Entry) -> list[YearReview]:
     each capped activity and what the entry counts there (zero until it counts). Four
     queries."""
     certifications = _holder_certifications(entry.holder)
-    years = [(c, w) for c in certifications if c.title.level.requires_cpe
-             and (w := c.year_containing(entry.activity_date)) and w.deadline >= entry.reported_on]
+    years = belonging_windows(certifications, activity_date=entry.activity_date,
+                              reported_on=entry.reported_on)
     match = Q()
     for certification, window in years:
         match |= Q(certification=certification, number=window.number)
@@ -555,9 +563,8 @@ def _room_ahead(holder: User, activity_date: date, windows: list[YearWindow],
         .filter(_before(activity_date, editing))
         .exclude(pk=editing.pk if editing else None)
         .values("activity_type_id", "activity_type__annual_cap")
-        .annotate(**{f"w{i}": Sum(CREDITS, filter=Q(
-            activity_date__range=(w.starts_on, w.ends_on), reported_on__lte=w.deadline))
-            for i, w in enumerate(windows)})
+        .annotate(**{f"w{i}": Sum(CREDITS, filter=entries_in(w))
+                     for i, w in enumerate(windows)})
         .order_by()
     )
     rows = list(rows)
@@ -605,10 +612,10 @@ def assess_entry(
             "The activity took place before your first certification was awarded "
             "(%(date)s).") % {"date": _date(first_award)})
 
-    containing = [(c, w) for c in counting if (w := c.year_containing(activity_date))]
-    open_years = [(c, w) for c, w in containing if w.deadline >= today]
+    # Reported today: the years it would belong to.
+    open_years = belonging_windows(counting, activity_date=activity_date, reported_on=today)
     if not open_years:
-        deadline = max(w.deadline for _c, w in containing)
+        deadline = max(w.deadline for c in counting if (w := c.year_containing(activity_date)))
         return refused(refusal_field="activity_date", refusal=_(
             "The certification year that contains this date closed on %(deadline)s; "
             "activities can no longer be logged for it.") % {"deadline": _date(deadline)})

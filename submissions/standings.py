@@ -12,10 +12,11 @@ It applies the same rules as the pure `counting.count_year`; `check_standings` (
 `manage.py recount_standings --check`) recounts with that function, independently, and lists
 every difference.
 
-Which entries count toward a year (`counts_toward`): the year's holder's entries in a counting
-state, dated inside the year and reported on or before the year's deadline (an entry counts only
-toward the years still open for reporting when it was reported). Only years with a requirement
-count; the others keep zero.
+Which entries count toward a year (`counts_toward`): the entries in a counting state that belong
+to it (`belonging`: the year's holder's, dated inside the year and reported on or before its
+deadline, of a certification that collects CPE). Years without a requirement, and the years of a
+decertified certification, count nothing. A closed year is a record: no recount touches it, and
+the checker compares it with what its close recorded (`counted_at_close`).
 """
 
 from collections import defaultdict
@@ -32,9 +33,10 @@ from accounts.models import User
 from activities.models import ActivityType
 from certifications.enums import CLOSED_YEAR_STATES, CertificationStatus
 from certifications.models import Certification, CertificationLevel, CertificationYear
-from certifications.rules import submission_cap
+from certifications.rules import submission_cap, takes_entry
 from certifications.services import ensure_certification_years
 
+from .belonging import belonging_windows, belongs_sql
 from .counting import ZERO, Countable, YearCount, count_year
 from .enums import COUNTING_STATES, UNDECIDED_STATES
 from .models import Entry, YearActivityTotal, YearCredit
@@ -52,26 +54,24 @@ def year_submission_cap(required_credits: Decimal, starts_on: date) -> Decimal |
 def counts_toward(year: CertificationYear, *, holder_id: int, activity_date: date,
                   reported_on: date, state: str) -> bool:
     """The rule for one entry and one year, in Python (see the module docstring)."""
-    return (year.certification.holder_id == holder_id and year.required_credits > 0
-            and state in COUNTING_STATES and year.starts_on <= activity_date <= year.ends_on
-            and reported_on <= year.deadline)
+    certification = year.certification
+    return (certification.holder_id == holder_id and certification.is_active
+            and year.required_credits > 0 and state in COUNTING_STATES
+            and takes_entry(year.window, activity_date=activity_date, reported_on=reported_on))
 
 
 def holder_years(*, certifications: Iterable[Certification], day: date,
                  reported_on: date) -> list[CertificationYear]:
     """The year rows of these certifications (one holder's) that an entry dated `day` and
-    reported on `reported_on` belongs to: the year containing `day`, where its deadline had not
-    passed by `reported_on`, for certifications with a requirement.
+    reported on `reported_on` belongs to (`belonging.belonging_windows`: of certifications that
+    collect CPE, the year containing `day`, where its deadline had not passed by `reported_on`).
 
-    Rows are created for active certifications where the daily job has not yet made them, so a
-    year that counts anything always has its row. One query, two when a row is missing.
+    Rows are created where the daily job has not yet made them, so a year that counts anything
+    always has its row. One query, two when a row is missing.
     """
-    certifications = [c for c in certifications if c.title.level.requires_cpe]
-    wanted = {}
-    for certification in certifications:
-        window = certification.year_containing(day)
-        if window is not None and window.deadline >= reported_on:
-            wanted[(certification.pk, window.number)] = (certification, window)
+    wanted = {(certification.pk, window.number): (certification, window)
+              for certification, window in belonging_windows(
+                  certifications, activity_date=day, reported_on=reported_on)}
     if not wanted:
         return []
     match = Q()
@@ -79,12 +79,7 @@ def holder_years(*, certifications: Iterable[Certification], day: date,
         match |= Q(certification_id=certification_id, number=number)
     years = list(CertificationYear.objects.filter(match).select_related("certification"))
     missing = wanted.keys() - {(y.certification_id, y.number) for y in years}
-    new = [
-        CertificationYear.for_window(certification, window)
-        for key in sorted(missing)
-        for certification, window in [wanted[key]]
-        if certification.is_active
-    ]
+    new = [CertificationYear.for_window(*wanted[key]) for key in sorted(missing)]
     if new:
         CertificationYear.objects.bulk_create(new, ignore_conflicts=True)
         years = list(CertificationYear.objects.filter(match).select_related("certification"))
@@ -124,11 +119,9 @@ def _states(states: Collection[str]) -> str:
     return ", ".join(f"'{state}'" for state in sorted(states))
 
 
-def _belongs(*, year: str, certification: str, entry: str) -> str:
-    """SQL: the entry is the year's holder's, dated in the year, reported by its deadline."""
-    return (f"{entry}.holder_id = {certification}.holder_id"
-            f" AND {entry}.activity_date BETWEEN {year}.starts_on AND {year}.ends_on"
-            f" AND {entry}.reported_on <= {year}.deadline")
+def _closed() -> str:
+    """SQL: the closed year states. A closed year is a record: no recount touches it."""
+    return _states(CLOSED_YEAR_STATES)
 
 
 def _clamp(value: str, high: str) -> str:
@@ -197,6 +190,8 @@ def _counted_rows_sql(placeholders: str) -> str:
             FROM {t["year"]} y
             JOIN {t["certification"]} c ON c.id = y.certification_id
             WHERE y.id IN ({placeholders}) AND y.required_credits > 0
+              AND c.status = '{CertificationStatus.ACTIVE.value}'
+              AND y.state NOT IN ({_closed()})
         ),
         ahead AS (
             SELECT k.year_id, k.activity_type_id, SUM(ROUND(k.credits * 100)) AS claimed,
@@ -243,7 +238,9 @@ def _counted_rows_sql(placeholders: str) -> str:
 
 def recount_years(year_ids: Iterable[int], *, since: date | None = None,
                   changed_entries: Collection[int] | None = None) -> int:
-    """Recount the stored standings of these certification years from their entries.
+    """Recount the stored standings of these certification years from their entries. Closed
+    years are a record and stay as their close left them; the years of a decertified
+    certification count nothing.
 
     Side effects: inserts, updates or deletes the years' YearCredit rows (only those that
     change), writes each year's totals by activity (YearActivityTotal) and sets each year's
@@ -293,9 +290,10 @@ def recount_years(year_ids: Iterable[int], *, since: date | None = None,
                     JOIN {t["year"]} y ON y.id = k.year_id
                     JOIN {t["certification"]} c ON c.id = y.certification_id
                     JOIN {t["entry"]} e ON e.id = k.entry_id
-                    WHERE k.year_id IN ({placeholders}) {changed_only} AND NOT (
-                        {_belongs(year="y", certification="c", entry="e")}
-                        AND e.state IN ({_states(COUNTING_STATES)}) AND y.required_credits > 0)
+                    WHERE k.year_id IN ({placeholders}) {changed_only}
+                      AND y.state NOT IN ({_closed()}) AND NOT (
+                        {belongs_sql(year="y", certification="c", entry="e")}
+                        AND e.state IN ({_states(COUNTING_STATES)}))
                 )
             """, [*ids, *(changed_entries or [])])  # noqa: S608 (table names and placeholders)
             changed += cursor.rowcount
@@ -303,13 +301,17 @@ def recount_years(year_ids: Iterable[int], *, since: date | None = None,
         if changed_entries is None or changed_entries:
             # An entry may have left a year or changed its activity, and an activity may have
             # left the year with it: its totals start over.
-            cursor.execute(f"DELETE FROM {total} WHERE year_id IN ({placeholders})",  # noqa: S608
-                           ids)
+            cursor.execute(f"""
+                DELETE FROM {total} WHERE year_id IN (
+                    SELECT id FROM {t["year"]}
+                    WHERE id IN ({placeholders}) AND state NOT IN ({_closed()}))
+            """, ids)  # noqa: S608 (only table names, state constants and placeholders)
         cursor.execute(f"""
             INSERT INTO {total} (year_id, activity_type_id, counted)
-            SELECT year_id, activity_type_id, SUM(counted) FROM {credit}
-            WHERE year_id IN ({placeholders})
-            GROUP BY year_id, activity_type_id
+            SELECT k.year_id, k.activity_type_id, SUM(k.counted) FROM {credit} k
+            JOIN {t["year"]} y ON y.id = k.year_id
+            WHERE k.year_id IN ({placeholders}) AND y.state NOT IN ({_closed()})
+            GROUP BY k.year_id, k.activity_type_id
             ON CONFLICT (year_id, activity_type_id) DO UPDATE SET counted = excluded.counted
             WHERE {total}.counted <> excluded.counted
         """, ids)  # noqa: S608 (only table names and placeholders)
@@ -318,14 +320,14 @@ def recount_years(year_ids: Iterable[int], *, since: date | None = None,
             UPDATE {year} SET
                 counted_credits = COALESCE((
                     SELECT SUM(k.counted) FROM {total} k WHERE k.year_id = {year}.id), 0),
-                undecided_credits = CASE WHEN {year}.required_credits > 0 THEN COALESCE((
+                undecided_credits = COALESCE((
                     SELECT SUM(COALESCE(e.approved_credits, e.claimed_credits))
                     FROM {t["certification"]} c
-                    JOIN {t["entry"]} e ON {_belongs(year=year, certification="c", entry="e")}
+                    JOIN {t["entry"]} e ON {belongs_sql(year=year, certification="c", entry="e")}
                     WHERE c.id = {year}.certification_id
                       AND e.state IN ({_states(UNDECIDED_STATES)})
-                ), 0) ELSE 0 END
-            WHERE {year}.id IN ({placeholders})
+                ), 0)
+            WHERE {year}.id IN ({placeholders}) AND {year}.state NOT IN ({_closed()})
         """, ids)  # noqa: S608 (only table names and placeholders)
         # The holders' cached pages show these standings (accounts.services.records_changed).
         cursor.execute(f"""
@@ -426,12 +428,13 @@ def recount_in_python(year: CertificationYear, entries: Iterable[Entry],
                       caps: dict[int, Decimal | None]) -> tuple[YearCount, Decimal]:
     """A year counted by the pure `count_year` from the holder's entries (any states): the
     count, and the credits awaiting a decision."""
-    holder_id = year.certification.holder_id
-    if year.required_credits <= 0:
+    certification = year.certification
+    if year.required_credits <= 0 or not certification.is_active:
         return YearCount((), ZERO, {}), ZERO
     belonging = [e for e in entries
-                 if e.holder_id == holder_id and year.starts_on <= e.activity_date <= year.ends_on
-                 and e.reported_on <= year.deadline]
+                 if e.holder_id == certification.holder_id
+                 and takes_entry(year.window, activity_date=e.activity_date,
+                                 reported_on=e.reported_on)]
     count = count_year(
         (Countable(key=e.pk, activity=e.activity_type_id, activity_date=e.activity_date,
                    logged_at=e.logged_at, credits=e.credits)
@@ -475,6 +478,13 @@ def check_standings(holders: QuerySet | None = None, *,
 def _year_differences(year: CertificationYear, entries: list[Entry],
                       caps: dict[int, Decimal | None], stored: dict[int, tuple],
                       stored_totals: dict[int, Decimal]) -> Iterator[Difference]:
+    if year.is_closed:
+        # A closed year is compared with what its close recorded, not with a recount: later
+        # decisions on its entries do not change it.
+        if year.counted_at_close is not None and year.counted_credits != year.counted_at_close:
+            yield Difference(year, "counted credits of a closed year", year.counted_credits,
+                             year.counted_at_close)
+        return
     count, undecided = recount_in_python(year, entries, caps)
     if year.counted_credits != count.total:
         yield Difference(year, "counted credits", year.counted_credits, count.total)

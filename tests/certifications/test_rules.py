@@ -67,5 +67,10 @@ def test_year_containing_contains_the_day_and_years_tile(award, offset):
     ("40", "19", "2.50", "0", "not_met"),
 ])
 def test_close_outcome(required, counted, undecided, appealed, outcome):
+    best_case = Decimal(counted) + Decimal(undecided) + Decimal(appealed)
     assert close_outcome(required=Decimal(required), counted=Decimal(counted),
-                         undecided=Decimal(undecided), appealed=Decimal(appealed)) == outcome
+                         best_case=best_case) == outcome
+
+
+def test_close_outcome_without_a_best_case_is_not_met_when_short():
+    assert close_outcome(required=Decimal(20), counted=Decimal("19.99")) == "not_met"

@@ -1,0 +1,59 @@
+"""Which certification years an entry belongs to: the one rule that the recount, the checker,
+the holder's pages, the review panel, proof requests, the close and appeals all use.
+
+An entry belongs to a year of one of its holder's certifications when
+- the certification collects CPE: active, at a level with a requirement (a decertified
+  certification collects nothing until the Board reinstates it), and
+- the entry is dated inside the year and was reported on or before the year's deadline
+  (`certifications.rules.takes_entry`).
+
+Written three ways, each for its callers: in Python over windows, as a Django `Q` over entries,
+and as SQL for the set-based recount.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db.models import Q
+
+from certifications.enums import CertificationStatus
+from certifications.models import Certification
+from certifications.rules import YearWindow, takes_entry
+
+
+def collects(certification: Certification) -> bool:
+    """The certification's years count entries."""
+    return certification.collects_cpe
+
+
+def belonging_windows(certifications: Iterable[Certification], *, activity_date: date,
+                      reported_on: date) -> list[tuple[Certification, YearWindow]]:
+    """The (certification, year) pairs an entry dated `activity_date` and reported on
+    `reported_on` belongs to, among one holder's certifications. No query."""
+    pairs = []
+    for certification in certifications:
+        if not collects(certification):
+            continue
+        window = certification.year_containing(activity_date)
+        if window is not None and takes_entry(window, activity_date=activity_date,
+                                              reported_on=reported_on):
+            pairs.append((certification, window))
+    return pairs
+
+
+def entries_in(window: YearWindow, prefix: str = "") -> Q:
+    """Entries (through `prefix`, e.g. "denial__entry__") dated in the year and reported by its
+    deadline. The holder and the certification's side are the caller's to add."""
+    return Q(**{f"{prefix}activity_date__gte": window.starts_on,
+                f"{prefix}activity_date__lte": window.ends_on,
+                f"{prefix}reported_on__lte": window.deadline})
+
+
+def belongs_sql(*, year: str, certification: str, entry: str) -> str:
+    """SQL: the entry belongs to the year (aliases of the year, its certification and the
+    entry tables)."""
+    return (f"{entry}.holder_id = {certification}.holder_id"
+            f" AND {certification}.status = '{CertificationStatus.ACTIVE.value}'"
+            f" AND {year}.required_credits > 0"
+            f" AND {entry}.activity_date BETWEEN {year}.starts_on AND {year}.ends_on"
+            f" AND {entry}.reported_on <= {year}.deadline")
