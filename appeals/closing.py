@@ -3,10 +3,16 @@ once, from the stored standings.
 
 - met → closed as met, and the holder is told so (the next year is open already: the years of
   a certification are laid up to the one containing today before anything closes);
-- short, but entries awaiting a decision or an open appeal could still make it met → held
-  (`waiting`) and judged again on every later run;
+- short, but its best case could still make it met → held (`waiting`, since the day it was
+  first held) and judged again on every later run. The best case is the year counted as if
+  every decision still open went the holder's way: entries awaiting a decision approved as
+  claimed, an appealed rejection at its claim, an appealed adjustment by the difference; only
+  entries that belong to the year, under the activity caps and the submission cap;
 - otherwise → closed as not met and the certification decertified: a denial with its reason
-  (the holder may appeal it), the badge revoked at once, and a mail with the way to appeal;
+  (the holder may appeal it), the badge revoked at once, its later years count nothing, and a
+  mail with the way to appeal;
+
+A closed year keeps the counted credits it closed with (`counted_at_close`): it is a record.
 - no CPE required (Foundation titles) → closed as exempt: never decertified.
 
 It lives here, on top of the apps it reads (open appeals hold a close) and calls down into.
@@ -26,22 +32,23 @@ from decimal import Decimal
 from operator import itemgetter
 
 from django.db import transaction
-from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.services import Mail, queue_mails, records_changed
+from activities.models import ActivityType
 from certifications.enums import CertificationStatus, YearState
 from certifications.models import CertificationYear
-from certifications.rules import close_outcome
+from certifications.rules import YearWindow, close_outcome, takes_entry
 from certifications.services import decertify_certifications, ensure_certification_years
 from common.jobs import batches_by_holder, job_lock
 from common.mail import site_url
-from submissions.enums import DenialKind
-from submissions.models import Denial, appeal_until
+from submissions.counting import Countable, best_case, best_case_credits
+from submissions.enums import COUNTING_STATES, UNDECIDED_STATES, DenialKind
+from submissions.models import Denial, Entry, appeal_until
 from submissions.services import record_denials
-from submissions.standings import lock_holders
+from submissions.standings import lock_holders, recount_years, year_submission_cap
 
 from .enums import OPEN_APPEAL_STATES
 from .models import Appeal
@@ -79,17 +86,55 @@ def due_years(*, today: date):
         certification__status=CertificationStatus.ACTIVE)
 
 
-def _appealed_credits():
-    """Per year: the credits of the holder's entries dated in it under an open appeal."""
-    return Coalesce(Subquery(
-        Appeal.objects.filter(
-            state__in=OPEN_APPEAL_STATES,
-            denial__holder_id=OuterRef("certification__holder_id"),
-            denial__entry__activity_date__gte=OuterRef("starts_on"),
-            denial__entry__activity_date__lte=OuterRef("ends_on"))
-        .order_by().values("denial__holder_id")
-        .annotate(total=Sum("denial__entry__claimed_credits")).values("total")[:1]),
-        Value(Decimal(0)), output_field=DecimalField(max_digits=10, decimal_places=2))
+def _open_entry_appeal(holder_ref: str) -> Exists:
+    """An open appeal of one of the holder's entry denials (a rejection or an adjustment)."""
+    return Exists(Appeal.objects.filter(
+        state__in=OPEN_APPEAL_STATES, denial__holder_id=OuterRef(holder_ref),
+        denial__entry__isnull=False))
+
+
+def _best_cases(rows: Sequence[dict]) -> dict[int, Decimal]:
+    """The best case (`counting.best_case`) of each year that is short and has something still
+    open that could add to it: entries awaiting a decision, or an open appeal of an entry denial
+    of its holder. Only entries that belong to the year (`belonging`) count, each at its
+    best-case credits, under the caps. Two queries, none when no year qualifies."""
+    candidates = [row for row in rows
+                  if 0 < row["required_credits"]  # noqa: SIM300 (a range: 0 < required)
+                  and row["counted_credits"] < row["required_credits"]
+                  and (row["undecided_credits"] > 0 or row["entry_appealed"])]
+    if not candidates:
+        return {}
+    entries = list(
+        Entry.objects.filter(
+            holder_id__in={row["certification__holder_id"] for row in candidates},
+            activity_date__gte=min(row["starts_on"] for row in candidates),
+            activity_date__lte=max(row["ends_on"] for row in candidates))
+        .annotate(appealed=Exists(Appeal.objects.filter(
+            state__in=OPEN_APPEAL_STATES, denial__entry_id=OuterRef("pk"))))
+        .filter(Q(state__in=sorted(COUNTING_STATES | UNDECIDED_STATES)) | Q(appealed=True))
+        .values("pk", "holder_id", "activity_type_id", "activity_date", "logged_at",
+                "reported_on", "state", "claimed_credits", "approved_credits", "appealed"))
+    caps = dict(ActivityType.objects.values_list("pk", "annual_cap"))
+    best = {}
+    for row in candidates:
+        window = YearWindow(row["number"], row["starts_on"], row["ends_on"], row["deadline"])
+        countable = []
+        for entry in entries:
+            if entry["holder_id"] != row["certification__holder_id"] or not takes_entry(
+                    window, activity_date=entry["activity_date"],
+                    reported_on=entry["reported_on"]):
+                continue
+            credits = best_case_credits(
+                counts=entry["state"] in COUNTING_STATES,
+                undecided=entry["state"] in UNDECIDED_STATES, appealed=entry["appealed"],
+                claimed=entry["claimed_credits"], approved=entry["approved_credits"])
+            if credits is not None:
+                countable.append(Countable(key=entry["pk"], activity=entry["activity_type_id"],
+                                           activity_date=entry["activity_date"],
+                                           logged_at=entry["logged_at"], credits=credits))
+        best[row["pk"]] = best_case(countable, caps=caps, submission_cap=year_submission_cap(
+            row["required_credits"], row["starts_on"]))
+    return best
 
 
 def _holder_batches(today: date, size: int) -> Iterator[tuple[list[int], list[int]]]:
@@ -105,17 +150,17 @@ def _holder_batches(today: date, size: int) -> Iterator[tuple[list[int], list[in
                [year_id for years in batch for _holder, year_id in years])
 
 
-def _plan(rows: Sequence[dict]) -> _Batch:
-    """Each year's outcome, in the order of its certification's years: once a year decertifies
-    the certification, its later years stay as they are (the certification no longer collects
-    CPE)."""
+def _plan(rows: Sequence[dict], best: dict[int, Decimal]) -> _Batch:
+    """Each year's outcome, in the order of its certification's years, from its stored
+    standing and its best case (`best`, by year id): once a year decertifies the certification,
+    its later years stay as they are (the certification no longer collects CPE)."""
     plan = _Batch()
     decertified: set[int] = set()
     for row in rows:
         if row["certification_id"] in decertified:
             continue
         outcome = close_outcome(required=row["required_credits"], counted=row["counted_credits"],
-                                undecided=row["undecided_credits"], appealed=row["appealed"])
+                                best_case=best.get(row["pk"]))
         if outcome == YearState.WAITING:
             if row["state"] == YearState.OPEN:
                 plan.newly_held.append(row["pk"])
@@ -155,13 +200,13 @@ def _close_batch(holder_ids: list[int], year_ids: list[int], *, today: date) -> 
     rows = list(
         due_years(today=today).filter(pk__in=year_ids)
         .select_for_update(of=("self",))
-        .annotate(appealed=_appealed_credits())
+        .annotate(entry_appealed=_open_entry_appeal("certification__holder_id"))
         .order_by("certification_id", "number")
         .values("pk", "number", "state", "starts_on", "ends_on", "deadline",
-                "required_credits", "counted_credits", "undecided_credits", "appealed",
+                "required_credits", "counted_credits", "undecided_credits", "entry_appealed",
                 "certification_id", "certification__title__name",
                 "certification__holder_id", "certification__holder__email"))
-    plan = _plan(rows)
+    plan = _plan(rows, _best_cases(rows))
     now = timezone.now()
     for state, ids in plan.years.items():
         # The close's record: what the year counted when it closed stays so.
@@ -178,6 +223,9 @@ def _close_batch(holder_ids: list[int], year_ids: list[int], *, today: date) -> 
         certifications = decertify_certifications(
             [row["certification_id"] for row in plan.decertify], on=today, now=now,
             reason=_("Decertified at the year-end close"))
+        # A decertified certification collects nothing: its years still open count nothing.
+        recount_years(CertificationYear.objects.filter(
+            certification_id__in=list(certifications)).values_list("pk", flat=True))
         record_denials([
             Denial(holder_id=row["certification__holder_id"], kind=DenialKind.DECERTIFIED,
                    certification=certifications[row["certification_id"]], denied_on=today,

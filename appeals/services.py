@@ -25,6 +25,7 @@ from submissions.models import Denial
 from submissions.proof import suffix_for
 from submissions.review import reinstate_entry
 from submissions.services import check_proof
+from submissions.standings import lock_holders, recount_years
 
 from .enums import OPEN_APPEAL_STATES, AppealState
 from .models import Appeal, AppealDocument, BoardMeeting
@@ -160,6 +161,10 @@ def decide_appeal(*, appeal: Appeal, by: User, upheld: bool, reason: str,
         if denial.kind == DenialKind.DECERTIFIED:
             reinstate_certification(certification=denial.certification, reason=why,
                                     decided_on=timezone.localdate())
+            # Reinstated as if never decertified: its open years count again every entry
+            # that belongs to them (the closed ones stay as they closed).
+            lock_holders([denial.holder_id])
+            recount_years(denial.certification.years.values_list("pk", flat=True))
         else:
             reinstate_entry(entry=denial.entry, by=by, reason=why, credits=credits)
     locked.state = AppealState.UPHELD if upheld else AppealState.DISMISSED

@@ -115,6 +115,27 @@ def count_year(
     return YearCount(tuple(counted_entries), total, used_by_activity)
 
 
+def best_case_credits(*, counts: bool, undecided: bool, appealed: bool, claimed: Decimal,
+                      approved: Decimal | None) -> Decimal | None:
+    """What an entry would be worth if every decision still open on it went the holder's way,
+    or None when nothing open could make it count. An entry awaiting a decision is approved as
+    claimed; an appealed rejection counts its claim; an appealed adjustment wins back only the
+    difference (it counts at its claim instead of the adjusted value); the rest as it stands."""
+    if undecided:
+        return claimed
+    if counts:
+        return claimed if appealed else (approved if approved is not None else claimed)
+    return claimed if appealed else None
+
+
+def best_case(entries: Iterable[Countable], *, caps: Mapping[Hashable, Decimal | None],
+              submission_cap: Decimal | None) -> Decimal:
+    """The most a year could count: its entries at their best-case credits
+    (`best_case_credits`), counted in order under the activity caps and the submission cap.
+    The close holds a year only when this reaches the requirement."""
+    return count_year(entries, caps=caps, submission_cap=submission_cap).total
+
+
 class Progress(StrEnum):
     MET = "met"
     ON_TRACK = "on_track"

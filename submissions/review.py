@@ -211,6 +211,12 @@ def request_proof(*, entry: Entry, by: User, today: date, due_on: date | None = 
         raise ValidationError({"due_on": _("Give the holder a deadline after today.")})
 
     def ask(locked: Entry) -> None:
+        years = entry_years(locked, certifications_of(locked.holder_id))
+        if all(year.is_closed for year in years):
+            # A closed year is a record: what it counted stays, so there is nothing to prove.
+            raise ValidationError(_(
+                "Proof can no longer be requested for this entry: every certification year it "
+                "belongs to is closed, and a closed year stays as its close left it."))
         locked.state, locked.proof_due_on = EntryState.PROOF_REQUESTED, due_on
         locked.proof_submitted_at = None
 
@@ -293,8 +299,14 @@ def _ask_holder(holder_id: int, *, period_start: date, period_end: date, by: Use
         Entry.objects.filter(holder_id=holder_id, activity_date__range=(period_start, period_end),
                              state__in=list(PROOF_REQUESTABLE_STATES), proof_files__isnull=True)
         .order_by("activity_date", "pk"))
-    asked = [request_proof(entry=entry, by=by, today=today, due_on=due_on, notify=False,
-                           reason=_("Selected for a random audit")) for entry in entries]
+    asked = []
+    for entry in entries:
+        try:
+            asked.append(request_proof(entry=entry, by=by, today=today, due_on=due_on,
+                                       notify=False, reason=_("Selected for a random audit")))
+        except ValidationError:
+            # Its years are all closed: an audit asks only for what can still change a year.
+            continue
     if asked:
         holder = asked[0].holder
         queue_mail("audit_proof_requested", to=holder, context={
