@@ -50,10 +50,10 @@ from psycopg import sql
 
 from appeals import closing
 from appeals.enums import OPEN_APPEAL_STATES, AppealState
-from certifications.enums import CertificationStatus, YearState
+from certifications.enums import CLOSED_YEAR_STATES, CertificationStatus, YearState
 from certifications.models import CertificationTitle
 from submissions import reminders
-from submissions.enums import DenialKind, EntryState
+from submissions.enums import COUNTING_STATES, UNDECIDED_STATES, DenialKind, EntryState
 
 from .data import (
     HISTORY_MIX,
@@ -446,6 +446,9 @@ def close_baseline(*, today: date) -> None:
         "met": YearState.MET, "exempt": YearState.EXEMPT, "not_met": YearState.NOT_MET,
         "active": CertificationStatus.ACTIVE, "decertified": CertificationStatus.DECERTIFIED,
         "appeal_states": sorted(OPEN_APPEAL_STATES), "kind": DenialKind.DECERTIFIED,
+        "counting": sorted(COUNTING_STATES), "undecided": sorted(UNDECIDED_STATES),
+        "closed": sorted(CLOSED_YEAR_STATES), "cap_from": settings.CPE_SUBMISSION_CAP_FROM,
+        "cap_factor": settings.CPE_SUBMISSION_CAP_FACTOR,
         "reason": "Decertified at the year-end close",
         "appeal_until": today + timedelta(days=settings.CPE_APPEAL_WINDOW_DAYS),
         "dashboard": settings.CPE_SITE_URL + reverse("home"),
@@ -471,22 +474,47 @@ def close_baseline(*, today: date) -> None:
                        u.email, t.name AS title,
                        CASE WHEN y.required_credits <= 0 THEN %(exempt)s
                             WHEN y.counted_credits >= y.required_credits THEN %(met)s
-                            WHEN y.counted_credits + y.undecided_credits
-                                 + COALESCE(a.credits, 0) >= y.required_credits
+                            WHEN LEAST(best.total, CASE WHEN y.starts_on >= %(cap_from)s
+                                       THEN y.required_credits * %(cap_factor)s END)
+                                 >= y.required_credits
                             THEN %(waiting)s
                             ELSE %(not_met)s END AS outcome
                 FROM certifications_certificationyear y
                 JOIN certifications_certification c ON c.id = y.certification_id
                 JOIN certifications_certificationtitle t ON t.id = c.title_id
                 JOIN accounts_user u ON u.id = c.holder_id
+                -- The best case of a short year with something still open: the entries that
+                -- belong to it at their best-case credits, each activity under its cap (the
+                -- submission cap on the total above).
                 LEFT JOIN LATERAL (
-                    SELECT SUM(e.claimed_credits) AS credits
-                    FROM appeals_appeal ap
-                    JOIN submissions_denial d ON d.id = ap.denial_id
-                    JOIN submissions_entry e ON e.id = d.entry_id
-                    WHERE ap.state = ANY(%(appeal_states)s) AND d.holder_id = c.holder_id
-                      AND e.activity_date BETWEEN y.starts_on AND y.ends_on
-                ) a ON true
+                    SELECT SUM(CASE WHEN a.annual_cap IS NULL THEN b.credits
+                                    ELSE LEAST(a.annual_cap, b.credits) END) AS total
+                    FROM (
+                        SELECT e.activity_type_id, SUM(CASE
+                            WHEN e.state = ANY(%(undecided)s) OR open_appeal.yes
+                            THEN e.claimed_credits
+                            ELSE COALESCE(e.approved_credits, e.claimed_credits) END) AS credits
+                        FROM submissions_entry e
+                        CROSS JOIN LATERAL (SELECT EXISTS (
+                            SELECT 1 FROM submissions_denial d
+                            JOIN appeals_appeal ap ON ap.denial_id = d.id
+                            WHERE d.entry_id = e.id AND ap.state = ANY(%(appeal_states)s)
+                        ) AS yes) open_appeal
+                        WHERE e.holder_id = c.holder_id
+                          AND e.activity_date BETWEEN y.starts_on AND y.ends_on
+                          AND e.reported_on <= y.deadline
+                          AND (e.state = ANY(%(counting)s) OR e.state = ANY(%(undecided)s)
+                               OR open_appeal.yes)
+                        GROUP BY e.activity_type_id
+                    ) b
+                    JOIN activities_activitytype a ON a.id = b.activity_type_id
+                    WHERE y.counted_credits < y.required_credits AND (
+                        y.undecided_credits > 0 OR EXISTS (
+                            SELECT 1 FROM appeals_appeal ap
+                            JOIN submissions_denial d ON d.id = ap.denial_id
+                            WHERE d.holder_id = c.holder_id AND d.entry_id IS NOT NULL
+                              AND ap.state = ANY(%(appeal_states)s)))
+                ) best ON true
                 WHERE y.state IN (%(open)s, %(waiting)s) AND y.deadline < %(today)s
                   AND c.status = %(active)s
             ),
@@ -502,13 +530,32 @@ def close_baseline(*, today: date) -> None:
         cursor.execute("""
             UPDATE certifications_certificationyear y
             SET state = p.outcome,
-                closed_at = CASE WHEN p.outcome = %(waiting)s THEN y.closed_at ELSE now() END
+                closed_at = CASE WHEN p.outcome = %(waiting)s THEN y.closed_at ELSE now() END,
+                counted_at_close = CASE WHEN p.outcome = %(waiting)s THEN NULL
+                                        ELSE y.counted_credits END,
+                held_since = CASE WHEN p.outcome = %(waiting)s THEN %(today)s
+                                  ELSE y.held_since END
             FROM close_plan p WHERE p.id = y.id
         """, params)
         cursor.execute("""
             UPDATE certifications_certification c
             SET status = %(decertified)s, decertified_on = %(today)s
             FROM close_plan p WHERE p.certification_id = c.id AND p.outcome = %(not_met)s
+        """, params)
+        # A decertified certification collects nothing: its years still open count nothing.
+        for table in ("submissions_yearcredit", "submissions_yearactivitytotal"):
+            cursor.execute(f"""
+                DELETE FROM {table} WHERE year_id IN (
+                    SELECT y.id FROM certifications_certificationyear y
+                    JOIN close_plan p ON p.certification_id = y.certification_id
+                    WHERE p.outcome = %(not_met)s AND NOT y.state = ANY(%(closed)s))
+            """, params)  # noqa: S608 (our own table names)
+        cursor.execute("""
+            UPDATE certifications_certificationyear y
+            SET counted_credits = 0, undecided_credits = 0
+            FROM close_plan p
+            WHERE p.certification_id = y.certification_id AND p.outcome = %(not_met)s
+              AND NOT y.state = ANY(%(closed)s)
         """, params)
         cursor.execute("""
             INSERT INTO certifications_historicalcertification
