@@ -48,12 +48,12 @@ from django.db import connection, connections, transaction
 from django.urls import reverse
 from psycopg import sql
 
-from appeals import closing
 from appeals.enums import OPEN_APPEAL_STATES, AppealState
 from certifications.enums import CLOSED_YEAR_STATES, CertificationStatus, YearState
 from certifications.models import CertificationTitle
 from submissions import reminders
 from submissions.enums import COUNTING_STATES, UNDECIDED_STATES, DenialKind, EntryState
+from yearend import closing
 
 from .data import (
     HISTORY_MIX,

@@ -20,8 +20,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections, transaction
 
 from accounts.models import OutboxMessage
-from appeals.closing import close_certification_years
-from appeals.retention import purge_expired_proof
 from certifications.models import Certification, CertificationYear
 from certifications.services import ensure_certification_years
 from submissions.deadlines import expire_proof_requests
@@ -31,6 +29,8 @@ from submissions.reminders import send_cpe_reminders
 from submissions.tasks import send_cpe_reminders_task
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, title
 from tests.test_celery import redis_worker  # noqa: F401 (a fixture)
+from yearend.closing import close_certification_years
+from yearend.retention import purge_expired_proof
 
 ROOT = Path(__file__).resolve().parent.parent
 # ISP certifications awarded on 1 March 2024: year 1 may be reported until 30 March 2025.

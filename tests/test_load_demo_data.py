@@ -13,13 +13,13 @@ from django.utils.html import strip_tags
 
 from accounts.models import User
 from accounts.roles import ADMINISTRATOR, BOARD, REVIEWER
-from appeals.closing import close_certification_years
 from certifications.enums import YearState
 from certifications.models import Certification, CertificationYear
 from cpe_portal.management.commands.load_demo_data import HOLDERS, _earliest_current_year_start
 from submissions.enums import EntryState
 from submissions.models import Entry, EntryStateChange
 from submissions.selectors import certification_standings
+from yearend.closing import close_certification_years
 
 pytestmark = pytest.mark.django_db
 

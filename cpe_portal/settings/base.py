@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "certifications",
     "submissions",
     "appeals",
+    "yearend",
     # The project itself, on top of the apps: demo data and the landing page.
     "cpe_portal",
 ]

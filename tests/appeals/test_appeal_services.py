@@ -11,7 +11,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfWriter
 
 from accounts.models import OutboxMessage
-from appeals.closing import close_certification_years
 from appeals.enums import AppealState
 from appeals.models import Appeal, BoardMeeting
 from appeals.rules import words
@@ -24,6 +23,7 @@ from submissions.models import Denial
 from submissions.review import reject_entry
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, title
 from tests.staff import make_staff
+from yearend.closing import close_certification_years
 
 pytestmark = pytest.mark.django_db
 

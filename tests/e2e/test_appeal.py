@@ -8,11 +8,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.roles import ADMINISTRATOR, BOARD
-from appeals.closing import close_certification_years
 from appeals.models import Appeal
 from certifications.models import Certification
 from tests.factories import PASSWORD
 from tests.staff import make_staff, totp_code
+from yearend.closing import close_certification_years
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -11,7 +11,6 @@ from django.utils import timezone
 from accounts.models import OutboxMessage
 from appeals.enums import AppealState
 from appeals.models import Appeal
-from appeals.retention import months_before, purge_expired_proof
 from certifications.models import CertificationYear
 from certifications.services import ensure_certification_years
 from submissions.deadlines import expire_proof_requests
@@ -21,6 +20,7 @@ from submissions.review import request_proof
 from submissions.services import attach_proof, record_denial
 from tests.factories import CertificationFactory, EntryFactory, title
 from tests.staff import make_staff
+from yearend.retention import months_before, purge_expired_proof
 
 pytestmark = pytest.mark.django_db
 

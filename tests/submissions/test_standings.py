@@ -25,7 +25,6 @@ from hypothesis.stateful import (
 
 from accounts.models import User
 from accounts.roles import BOARD, REVIEWER
-from appeals.closing import close_certification_years
 from appeals.enums import OPEN_APPEAL_STATES
 from appeals.models import Appeal
 from appeals.services import decide_appeal, file_appeal
@@ -51,6 +50,7 @@ from submissions.services import (
 from submissions.standings import check_standings, recount_years
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity, title
 from tests.staff import make_staff
+from yearend.closing import close_certification_years
 
 D = Decimal
 pytestmark = pytest.mark.django_db

@@ -15,13 +15,12 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
+from appeals.enums import OPEN_APPEAL_STATES
+from appeals.models import Appeal
 from certifications.models import CertificationYear
 from common.jobs import job_lock
 from submissions.enums import UNDECIDED_STATES, DenialKind
 from submissions.models import ProofFile
-
-from .enums import OPEN_APPEAL_STATES
-from .models import Appeal
 
 BATCH_FILES = 1000
 

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from accounts.roles import BOARD, REVIEWER
 from activities.rules import Inputs
-from appeals.closing import close_certification_years
 from appeals.services import decide_appeal, file_appeal
 from certifications.enums import CertificationStatus, YearState
 from certifications.models import Certification, CertificationYear
@@ -30,6 +29,7 @@ from submissions.services import EntryDetails, log_entry
 from submissions.standings import check_standings
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity, title
 from tests.staff import make_staff
+from yearend.closing import close_certification_years
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,8 @@ from datetime import date
 
 from django.core.management.base import CommandParser
 
-from appeals.closing import BATCH_HOLDERS, close_certification_years
 from common.jobs import JobCommand
+from yearend.closing import BATCH_HOLDERS, close_certification_years
 
 
 class Command(JobCommand):

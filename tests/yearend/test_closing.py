@@ -11,10 +11,8 @@ from django.utils import timezone
 
 from accounts.models import OutboxMessage
 from accounts.services import deliver_message
-from appeals.closing import close_certification_years
 from appeals.enums import AppealState
 from appeals.models import Appeal
-from appeals.tasks import close_certification_years_task
 from certifications.enums import CertificationStatus, YearState
 from certifications.models import Certification, CertificationYear
 from certifications.services import ensure_certification_years
@@ -24,6 +22,8 @@ from submissions.review import approve_entry, reject_entry
 from submissions.services import record_denial
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, title
 from tests.staff import make_staff
+from yearend.closing import close_certification_years
+from yearend.tasks import close_certification_years_task
 
 pytestmark = pytest.mark.django_db
 

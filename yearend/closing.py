@@ -38,6 +38,8 @@ from django.utils.translation import gettext as _
 
 from accounts.services import Mail, queue_mails, records_changed
 from activities.models import ActivityType
+from appeals.enums import OPEN_APPEAL_STATES
+from appeals.models import Appeal
 from certifications.enums import CertificationStatus, YearState
 from certifications.models import CertificationYear
 from certifications.rules import YearWindow, close_outcome, takes_entry
@@ -49,9 +51,6 @@ from submissions.enums import COUNTING_STATES, UNDECIDED_STATES, DenialKind
 from submissions.models import Denial, Entry, appeal_until
 from submissions.services import record_denials
 from submissions.standings import lock_holders, recount_years, year_submission_cap
-
-from .enums import OPEN_APPEAL_STATES
-from .models import Appeal
 
 BATCH_HOLDERS = 1000
 

@@ -1,7 +1,7 @@
 from datetime import date
 
-from appeals.retention import purge_expired_proof
 from common.jobs import JobCommand
+from yearend.retention import purge_expired_proof
 
 
 class Command(JobCommand):
