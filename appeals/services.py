@@ -129,10 +129,16 @@ def file_appeal(*, denial: Denial, by: User, today: date, rationale: str = "",
 @transaction.atomic
 def schedule_waiting_appeals() -> int:
     """Put every filed appeal without a meeting on the first meeting it can go to (after an
-    administrator adds a meeting). Returns how many were scheduled."""
+    administrator adds a meeting). Returns how many were scheduled.
+
+    Side effects: each appeal scheduled (meeting and state), its holder mailed through the
+    outbox, and the records version of those holders moved, so their pages show the meeting
+    at once."""
     waiting = (Appeal.objects.select_for_update(of=("self",)).filter(state=AppealState.FILED)
                .select_related("denial__holder").order_by("filed_at"))
-    return sum(_schedule(appeal) for appeal in waiting)
+    scheduled = [appeal for appeal in waiting if _schedule(appeal)]
+    records_changed(holder_ids={appeal.denial.holder_id for appeal in scheduled})
+    return len(scheduled)
 
 
 @transaction.atomic
