@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.services import records_changed
 from activities.models import ActivityType
 from activities.rules import Inputs, InvalidInput, earned_credits
 from certifications.models import Certification, CertificationLevel, CertificationYear
@@ -179,10 +180,14 @@ def certifications_of(holder_id: int) -> list[Certification]:
 
 def recount_change(entry: Entry, *year_lists: Sequence[CertificationYear], since: date,
                    new: bool = False) -> None:
-    """Recount the years a change to `entry` touched, from `since`, its earliest date. A new
-    entry has no rows yet that could stop belonging to a year."""
+    """Recount the years a change to `entry` touched, from `since`, its earliest date, and move
+    the holder's records version. A new entry has no rows yet that could stop belonging to a
+    year."""
     recount_years((year.pk for years in year_lists for year in years), since=since,
                   changed_entries=[] if new else [entry.pk])
+    # The holder's cached pages list the entry itself (its state, title, credits), which
+    # changed even when it belongs to no year that the recount would touch.
+    records_changed(holder_ids=[entry.holder_id])
 
 
 def log_entry(*, holder: User, details: EntryDetails, today: date, by: User | None = None,
