@@ -141,6 +141,14 @@ def schedule_waiting_appeals() -> int:
     return len(scheduled)
 
 
+def record_meeting_moved(*, meeting: BoardMeeting) -> None:
+    """A Board meeting's date changed: the holders whose appeals are on its agenda read that
+    date on their pages. Call it in the transaction of the change.
+
+    Side effects: those holders' records version."""
+    records_changed(holder_ids=meeting.appeals.values_list("denial__holder_id", flat=True))
+
+
 @transaction.atomic
 def decide_appeal(*, appeal: Appeal, by: User, upheld: bool, reason: str,
                   credits: Decimal | None = None) -> Appeal:
