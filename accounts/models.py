@@ -113,3 +113,34 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.to}"
+
+
+class PendingJob(models.Model):
+    """Work a change promised to do once it commits (a recount after a cap or a requirement
+    changed), written in the transaction of that change and done after it commits
+    (`accounts.pending`): handed to a worker at once, or run by the sweep when the broker did
+    not take it. A change that is rolled back leaves no job; a job is done once."""
+
+    # The registered name of the Celery task that does the work, and its keyword arguments:
+    # names stay when code moves, and this app need not import the apps above it.
+    task = models.CharField(_("task"), max_length=200)
+    kwargs = models.JSONField(_("arguments"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+    # A runner claims a job before doing it, so that two runners never both do it.
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("pending job")
+        verbose_name_plural = _("pending jobs")
+        indexes = [
+            # The sweep: jobs not done yet, oldest first.
+            models.Index(fields=["created_at"], condition=models.Q(done_at__isnull=True),
+                         name="pending_job_undone"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.kwargs}"

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from .models import OutboxMessage
+from .pending import RUN_JOB, run_job, run_pending_jobs
 from .services import deliver_message, deliver_messages, deliver_unsent
 
 
@@ -30,3 +31,15 @@ def deliver_mails(*, message_ids: list[int]) -> int:
 def deliver_unsent_mail(*, now: str | None = None) -> int:
     """Every few minutes: send what the delivery tasks left behind."""
     return deliver_unsent(now=datetime.fromisoformat(now) if now else timezone.now())
+
+
+@shared_task(name=RUN_JOB)
+def run_job_task(*, job_id: int) -> bool:
+    """Do a job a committed change promised (once). A job that fails is left for the sweep."""
+    return run_job(job_id=job_id, now=timezone.now())
+
+
+@shared_task(name="accounts.run_pending_jobs")
+def run_pending_jobs_task(*, now: str | None = None) -> int:
+    """Every few minutes: do the jobs that no worker was given or finished."""
+    return run_pending_jobs(now=datetime.fromisoformat(now) if now else timezone.now())

@@ -15,7 +15,7 @@ from submissions.models import Denial
 
 from .enums import DECIDED_APPEAL_STATES
 from .models import Appeal, AppealDocument, BoardMeeting
-from .services import decide_appeal, schedule_waiting_appeals
+from .services import decide_appeal, record_meeting_moved, schedule_waiting_appeals
 
 # Scheduling and the Board's decision are workflow steps with mail and consequences (an entry
 # counts again, a badge is restored): the services write them, not a field edit.
@@ -64,6 +64,8 @@ class BoardMeetingAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: BoardMeeting, form: forms.Form,
                    change: bool) -> None:
         super().save_model(request, obj, form, change)
+        if change and "meets_on" in form.changed_data:
+            record_meeting_moved(meeting=obj)
         # Appeals that had no meeting to go to go on the first one they can, now.
         scheduled = schedule_waiting_appeals()
         if scheduled:

@@ -130,10 +130,24 @@ def file_appeal(*, denial: Denial, by: User, today: date, rationale: str = "",
 @transaction.atomic
 def schedule_waiting_appeals() -> int:
     """Put every filed appeal without a meeting on the first meeting it can go to (after an
-    administrator adds a meeting). Returns how many were scheduled."""
+    administrator adds a meeting). Returns how many were scheduled.
+
+    Side effects: each appeal scheduled (meeting and state), its holder mailed through the
+    outbox, and the records version of those holders moved, so their pages show the meeting
+    at once."""
     waiting = (Appeal.objects.select_for_update(of=("self",)).filter(state=AppealState.FILED)
                .select_related("denial__holder").order_by("filed_at"))
-    return sum(_schedule(appeal) for appeal in waiting)
+    scheduled = [appeal for appeal in waiting if _schedule(appeal)]
+    records_changed(holder_ids={appeal.denial.holder_id for appeal in scheduled})
+    return len(scheduled)
+
+
+def record_meeting_moved(*, meeting: BoardMeeting) -> None:
+    """A Board meeting's date changed: the holders whose appeals are on its agenda read that
+    date on their pages. Call it in the transaction of the change.
+
+    Side effects: those holders' records version."""
+    records_changed(holder_ids=meeting.appeals.values_list("denial__holder_id", flat=True))
 
 
 @transaction.atomic

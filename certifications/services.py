@@ -121,7 +121,8 @@ def decertify_certifications(certification_ids: Iterable[int], *, on: date, reas
     may no longer be used and the badge says revoked at once. Runs in the caller's transaction.
 
     Side effects: one UPDATE (the same values for all: bulk_update would build a CASE per row
-    and field) and their history rows, giving `reason`. Returns the certifications by id."""
+    and field) and their history rows, giving `reason`; the holders' records version. Returns
+    the certifications by id."""
     certifications = Certification.objects.in_bulk(list(certification_ids))
     Certification.objects.filter(pk__in=list(certifications)).update(
         status=CertificationStatus.DECERTIFIED, decertified_on=on)
@@ -130,6 +131,8 @@ def decertify_certifications(certification_ids: Iterable[int], *, on: date, reas
     Certification.history.bulk_history_create(
         list(certifications.values()), update=True, default_change_reason=reason,
         default_date=now)
+    # The holders' cards say the badge is revoked from now on.
+    records_changed(holder_ids={c.holder_id for c in certifications.values()})
     return certifications
 
 

@@ -223,6 +223,8 @@ class Decertification:
     # stands (filed, scheduled, upheld, dismissed; None before one is filed).
     denial_id: int | None = None
     appeal_state: str | None = None
+    # The Board meeting whose agenda the appeal is on, once scheduled.
+    appeal_meets_on: date | None = None
 
     @property
     def can_appeal(self) -> bool:
@@ -235,14 +237,15 @@ class Decertification:
 
 def _decertification(certification: Certification, year: YearStanding | None,
                      denied_on: date | None, today: date, denial_id: int | None = None,
-                     appeal_state: str | None = None) -> Decertification | None:
+                     appeal_state: str | None = None,
+                     appeal_meets_on: date | None = None) -> Decertification | None:
     if certification.is_active:
         return None
     # The close records a denial with each decertification, and its date starts the appeal
     # window; a certification decertified without one is appealed from the day it was.
     return Decertification(certification.decertified_on, year,
                            appeal_until(denied_on or certification.decertified_on), today,
-                           denial_id, appeal_state)
+                           denial_id, appeal_state, appeal_meets_on)
 
 
 def _decertified_on_denial(field: str = "denied_on") -> Subquery:
@@ -309,7 +312,9 @@ def certification_standings(*, holder: User, today: date) -> list[CertificationS
         Certification.objects.filter(holder=holder).select_related("title__level")
         .annotate(decertification_denied_on=_decertified_on_denial(),
                   decertification_denial_id=_decertified_on_denial("pk"),
-                  decertification_appeal_state=_decertified_on_denial("appeal__state"))
+                  decertification_appeal_state=_decertified_on_denial("appeal__state"),
+                  decertification_appeal_meets_on=_decertified_on_denial(
+                      "appeal__meeting__meets_on"))
         .order_by("-title__level__position", "awarded_on", "pk"))
     windows = {c.pk: _open_windows(c, today) for c in certifications if c.collects_cpe}
     capped = _capped_activity_types()
@@ -330,7 +335,8 @@ def certification_standings(*, holder: User, today: date) -> list[CertificationS
             decertification=_decertification(
                 certification, ended, certification.decertification_denied_on, today,
                 certification.decertification_denial_id,
-                certification.decertification_appeal_state),
+                certification.decertification_appeal_state,
+                certification.decertification_appeal_meets_on),
         ))
     return standings
 
@@ -368,13 +374,14 @@ def certification_history(*, certification: Certification,
         return CertificationHistory(certification, tuple(years), held[-1] if held else None,
                                     None)
     missed = next((year for year in years if year.state == YearState.NOT_MET), None)
-    denied_on, denial_id, appeal_state = (
+    denied_on, denial_id, appeal_state, appeal_meets_on = (
         Denial.objects.filter(certification=certification, kind=DenialKind.DECERTIFIED)
-        .order_by("-denied_on", "-pk").values_list("denied_on", "pk", "appeal__state").first()
-        or (None, None, None))
+        .order_by("-denied_on", "-pk")
+        .values_list("denied_on", "pk", "appeal__state", "appeal__meeting__meets_on").first()
+        or (None, None, None, None))
     return CertificationHistory(certification, tuple(years), missed,
                                 _decertification(certification, missed, denied_on, today,
-                                                 denial_id, appeal_state))
+                                                 denial_id, appeal_state, appeal_meets_on))
 
 
 @dataclass(frozen=True)

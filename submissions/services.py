@@ -21,11 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.pending import queue_job
+from accounts.services import records_changed
 from activities.models import ActivityType
 from activities.rules import Inputs, InvalidInput, earned_credits
 from certifications.models import Certification, CertificationLevel, CertificationYear
 
-from . import tasks
 from .enums import WITHDRAWABLE_STATES, DenialKind, EntryState
 from .models import Denial, Entry, EntryStateChange, ProofFile
 from .proof import HEAD_BYTES, detect_content_type, proof_problem, suffix_for
@@ -179,10 +180,14 @@ def certifications_of(holder_id: int) -> list[Certification]:
 
 def recount_change(entry: Entry, *year_lists: Sequence[CertificationYear], since: date,
                    new: bool = False) -> None:
-    """Recount the years a change to `entry` touched, from `since`, its earliest date. A new
-    entry has no rows yet that could stop belonging to a year."""
+    """Recount the years a change to `entry` touched, from `since`, its earliest date, and move
+    the holder's records version. A new entry has no rows yet that could stop belonging to a
+    year."""
     recount_years((year.pk for years in year_lists for year in years), since=since,
                   changed_entries=[] if new else [entry.pk])
+    # The holder's cached pages list the entry itself (its state, title, credits), which
+    # changed even when it belongs to no year that the recount would touch.
+    records_changed(holder_ids=[entry.holder_id])
 
 
 def log_entry(*, holder: User, details: EntryDetails, today: date, by: User | None = None,
@@ -403,11 +408,20 @@ def record_denials(denials: Sequence[Denial]) -> list[Denial]:
     return Denial.objects.bulk_create(denials)
 
 
+# The task that recounts after a catalogue change, by the name `submissions.tasks` registers:
+# a pending job names its task, and the services need not import the tasks that call them.
+RECOUNT_OPEN_YEARS = "submissions.recount_open_years"
+
+
 def recount_after_catalogue_change(*, activity_type: ActivityType | None = None,
                                    level: CertificationLevel | None = None) -> None:
-    """An administrator changed an activity type's annual cap or a level's requirement: once
-    the change is committed, a background task recounts the open years it affects, in batches.
-    Nothing is sent for a change that is rolled back."""
-    kwargs = {"activity_type_id": activity_type.pk if activity_type else None,
-              "level_id": level.pk if level else None}
-    transaction.on_commit(lambda: tasks.recount_open_years_task.delay(**kwargs))
+    """An administrator changed an activity type's annual cap or a level's requirement: the
+    open years it affects are recounted in the background, in batches, once the change commits.
+    Call it in the change's transaction.
+
+    Side effects: one pending job (`accounts.pending`) in the caller's transaction, which a
+    worker runs after commit, or the sweep when the broker did not take it; the recount moves
+    the holders' records version. Nothing is done for a change that is rolled back."""
+    queue_job(task=RECOUNT_OPEN_YEARS, kwargs={
+        "activity_type_id": activity_type.pk if activity_type else None,
+        "level_id": level.pk if level else None})

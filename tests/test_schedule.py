@@ -19,6 +19,7 @@ DEFAULT_JOBS = {
     "purge-expired-proof": ("appeals.purge_expired_proof", "0", "3"),
     "send-cpe-reminders": ("submissions.send_cpe_reminders", "0", "6"),
     "deliver-unsent-mail": ("accounts.deliver_unsent_mail", "*/5", "*"),
+    "run-pending-jobs": ("accounts.run_pending_jobs", "*/5", "*"),
 }
 
 
@@ -67,7 +68,7 @@ def test_seed_schedule_creates_every_default_job(empty_schedule):
         name: (task, minute, hour, "*", "*", "*", "Europe/Amsterdam", True, "[]", "{}")
         for name, (task, minute, hour) in DEFAULT_JOBS.items()
     }
-    assert "6 created" in output
+    assert "7 created" in output
 
 
 def test_seed_schedule_again_changes_nothing(empty_schedule):

@@ -253,6 +253,8 @@ CPE_DEFAULT_SCHEDULE: dict[str, dict[str, str]] = {
         "task": "submissions.send_cpe_reminders", "minute": "0", "hour": "6"},
     "deliver-unsent-mail": {
         "task": "accounts.deliver_unsent_mail", "minute": "*/5", "hour": "*"},
+    "run-pending-jobs": {
+        "task": "accounts.run_pending_jobs", "minute": "*/5", "hour": "*"},
 }
 
 # --- Security headers that hold everywhere -------------------------------------------------

@@ -9,14 +9,17 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import ADMINISTRATOR, BOARD, REVIEWER
+from appeals.closing import close_certification_years
 from appeals.enums import AppealState
+from appeals.models import BoardMeeting
 from appeals.services import file_appeal
 from certifications.services import ensure_certification_years
-from submissions.enums import EntryState
+from submissions.enums import DenialKind, EntryState
 from submissions.models import Denial
 from submissions.review import reject_entry
 from tests.factories import CertificationFactory, EntryFactory, title
 from tests.staff import make_staff, sign_in
+from tests.test_admin import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +107,53 @@ def test_the_admin_index_flags_appeals_without_a_meeting(client, appeal):
 
     assert "1 appeal has no Board meeting to go to" in page
     assert reverse("admin:appeals_boardmeeting_add") in page
+
+
+def test_a_meeting_added_shows_on_the_holders_cached_dashboard_at_once(client):
+    certification = CertificationFactory(title=title("ISP"), awarded_on=date(2024, 3, 1))
+    ensure_certification_years(today=date(2025, 3, 1), certifications=[certification])
+    close_certification_years(today=date(2025, 3, 31))
+    denial = Denial.objects.get(kind=DenialKind.DECERTIFIED)
+    with time_machine.travel("2025-04-02 12:00 +02:00", tick=False):
+        file_appeal(denial=denial, by=denial.holder, today=date(2025, 4, 2),
+                    rationale="My credits were lost in the old system.")
+    holder = Client()
+    holder.force_login(denial.holder)
+    administrator = sign_in(client, make_staff(ADMINISTRATOR))
+
+    with time_machine.travel("2025-04-05 10:00 +02:00", tick=False):
+        before = holder.get(reverse("home")).content.decode()
+        added = administrator.post(reverse("admin:appeals_boardmeeting_add"), {
+            "meets_on": "2025-06-01", "location": "Utrecht", "notes": "",
+            "appeals-TOTAL_FORMS": "0", "appeals-INITIAL_FORMS": "0"})
+        after = holder.get(reverse("home")).content.decode()
+
+    assert "Your appeal is filed and awaits a Board meeting date." in before
+    assert added.status_code == 302
+    assert "Your appeal is on the agenda of the Board meeting of 1 June 2025." in after
+    assert "awaits a Board meeting date" not in after
+
+
+def test_a_meeting_moved_shows_its_new_date_on_the_holders_cached_dashboard_at_once(client):
+    certification = CertificationFactory(title=title("ISP"), awarded_on=date(2024, 3, 1))
+    ensure_certification_years(today=date(2025, 3, 1), certifications=[certification])
+    close_certification_years(today=date(2025, 3, 31))
+    denial = Denial.objects.get(kind=DenialKind.DECERTIFIED)
+    meeting = BoardMeeting.objects.create(meets_on=date(2025, 6, 1), location="Utrecht")
+    with time_machine.travel("2025-04-02 12:00 +02:00", tick=False):
+        file_appeal(denial=denial, by=denial.holder, today=date(2025, 4, 2),
+                    rationale="My credits were lost in the old system.")
+    holder = Client()
+    holder.force_login(denial.holder)
+    administrator = sign_in(client, make_staff(ADMINISTRATOR))
+    url = reverse("admin:appeals_boardmeeting_change", args=[meeting.pk])
+
+    with time_machine.travel("2025-04-05 10:00 +02:00", tick=False):
+        before = holder.get(reverse("home")).content.decode()
+        moved = administrator.post(url, form_data(administrator.get(url))
+                                   | {"meets_on": "2025-06-08"})
+        after = holder.get(reverse("home")).content.decode()
+
+    assert "on the agenda of the Board meeting of 1 June 2025." in before
+    assert moved.status_code == 302
+    assert "on the agenda of the Board meeting of 8 June 2025." in after

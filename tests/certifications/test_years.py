@@ -2,9 +2,14 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from certifications.models import Certification, CertificationTitle, CertificationYear
-from certifications.services import award_certification, ensure_certification_years
+from certifications.services import (
+    award_certification,
+    decertify_certifications,
+    ensure_certification_years,
+)
 from tests.factories import CertificationFactory, UserFactory, title
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +77,17 @@ def test_open_certification_years_command_takes_a_date(capsys):
     CertificationFactory(awarded_on=date(2024, 1, 1))
     call_command("open_certification_years", "--date", "2025-01-01")
     assert "Opened 2 certification year(s) as of 2025-01-01." in capsys.readouterr().out
+
+
+def test_decertifying_moves_the_holders_records_version():
+    certification = CertificationFactory()
+    other = CertificationFactory()
+    before = certification.holder.records_version
+
+    decertify_certifications([certification.pk], on=date(2025, 4, 1), reason="Year not met",
+                             now=timezone.now())
+
+    certification.holder.refresh_from_db()
+    other.holder.refresh_from_db()
+    assert (certification.holder.records_version, other.holder.records_version) == (
+        before + 1, 0)

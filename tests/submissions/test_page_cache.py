@@ -9,9 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.roles import REVIEWER
 from certifications.services import award_certification
+from submissions.enums import EntryState
+from submissions.review import approve_entry
 from submissions.services import EntryDetails, log_entry, withdraw_entry
-from tests.factories import CertificationFactory, UserFactory, activity, title
+from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity, title
+from tests.staff import make_staff
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("june_2025")]
 TODAY = date(2025, 6, 1)
@@ -95,3 +99,20 @@ def test_cached_pages_are_each_holders_own(client, practitioner):
     client.force_login(other)
 
     assert counted(client) == ["0.00"]
+
+
+def test_entry_list_shows_a_decision_on_an_entry_of_no_year_at_once(client, practitioner):
+    # Dated before the award (as a corrected award date leaves an entry): it counts toward
+    # no year, so no year's recount moves the holder's records version for it.
+    holder = practitioner.holder
+    entry = EntryFactory(holder=holder, activity_date=date(2023, 12, 1),
+                         state=EntryState.PENDING_APPROVAL, title="Old course")
+    client.force_login(holder)
+    url = reverse("submissions:entry_list")
+    assert 'class="state state-pending_approval"' in client.get(url).content.decode()
+
+    approve_entry(entry=entry, by=make_staff(REVIEWER), today=TODAY)
+
+    page = client.get(url).content.decode()
+    assert 'class="state state-approved"' in page
+    assert "state-pending_approval" not in page
