@@ -19,7 +19,6 @@ from django.utils.dateformat import format as format_date
 from accounts.models import OutboxMessage, PendingJob
 from accounts.roles import ADMINISTRATOR
 from accounts.tasks import deliver_unsent_mail, run_pending_jobs_task
-from appeals.closing import close_certification_years
 from appeals.enums import AppealState
 from appeals.services import file_appeal
 from certifications.models import CertificationYear
@@ -30,6 +29,7 @@ from tests.factories import CertificationFactory, EntryFactory, activity
 from tests.staff import make_staff, sign_in
 from tests.test_admin import form_data
 from tests.test_broker_down import QUICK, celery_on, redis_server, timed  # noqa: F401
+from yearend.closing import close_certification_years
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -9,7 +9,6 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import ADMINISTRATOR, BOARD, REVIEWER
-from appeals.closing import close_certification_years
 from appeals.enums import AppealState
 from appeals.models import BoardMeeting
 from appeals.services import file_appeal
@@ -20,6 +19,7 @@ from submissions.review import reject_entry
 from tests.factories import CertificationFactory, EntryFactory, title
 from tests.staff import make_staff, sign_in
 from tests.test_admin import form_data
+from yearend.closing import close_certification_years
 
 pytestmark = pytest.mark.django_db
 
