@@ -71,9 +71,14 @@ CUSTOM_OUTCOMES: dict[str, Callable[[Model], str]] = {
 }
 
 # Pages no one opens, whatever their permissions: (model label, page). An audit sample is a
-# record of what was done: nobody deletes it.
-CLOSED: set[tuple[str, str]] = {("submissions.audit", "delete"), ("submissions.holder", "add"),
-                                 ("submissions.holder", "delete")}
+# record of what was done: nobody deletes it. Nor a denial or an appeal; appeals are filed by
+# holders, denials made by the review, the close and the Board.
+CLOSED: set[tuple[str, str]] = {
+    ("submissions.audit", "delete"), ("submissions.holder", "add"),
+    ("submissions.holder", "delete"),
+    ("submissions.denial", "add"), ("submissions.denial", "delete"),
+    ("appeals.appeal", "add"), ("appeals.appeal", "delete"),
+}
 # What a user who may open a model's page gets, where it is not the page itself: a holder in the
 # overview opens as their user page.
 MODEL_PAGE_OUTCOMES: dict[tuple[str, str], Callable[[Model], str]] = {
