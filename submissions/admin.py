@@ -21,7 +21,10 @@ from certifications.admin import CertificationLevelAdmin
 from certifications.models import CertificationLevel
 from common.admin import EstimatedCountPaginator, HistoryAdmin, ReadOnlyInline
 
-from . import admin_holders  # noqa: F401 (registers the holders overview)
+from . import (
+    admin_certifications,  # noqa: F401 (registers certifications with their writes)
+    admin_holders,  # noqa: F401 (registers the holders overview)
+)
 from .admin_review import DecisionFilter, DecisionForm, ReviewAdminMixin
 from .models import Audit, Entry, EntryStateChange, ProofFile
 from .review import draw_audit_sample, proof_deadline

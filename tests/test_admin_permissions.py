@@ -71,13 +71,16 @@ CUSTOM_OUTCOMES: dict[str, Callable[[Model], str]] = {
 }
 
 # Pages no one opens, whatever their permissions: (model label, page). An audit sample is a
-# record of what was done: nobody deletes it. Nor an entry, a denial or an appeal; appeals are
-# filed by holders, denials made by the review, the close and the Board.
+# record of what was done: nobody deletes it. Nor an entry, a denial, an appeal, a certification
+# or a certification year; appeals are filed by holders, denials made by the review, the close
+# and the Board, certification years laid by the award.
 CLOSED: set[tuple[str, str]] = {
     ("submissions.audit", "delete"), ("submissions.holder", "add"),
     ("submissions.holder", "delete"), ("submissions.entry", "delete"),
     ("submissions.denial", "add"), ("submissions.denial", "delete"),
     ("appeals.appeal", "add"), ("appeals.appeal", "delete"),
+    ("certifications.certification", "delete"),
+    ("certifications.certificationyear", "add"), ("certifications.certificationyear", "delete"),
 }
 # What a user who may open a model's page gets, where it is not the page itself: a holder in the
 # overview opens as their user page.
