@@ -17,7 +17,14 @@ from certifications.services import (
     check_certification_change,
 )
 
-from .standings import lock_holders, recount_holders
+from .standings import lock_holders, recount_years
+
+
+def _recount_certification(certification: Certification) -> None:
+    """Count the holder's entries toward the certification's years, all laid anew: what an
+    entry counts toward one year does not depend on any other year, so the holder's other
+    certifications keep their standings as they are."""
+    recount_years(certification.years.values_list("pk", flat=True))
 
 
 @transaction.atomic
@@ -26,15 +33,15 @@ def register_certification(*, holder: User, title: CertificationTitle, awarded_o
     """Award `holder` a new certification of `title` on `awarded_on` (not after `today`; an
     active title; none of that title yet): ValidationError otherwise.
 
-    Side effects: the certification (with its history row) and its years up to `today`; the
-    holder's stored standings recounted, so the entries already logged that belong to the new
-    years count toward them; the holder's records version."""
+    Side effects: the certification (with its history row) and its years up to `today`; their
+    stored standings counted, so the entries already logged that belong to the new years count
+    toward them; the holder's records version."""
     lock_holders([holder.pk])
     check_certification_change(certification=None, holder=holder, title=title,
                                awarded_on=awarded_on, today=today)
     certification, _changed = award_certification(holder=holder, title=title,
                                                    awarded_on=awarded_on, today=today)
-    recount_holders([holder.pk])
+    _recount_certification(certification)
     return certification
 
 
@@ -44,21 +51,22 @@ def correct_certification(*, certification: Certification, holder: User,
                           today: date) -> Certification:
     """Correct a certification's holder, title or award date through
     `certifications.services.change_certification` (which refuses it once the certification's
-    record holds a decision, and lays its years again), and recount the stored standings of
-    the holder it had and the holder it has: under their locks, so no entry is logged or
-    decided against years being laid again.
+    record holds a decision, and lays its years again), and count the holder's entries toward
+    the years laid again. Under the locks of the holder it had and the holder it has, so no
+    entry of either is logged or decided while the years are laid again; the holder it had
+    loses what counted toward them with the old years.
 
     Side effects: those of `change_certification` (the certification with a history row giving
-    `reason` and `by`, its years laid again, the holders' records version); the stored
-    standings of every year of both holders."""
-    current = Certification.objects.filter(pk=certification.pk).values_list("holder_id",
-                                                                           flat=True).first()
-    if current is None:
+    `reason` and `by`, its years laid again, both holders' records version); the stored
+    standings of the certification's years. Nothing when nothing changes."""
+    stored = Certification.objects.filter(pk=certification.pk).values_list(
+        "holder_id", "title_id", "awarded_on").first()
+    if stored is None:
         raise ValidationError(_("This certification no longer exists."))
-    holder_ids = sorted({current, holder.pk})
-    lock_holders(holder_ids)
+    lock_holders({stored[0], holder.pk})
     corrected = change_certification(certification=certification, holder=holder, title=title,
                                       awarded_on=awarded_on, reason=reason, by=by, today=today)
-    recount_holders(holder_ids)
+    if stored != (holder.pk, title.pk, awarded_on):
+        _recount_certification(corrected)
     return corrected
 
