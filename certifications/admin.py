@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import UserAdmin
@@ -118,6 +120,20 @@ admin.site.unregister(User)
 @admin.register(User)
 class HolderAdmin(UserAdmin):
     inlines = (*UserAdmin.inlines, CertificationInline)
+    readonly_fields = (*UserAdmin.readonly_fields, "award_certification_link")
+
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return (*fieldsets, (_("Certifications"), {"fields": ("award_certification_link",)}))
+
+    @admin.display(description=_("new certification"))
+    def award_certification_link(self, obj: User) -> str:
+        # The award page lays the years and counts the holder's entries toward them.
+        url = reverse("admin:certifications_certification_add")
+        return format_html('<a href="{}?holder={}">{}</a>', url, obj.pk,
+                           _("Award a certification to this holder"))
 
     def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: list,
                      change: bool) -> None:

@@ -182,3 +182,14 @@ def test_holder_page_changes_no_certification(admin_client):
     certification.refresh_from_db()
     assert (certification.awarded_on, certification.title) == (date(2024, 1, 1), title("ISP"))
     assert first_year(certification).starts_on == date(2024, 1, 1)
+
+
+def test_holder_page_links_to_the_award_page_for_that_holder(admin_client):
+    holder = UserFactory()
+    award = f'{reverse("admin:certifications_certification_add")}?holder={holder.pk}'
+
+    page = admin_client.get(reverse("admin:accounts_user_change", args=[holder.pk]))
+    form = admin_client.get(award)
+
+    assert award in page.content.decode()
+    assert form.context["adminform"].form.initial["holder"] == str(holder.pk)
