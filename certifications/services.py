@@ -122,24 +122,30 @@ def award_certification(
     return certification, changed
 
 
-def _refuse_laying_years_again(certification: Certification) -> None:
-    """Raise ValidationError when the certification's years may no longer be laid again: one of
-    them was reached by the close, or a decision names the certification (see
-    `change_certification`)."""
+def certification_change_refusal(certification: Certification) -> str | None:
+    """Why the certification's holder, title and award date may no longer change (its years
+    may not be laid again), in words staff act on; None while they may. See
+    `change_certification`."""
     if not certification.is_active:
-        raise ValidationError(_("A decertified certification changes only through the Board's "
-                                "decision on its appeal."))
+        return _("A decertified certification changes only through the Board's decision on "
+                 "its appeal.")
     reached = certification.years.exclude(state=YearState.OPEN).order_by("number").first()
     if reached is not None:
-        raise ValidationError(
-            _("Year %(number)d of this certification was closed or is held by the close: a "
-              "closed year is a record, so its holder, title and award date stay as they are. "
-              "Only the Board changes its outcome, on appeal.") % {"number": reached.number})
+        return (_("Year %(number)d of this certification was closed or is held by the close: "
+                  "a closed year is a record, so its holder, title and award date stay as they "
+                  "are. Only the Board changes its outcome, on appeal.")
+                % {"number": reached.number})
     # Denials live in an app above this one: read through the reverse relation.
     if certification.denials.exists():
-        raise ValidationError(_("A denial names this certification: changing it would leave "
-                                "that decision, and any appeal of it, about a certification "
-                                "that no longer exists as it was."))
+        return _("A denial names this certification: changing it would leave that decision, "
+                 "and any appeal of it, about a certification that no longer exists as it was.")
+    return None
+
+
+def _refuse_laying_years_again(certification: Certification) -> None:
+    refusal = certification_change_refusal(certification)
+    if refusal is not None:
+        raise ValidationError(refusal)
 
 
 def check_certification_change(*, certification: Certification | None, holder: User,

@@ -4,14 +4,18 @@ recounts the stored standings. Registered here, over the read-only page of `cert
 because the standings live in this app."""
 
 from django import forms
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from certifications.admin import CertificationAdmin
 from certifications.models import Certification
-from certifications.services import CHANGE_REASON_LENGTH, check_certification_change
+from certifications.services import (
+    CHANGE_REASON_LENGTH,
+    certification_change_refusal,
+    check_certification_change,
+)
 
 from .awards import correct_certification, register_certification
 
@@ -70,16 +74,30 @@ class AwardAdmin(CertificationAdmin):
 
     def has_change_permission(self, request: HttpRequest,
                               obj: Certification | None = None) -> bool:
+        # A certification whose record holds a decision is shown read-only, saying why.
+        if obj is not None and certification_change_refusal(obj) is not None:
+            return False
         return admin.ModelAdmin.has_change_permission(self, request, obj)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict | None = None) -> HttpResponse:
+        certification = self.get_object(request, object_id)
+        refusal = certification and certification_change_refusal(certification)
+        if refusal and request.method == "GET":
+            messages.info(request, refusal)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_fields(self, request: HttpRequest, obj: Certification | None = None):
         if obj is None:
             return AWARD_FIELDS
+        if not self.has_change_permission(request, obj):
+            return (*AWARD_FIELDS, *self.readonly_fields)
         return (*AWARD_FIELDS, "reason", *self.readonly_fields)
 
     def get_form(self, request: HttpRequest, obj: Certification | None = None,
                  **kwargs: object):
-        kwargs["form"] = CertificationCorrectionForm if obj else CertificationAwardForm
+        correcting = obj is not None and self.has_change_permission(request, obj)
+        kwargs["form"] = CertificationCorrectionForm if correcting else CertificationAwardForm
         return super().get_form(request, obj, **kwargs)
 
     def get_inlines(self, request: HttpRequest, obj: Certification | None):

@@ -89,17 +89,24 @@ def test_certification_correction_without_a_reason_is_refused(admin_client):
     assert certification.awarded_on == date(2024, 1, 1)
 
 
-def test_certification_with_a_closed_year_is_not_corrected(admin_client):
+def test_certification_with_a_closed_year_is_shown_read_only_and_not_corrected(admin_client,
+                                                                             superuser):
     certification = laid(CertificationFactory(awarded_on=date(2024, 1, 1)))
     CertificationYear.objects.filter(certification=certification, number=1).update(
         state=YearState.MET, counted_credits=D("20"), counted_at_close=D("20"))
 
+    page = admin_client.get(change_url(certification))
     response = correct(admin_client, certification, awarded_on="2024-03-01", reason=REASON)
+    with pytest.raises(ValidationError) as refused:
+        correct_certification(certification=certification, holder=certification.holder,
+                              title=certification.title, awarded_on=date(2024, 3, 1),
+                              reason=REASON, by=superuser, today=timezone.localdate())
 
-    assert response.status_code == 200
-    errors = response.context["adminform"].form.non_field_errors()
-    assert [error.split(":")[0] for error in errors] == [
+    assert page.context["adminform"].form.fields == {}
+    assert [str(message).split(":")[0] for message in page.context["messages"]] == [
         "Year 1 of this certification was closed or is held by the close"]
+    assert response.status_code == 403
+    assert refused.value.messages[0].startswith("Year 1 of this certification was closed")
     certification.refresh_from_db()
     year = first_year(certification)
     assert (certification.awarded_on, year.starts_on, year.state, year.counted_credits) == (
