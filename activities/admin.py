@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
+
+from common.admin import HistoryAdmin
 
 from .models import ActivityType
 
 
 @admin.register(ActivityType)
-class ActivityTypeAdmin(SimpleHistoryAdmin):
+class ActivityTypeAdmin(HistoryAdmin):
     list_display = (
         "name", "code", "rule_kind", "rate", "annual_cap", "needs_approval", "active", "position",
     )

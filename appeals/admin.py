@@ -31,8 +31,17 @@ class DenialAdmin(admin.ModelAdmin):
     search_fields = ("holder__email", "holder__full_name", "entry__title",
                      "certification__title__name")
     date_hierarchy = "denied_on"
-    autocomplete_fields = ("holder", "entry", "certification")
-    readonly_fields = ("created_at",)
+    fields = ("holder", "kind", "entry", "certification", "denied_on", "reason", "created_at")
+
+    # A denial is a record: the review, the close and the Board make it, nobody edits it.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Denial | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Denial | None = None) -> bool:
+        return False
 
     @admin.display(description=_("appeal"))
     def appeal_state(self, obj: Denial) -> str:
@@ -93,20 +102,6 @@ class AppealDocumentInline(ReadOnlyInline):
                                                           args=[obj.pk]), obj.original_name)
 
 
-class AppealForm(forms.ModelForm):
-    class Meta:
-        model = Appeal
-        fields = ("denial", "rationale")
-
-    def clean_rationale(self) -> str:
-        rationale = self.cleaned_data["rationale"]
-        if not rationale.strip() and not self.instance.rationale_pdf:
-            raise forms.ValidationError(
-                _("Give the holder's rationale: why the denial should be reversed.")
-            )
-        return rationale
-
-
 class BoardDecisionForm(forms.Form):
     decision = forms.ChoiceField(label=_("decision"), choices=(
         ("upheld", _("Upheld: reverse the decision")),
@@ -120,24 +115,31 @@ class BoardDecisionForm(forms.Form):
 
 @admin.register(Appeal)
 class AppealAdmin(admin.ModelAdmin):
+    """An appeal as the holder filed it and as the Board decides it. Holders file appeals (with
+    the filing's checks, the meeting and the mail); the Board's decision form, posted to
+    `decide_view`, is the page's only submit. Nothing here is typed over: the rationale and the
+    documents are the holder's, the rest is written by the services."""
+
     change_form_template = "admin/appeals/appeal/change_form.html"
-    form = AppealForm
     list_display = ("holder", "denial_kind", "filed_at", "meeting", "state", "decided_at")
     list_filter = ("state", "denial__kind", "meeting")
     list_select_related = ("denial__holder", "meeting")
     search_fields = ("denial__holder__email", "denial__holder__full_name", "rationale")
     date_hierarchy = "filed_at"
-    autocomplete_fields = ("denial",)
     fields = ("denial", "filed_at", "rationale", "rationale_pdf_attached", *WORKFLOW_FIELDS)
+    readonly_fields = fields
     inlines = (AppealDocumentInline,)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Appeal | None = None):
-        if obj is None:
-            return ("filed_at", "rationale_pdf_attached", *WORKFLOW_FIELDS)
-        if obj.state in DECIDED_APPEAL_STATES:
-            # The Board's decision is final.
-            return self.fields
-        return ("denial", "filed_at", "rationale_pdf_attached", *WORKFLOW_FIELDS)
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    # Without change permission the page is shown read-only, with no generic Save, and a posted
+    # change form is refused: the Board decides through the decision form.
+    def has_change_permission(self, request: HttpRequest, obj: Appeal | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Appeal | None = None) -> bool:
+        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Appeal]:
         return super().get_queryset(request).select_related("denial__holder")

@@ -1,12 +1,14 @@
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import UserAdmin
 from accounts.models import User
 from accounts.services import records_changed
+from common.admin import HistoryAdmin, ReadOnlyInline
 
 from .models import Certification, CertificationLevel, CertificationTitle, CertificationYear
 
@@ -15,33 +17,35 @@ YEAR_CLOSE_FIELDS = ("state", "counted_credits", "closed_at")
 
 
 @admin.register(CertificationLevel)
-class CertificationLevelAdmin(SimpleHistoryAdmin):
+class CertificationLevelAdmin(HistoryAdmin):
     list_display = ("name", "code", "required_credits", "position")
     search_fields = ("name", "code")
     ordering = ("position",)
 
 
 @admin.register(CertificationTitle)
-class CertificationTitleAdmin(SimpleHistoryAdmin):
+class CertificationTitleAdmin(HistoryAdmin):
     list_display = ("name", "code", "level", "field", "active")
     list_filter = ("level", "field", "active")
     list_select_related = ("level",)
     search_fields = ("name", "code")
 
 
-class CertificationYearInline(admin.TabularInline):
+class CertificationYearInline(ReadOnlyInline):
     model = CertificationYear
     fields = ("number", "starts_on", "ends_on", "deadline", "required_credits",
               *YEAR_CLOSE_FIELDS)
-    readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
     show_change_link = True
 
 
 @admin.register(Certification)
-class CertificationAdmin(SimpleHistoryAdmin):
+class CertificationAdmin(HistoryAdmin):
+    """A certification, to read. Awarding one and correcting its holder, title or award date
+    move the stored standings, which the app above this one keeps: `submissions` registers this
+    page again with the add and change forms that go through its services. Decertification and
+    its undoing come with a denial, a revoked or restored badge and mail: the year-end close
+    and the Board's decision make them, never a field edit."""
+
     list_display = ("title", "holder", "level", "awarded_on", "status", "decertified_on")
     list_filter = ("status", "title__level", "title__field", "title")
     list_select_related = ("holder", "title__level")
@@ -52,24 +56,30 @@ class CertificationAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ("holder", "title")
     fields = ("holder", "title", "awarded_on", "status", "decertified_on", "badge_id",
               "created_at")
-    # Decertification and its undoing come with a denial, a revoked or restored badge and mail:
-    # the year-end job and the appeal decision make them, never a field edit.
     readonly_fields = ("status", "decertified_on", "badge_id", "created_at")
     inlines = (CertificationYearInline,)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest,
+                              obj: Certification | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest,
+                              obj: Certification | None = None) -> bool:
+        return False
 
     @admin.display(description=_("level"), ordering="title__level__position")
     def level(self, obj: Certification) -> str:
         return obj.title.level.name
 
-    def save_model(self, request: HttpRequest, obj: Certification, form: forms.ModelForm,
-                   change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        # The holder's cached pages show their certifications.
-        records_changed(holder_ids=[obj.holder_id])
-
 
 @admin.register(CertificationYear)
 class CertificationYearAdmin(admin.ModelAdmin):
+    """A certification year, to read: the award lays its dates and requirement, the recount
+    keeps its standing, the close decides it. Nothing here is typed over."""
+
     list_display = ("certification", "number", "starts_on", "ends_on", "deadline",
                     "required_credits", "state", "counted_credits")
     list_filter = ("state", "certification__title__level")
@@ -77,24 +87,29 @@ class CertificationYearAdmin(admin.ModelAdmin):
     search_fields = ("certification__holder__email", "certification__holder__full_name",
                      "certification__title__name", "certification__title__code")
     date_hierarchy = "deadline"
-    autocomplete_fields = ("certification",)
-    readonly_fields = (*YEAR_CLOSE_FIELDS,)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest,
+                              obj: CertificationYear | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest,
+                              obj: CertificationYear | None = None) -> bool:
+        return False
 
 
-class CertificationInline(admin.TabularInline):
+class CertificationInline(ReadOnlyInline):
+    """A holder's certifications, to read. Each opens on its own page, where an administrator
+    corrects it (through the service that lays its years again and recounts), and a new one is
+    awarded on the certification add page."""
+
     model = Certification
     fk_name = "holder"
     fields = ("title", "awarded_on", "status", "decertified_on", "badge_id")
-    # Decertification and its undoing are decisions with side effects (a denial, the badge,
-    # mail): the year-end job and the appeal decision make them, not a field edit.
-    readonly_fields = ("status", "decertified_on", "badge_id")
-    autocomplete_fields = ("title",)
-    extra = 0
-    can_delete = False
+    select_related = ("title",)
     show_change_link = True
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("title")
 
 
 # A holder's certifications are shown on their user page. Users belong to accounts, below this
@@ -105,6 +120,20 @@ admin.site.unregister(User)
 @admin.register(User)
 class HolderAdmin(UserAdmin):
     inlines = (*UserAdmin.inlines, CertificationInline)
+    readonly_fields = (*UserAdmin.readonly_fields, "award_certification_link")
+
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return (*fieldsets, (_("Certifications"), {"fields": ("award_certification_link",)}))
+
+    @admin.display(description=_("new certification"))
+    def award_certification_link(self, obj: User) -> str:
+        # The award page lays the years and counts the holder's entries toward them.
+        url = reverse("admin:certifications_certification_add")
+        return format_html('<a href="{}?holder={}">{}</a>', url, obj.pk,
+                           _("Award a certification to this holder"))
 
     def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: list,
                      change: bool) -> None:

@@ -7,8 +7,9 @@ from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.forms import Form
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils.functional import cached_property
+from simple_history.admin import SimpleHistoryAdmin
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -25,6 +26,32 @@ class ReadOnlyInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related(*self.select_related)
+
+    # A posted inline form would write around the services, whatever its fields show.
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """A model's history, to read: who changed what, when and why. No past version is put back
+    ("revert"): that would write around the service that keeps the model's rules, and for a
+    catalogue or level it would skip the recount a change there sets off."""
+
+    def revert_disabled(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return True
+
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str,
+                          extra_context: dict | None = None) -> HttpResponse:
+        # simple_history saves a posted past version even with its revert button hidden.
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 

@@ -13,17 +13,18 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.services import records_changed
 from activities.admin import ActivityTypeAdmin
 from activities.models import ActivityType
 from activities.rules import INPUT_FIELDS
 from certifications.admin import CertificationLevelAdmin
 from certifications.models import CertificationLevel
-from common.admin import EstimatedCountPaginator, ReadOnlyInline
+from common.admin import EstimatedCountPaginator, HistoryAdmin, ReadOnlyInline
 
-from . import admin_holders  # noqa: F401 (registers the holders overview)
+from . import (
+    admin_certifications,  # noqa: F401 (registers certifications with their writes)
+    admin_holders,  # noqa: F401 (registers the holders overview)
+)
 from .admin_review import DecisionFilter, DecisionForm, ReviewAdminMixin
 from .models import Audit, Entry, EntryStateChange, ProofFile
 from .review import draw_audit_sample, proof_deadline
@@ -87,7 +88,7 @@ class QueueChangeList(ChangeList):
 
 
 @admin.register(Entry)
-class EntryAdmin(ReviewAdminMixin, SimpleHistoryAdmin):
+class EntryAdmin(ReviewAdminMixin, HistoryAdmin):
     # Short columns: a reviewer sees every one of them at 1,280 px.
     list_display = ("short_title", "holder_name", "activity", "day", "credits", "state",
                     "proof", "waiting")
@@ -115,12 +116,20 @@ class EntryAdmin(ReviewAdminMixin, SimpleHistoryAdmin):
     inlines = (EntryStateChangeInline, ProofFileInline)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Entry | None = None):
-        # What an entry earns follows from these; changing them here would leave its credits
-        # wrong. The holder edits them through the rules, before a review decision.
+        # What the holder wrote is theirs: staff decide on it (the decision buttons), they never
+        # type over it. The holder edits it through the rules, before a review decision.
         if obj is None:
             return self.readonly_fields
-        return (*self.readonly_fields, "holder", "activity_type", "activity_date",
-                *INPUT_FIELDS)
+        return tuple(field for fieldset in self.fieldsets for field in fieldset[1]["fields"])
+
+    # An entry's page is read-only, with no generic Save: a posted change form is refused, and
+    # every change goes through a service (the holder's edit, a review decision). Staff logging
+    # an activity for a holder add it through `log_entry`.
+    def has_change_permission(self, request: HttpRequest, obj: Entry | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Entry | None = None) -> bool:
+        return False
 
     def get_fieldsets(self, request: HttpRequest, obj: Entry | None = None):
         if obj is None:
@@ -193,11 +202,6 @@ class EntryAdmin(ReviewAdminMixin, SimpleHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Entry, form: forms.ModelForm,
                    change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-            # The holder's cached pages show the entry's title and words.
-            records_changed(holder_ids=[obj.holder_id])
-            return
         data = form.cleaned_data
         # The service checks again under the holder's lock; what the form saw may have changed
         # in between only if the holder logged something in the same instant.

@@ -134,6 +134,9 @@ ACCOUNT_PREVENT_ENUMERATION = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CPE Portal"
 
+# History is kept to be read: no admin page puts a past version back over the record.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]

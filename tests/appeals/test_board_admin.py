@@ -157,3 +157,57 @@ def test_a_meeting_moved_shows_its_new_date_on_the_holders_cached_dashboard_at_o
     assert "on the agenda of the Board meeting of 1 June 2025." in before
     assert moved.status_code == 302
     assert "on the agenda of the Board meeting of 8 June 2025." in after
+def test_the_appeal_page_offers_only_the_decision_and_a_posted_change_changes_nothing(
+        admin_client, appeal):
+    url = reverse("admin:appeals_appeal_change", args=[appeal.pk])
+    page = admin_client.get(url)
+
+    response = admin_client.post(url, {"rationale": "Replaced by the Board.",
+                                       "state": AppealState.DISMISSED,
+                                       "decision_reason": "No.", "_save": "Save"})
+
+    content = page.content.decode()
+    assert page.context["adminform"].form.fields == {}
+    assert [button for button in ('name="_save"', 'name="_continue"', 'name="_addanother"',
+                                  "Record the decision") if button in content] == [
+        "Record the decision"]
+    assert reverse("admin:appeals_appeal_delete", args=[appeal.pk]) not in content
+    assert response.status_code == 403
+    appeal.refresh_from_db()
+    assert (appeal.rationale, appeal.state, appeal.decision_reason) == (
+        "It was relevant.", AppealState.FILED, "")
+
+
+def test_appeals_are_not_added_in_the_admin(admin_client, appeal):
+    other = Denial.objects.create(holder=appeal.denial.holder, kind=appeal.denial.kind,
+                                  entry=appeal.denial.entry, denied_on=DENIED_ON)
+
+    page = admin_client.get(reverse("admin:appeals_appeal_add"))
+    response = admin_client.post(reverse("admin:appeals_appeal_add"),
+                                 {"denial": other.pk, "rationale": "Filed by staff."})
+
+    assert (page.status_code, response.status_code) == (403, 403)
+    assert not hasattr(Denial.objects.get(pk=other.pk), "appeal")
+
+
+def test_denials_are_read_only_in_the_admin(admin_client, appeal):
+    denial = appeal.denial
+    url = reverse("admin:submissions_denial_change", args=[denial.pk])
+
+    page = admin_client.get(url)
+    changed = admin_client.post(url, {"holder": denial.holder_id, "kind": denial.kind,
+                                      "entry": denial.entry_id, "denied_on": "2025-01-01",
+                                      "reason": "Rewritten", "created_at_0": "2025-01-01",
+                                      "created_at_1": "10:00"})
+    added = admin_client.post(reverse("admin:submissions_denial_add"), {
+        "holder": denial.holder_id, "kind": denial.kind, "entry": denial.entry_id,
+        "denied_on": "2025-01-01", "reason": "Made up", "created_at_0": "2025-01-01",
+        "created_at_1": "10:00"})
+    deleted = admin_client.post(reverse("admin:submissions_denial_delete", args=[denial.pk]),
+                                {"post": "yes"})
+
+    assert page.context["adminform"].form.fields == {}
+    assert (changed.status_code, added.status_code, deleted.status_code) == (403, 403, 403)
+    denial.refresh_from_db()
+    assert (denial.denied_on, denial.reason) == (DENIED_ON, "Not relevant")
+    assert Denial.objects.count() == 1

@@ -1,9 +1,11 @@
 from datetime import date, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
+from certifications.enums import YearState
 from certifications.models import Certification, CertificationTitle, CertificationYear
 from certifications.services import (
     award_certification,
@@ -71,6 +73,23 @@ def test_award_certification_new_date_lays_years_anew():
     assert changed is True
     assert list(certification.years.values_list("number", "starts_on")) == [
         (1, date(2024, 9, 1))]
+
+
+def test_award_certification_keeps_the_dates_of_a_certification_with_a_closed_year():
+    holder = UserFactory()
+    certification, _changed = award_certification(
+        holder=holder, title=title("DPP"), awarded_on=date(2023, 5, 1), today=date(2025, 6, 1))
+    certification.years.filter(number=1).update(state=YearState.MET)
+
+    with pytest.raises(ValidationError):
+        award_certification(holder=holder, title=title("DPP"), awarded_on=date(2024, 9, 1),
+                            today=date(2025, 6, 1))
+
+    certification.refresh_from_db()
+    assert certification.awarded_on == date(2023, 5, 1)
+    assert list(certification.years.values_list("number", "starts_on", "state")) == [
+        (1, date(2023, 5, 1), YearState.MET), (2, date(2024, 5, 1), YearState.OPEN),
+        (3, date(2025, 5, 1), YearState.OPEN)]
 
 
 def test_open_certification_years_command_takes_a_date(capsys):

@@ -19,6 +19,7 @@ from submissions.models import Denial, Entry
 from submissions.services import attach_proof
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity
 from tests.staff import add_totp, sign_in
+from tests.test_admin import form_data
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -215,3 +216,38 @@ def test_bulk_request_proof_offers_the_settings_deadline(admin_client, practitio
     assert f'value="{due}"' in asked.content.decode()
     assert set(Entry.objects.values_list("state", "proof_due_on")) == {
         (EntryState.PROOF_REQUESTED, date.fromisoformat(due))}
+
+
+def test_entry_page_posted_change_changes_nothing_the_holder_wrote(admin_client):
+    entry = EntryFactory(title="What the holder wrote", provider="The holder's provider",
+                         description="In the holder's words.")
+    url = reverse("admin:submissions_entry_change", args=[entry.pk])
+    page = admin_client.get(url)
+    data = form_data(page) | {"title": "Rewritten by staff", "provider": "Staff",
+                              "description": "Staff words.", "_save": "Save"}
+    versions = entry.history.count()
+
+    response = admin_client.post(url, data)
+
+    assert page.context["adminform"].form.fields == {}
+    assert response.status_code == 403
+    entry.refresh_from_db()
+    assert (entry.title, entry.provider, entry.description) == (
+        "What the holder wrote", "The holder's provider", "In the holder's words.")
+    assert entry.history.count() == versions
+
+
+def test_entry_history_shows_a_past_version_and_puts_nothing_back(admin_client):
+    entry = EntryFactory(title="First words")
+    first = entry.history.latest().history_id
+    entry.title = "The holder's edit"
+    entry.save()
+    url = reverse("admin:submissions_entry_simple_history", args=[entry.pk, first])
+
+    page = admin_client.get(url)
+    posted = admin_client.post(url, form_data(page))
+
+    assert (page.status_code, page.context["revert_disabled"]) == (200, True)
+    assert posted.status_code == 405
+    entry.refresh_from_db()
+    assert entry.title == "The holder's edit"
