@@ -474,9 +474,11 @@ def close_baseline(*, today: date) -> None:
                        u.email, t.name AS title,
                        CASE WHEN y.required_credits <= 0 THEN %(exempt)s
                             WHEN y.counted_credits >= y.required_credits THEN %(met)s
-                            WHEN LEAST(best.total, CASE WHEN y.starts_on >= %(cap_from)s
-                                       THEN y.required_credits * %(cap_factor)s END)
-                                 >= y.required_credits
+                            -- LEAST ignores a NULL: a year with no best case holds nothing.
+                            WHEN best.total IS NOT NULL
+                                 AND LEAST(best.total, CASE WHEN y.starts_on >= %(cap_from)s
+                                           THEN y.required_credits * %(cap_factor)s END)
+                                     >= y.required_credits
                             THEN %(waiting)s
                             ELSE %(not_met)s END AS outcome
                 FROM certifications_certificationyear y
