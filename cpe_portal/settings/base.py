@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # The admin only for staff signed in with two factors (after messages and allauth).
     "common.middleware.StaffTwoFactorMiddleware",
+    # Then input the admin would answer with a server error is refused (after staff checks).
+    "common.middleware.AdminInputMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
