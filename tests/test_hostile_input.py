@@ -1045,6 +1045,17 @@ def test_admin_changelist_with_an_invalid_filter_shows_the_invalid_filter_page(
     assert admin_prober.failures == [], admin_prober.report()
 
 
+def test_admin_page_other_than_a_changelist_answers_a_nul_in_its_query_with_400(admin_prober):
+    entry = Entry.objects.get(title="Threat modelling")
+    url = reverse("admin:submissions_entry_change", args=[entry.pk])
+
+    response = admin_prober.request("get", url, {"_changelist_filters": "q=\x00"},
+                                    may_save=False, expect=frozenset({400}))
+
+    assert response.status_code == 400
+    assert admin_prober.failures == [], admin_prober.report()
+
+
 def _first_pk(model_admin: admin.ModelAdmin) -> str:
     return str(model_admin.model._default_manager.order_by("pk")
                .values_list("pk", flat=True).first() or 1)
