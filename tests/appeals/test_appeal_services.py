@@ -1,6 +1,7 @@
 """Filing, scheduling and deciding appeals: the services, at their boundaries."""
 
 import io
+import unicodedata
 from datetime import date, timedelta
 from decimal import Decimal as D
 
@@ -8,6 +9,8 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from hypothesis import given
+from hypothesis import strategies as st
 from pypdf import PdfWriter
 
 from accounts.models import OutboxMessage
@@ -96,6 +99,11 @@ def test_words_are_counted_as_a_reader_would():
 ])
 def test_words_count_one_word_in_any_unicode_form_and_script(text, count):
     assert words(text) == count
+
+
+@given(st.text())
+def test_words_are_the_same_in_every_canonical_unicode_form(text):
+    assert words(unicodedata.normalize("NFD", text)) == words(unicodedata.normalize("NFC", text))
 
 
 @pytest.mark.parametrize("rationale", ["...", " -- !? ", "\u2014 \u00bf? \u2026"])
