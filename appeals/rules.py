@@ -2,24 +2,51 @@
 appeal goes to. No ORM, no clock."""
 
 import io
-import re
+import unicodedata
 from datetime import date, timedelta
 
-# A word as a reader counts one: letters or digits, joined by apostrophes or hyphens inside
-# ("don't", "follow-up" and "ISO-27001" are one word each); punctuation alone is none.
-WORD = re.compile(r"[^\W_]+(?:['\u2019\-][^\W_]+)*")
+# Parts of one word: "don't", "follow-up", "state-of-the-art" and "ISO-27001" are one word
+# each. Two in a row are a dash written with hyphens ("well--known" is two words), and one at
+# either end of a word is punctuation.
+JOINERS = frozenset("'\u2019-")
+# Scripts written without spaces between words: a reader (and a word processor) counts each
+# character as a word.
+UNSPACED_SCRIPTS = ("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH", "HIRAGANA",
+                    "KATAKANA")
+
+
+def _stands_alone(char: str) -> bool:
+    return unicodedata.name(char, "").startswith(UNSPACED_SCRIPTS)
 
 
 def words(text: str) -> int:
-    """How many words a reader would count in `text`."""
-    return len(WORD.findall(text))
+    """How many words a reader would count in `text`, in any script and Unicode form: letters
+    and digits joined by apostrophes or single hyphens, with their combining marks (an accent
+    written as a letter and a combining mark is part of the word, as composed it would be);
+    punctuation alone is none."""
+    count = 0
+    # Outside a word, inside one, or just after a joiner inside one.
+    state = "out"
+    for char in unicodedata.normalize("NFC", text):
+        if char.isalnum():
+            if state == "out" or _stands_alone(char):
+                count += 1
+            state = "out" if _stands_alone(char) else "word"
+        elif state == "word" and unicodedata.category(char).startswith("M"):
+            continue
+        elif state == "word" and char in JOINERS:
+            state = "joiner"
+        else:
+            state = "out"
+    return count
 
 
 def pdf_pages(data: bytes) -> int:
-    """The number of pages of a PDF. Raises ValueError for a file that is not a readable PDF,
+    """The number of pages of a PDF. Raises ValueError for a file that is not a readable PDF
+    (truncated, corrupt, or built to exhaust the reader: a page tree too deep or too wide),
     or one that is encrypted."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     if not data.startswith(b"%PDF-"):
         raise ValueError("not a PDF")
@@ -28,7 +55,11 @@ def pdf_pages(data: bytes) -> int:
         if reader.is_encrypted:
             raise ValueError("encrypted")
         return len(reader.pages)
-    except (PdfReadError, OSError, KeyError, TypeError, AttributeError) as error:
+    # PyPdfError covers pypdf's own refusals (PdfReadError, LimitReachedError for a page tree
+    # past its limits); structures nested deeper than Python's stack end in RecursionError;
+    # the rest are what a malformed object table makes pypdf trip over.
+    except (PyPdfError, RecursionError, OSError, LookupError, TypeError, AttributeError,
+            ArithmeticError) as error:
         raise ValueError("not a readable PDF") from error
 
 

@@ -41,6 +41,11 @@ def _check_rationale(rationale: str, pdf: UploadedFile | None) -> bytes | None:
             "most two pages.")})
     limit = settings.CPE_APPEAL_MAX_WORDS
     counted = words(rationale)
+    if rationale.strip() and not counted:
+        # Punctuation alone says nothing; with a PDF beside it, it would still be kept as text.
+        raise ValidationError({"rationale": _(
+            "Your rationale has no words: explain in at least one word why the decision is "
+            "wrong, or leave the box empty and upload your rationale as a PDF.")})
     if counted > limit:
         raise ValidationError({"rationale": _(
             "Your rationale has %(count)d words; the limit is %(limit)d (about two pages). "

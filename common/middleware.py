@@ -1,14 +1,19 @@
 """Middleware every page passes through."""
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
+from django.contrib.admin import ModelAdmin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.db.models import AutoField, Model
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -89,3 +94,96 @@ class StaffTwoFactorMiddleware:
             return redirect_to_login(request.get_full_path(),
                                      login_url=reverse("mfa_reauthenticate"))
         return None
+
+
+# What the admin's changelist script leaves in `select_across`: 0, or 1 once "select all" was
+# chosen. Django's form would read any other text as "all rows".
+SELECT_ACROSS_VALUES = frozenset({"", "0", "1"})
+
+
+class AdminInputMiddleware:
+    """A request the admin would otherwise answer with a server error is refused first, the way
+    the admin refuses a filter it does not know.
+
+    Checked before every view of an admin site, for every model admin alike (ours, those of
+    the packages, and any registered tomorrow): a NUL character in a query parameter, which
+    PostgreSQL refuses in any text it compares, and a date hierarchy's year, month and day
+    that make no date, or none the admin can count a range from. On a changelist these show
+    Django's invalid-filter page (`?e=1`), elsewhere they answer 400. A changelist's bulk
+    action posted with a selection that is not the model's ids (text, NUL, numbers past the
+    column's range) or a `select_across` that is neither 0 nor 1 changes nothing: the list
+    comes back with a message.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Callable, view_args: tuple,
+                     view_kwargs: dict) -> HttpResponse | None:
+        match = request.resolver_match
+        if match is None or "admin" not in match.app_names:
+            return None
+        # Django's admin marks each of a model admin's views with the model admin.
+        model_admin = getattr(view_func, "model_admin", None)
+        changelist = model_admin is not None and match.url_name.endswith("_changelist")
+        if _has_nul(request.GET) or (changelist and _no_date_range(request.GET, model_admin)):
+            if changelist:
+                return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+            raise BadRequest("NUL in a query parameter")
+        if changelist and request.method == "POST" and _unreadable_selection(
+                request.POST, model_admin.model):
+            messages.error(request, _("The selection was not understood: select the rows "
+                                      "again and choose the action."))
+            return HttpResponseRedirect(request.get_full_path())
+        return None
+
+
+def _has_nul(params: QueryDict) -> bool:
+    return any("\x00" in name or any("\x00" in value for value in values)
+               for name, values in params.lists())
+
+
+def _no_date_range(params: QueryDict, model_admin: ModelAdmin) -> bool:
+    """Whether the date hierarchy's parameters name a day, month or year the changelist
+    cannot make a range of dates from (the admin parses them outside its own guard)."""
+    field = model_admin.date_hierarchy
+    if not field or f"{field}__year" not in params:
+        return False
+    # The last of each, as the changelist reads them.
+    year, month, day = (params.getlist(f"{field}__{part}", ["1"])[-1]
+                        for part in ("year", "month", "day"))
+    try:
+        start = datetime(int(year), int(month), int(day))
+        # The end of the widest range the changelist takes: the next year.
+        start.replace(year=start.year + 1)
+        start + timedelta(days=32)
+    except (ValueError, OverflowError):
+        return True
+    return False
+
+
+def _unreadable_selection(params: QueryDict, model: type[Model]) -> bool:
+    """Whether a bulk action's post selects something other than ids of `model`."""
+    # The same test as the changelist's for an action to run (a list_editable save aside).
+    if "_save" in params or ("index" not in params and ACTION_CHECKBOX_NAME not in params):
+        return False
+    if params.get("select_across") not in SELECT_ACROSS_VALUES | {None}:
+        return True
+    return not all(_is_pk(model, value) for value in params.getlist(ACTION_CHECKBOX_NAME))
+
+
+def _is_pk(model: type[Model], value: str) -> bool:
+    pk = model._meta.pk
+    if not value or "\x00" in value:
+        return False
+    try:
+        # The field's own reading and its range in this database (an integer column's bounds).
+        id_ = pk.to_python(value)
+        pk.run_validators(id_)
+    except ValidationError:
+        return False
+    # The database numbers rows from 1.
+    return not isinstance(pk, AutoField) or id_ >= 1

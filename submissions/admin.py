@@ -3,6 +3,7 @@ from collections.abc import Mapping
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -27,7 +28,7 @@ from . import (
 )
 from .admin_review import DecisionFilter, DecisionForm, ReviewAdminMixin
 from .models import Audit, Entry, EntryStateChange, ProofFile
-from .review import draw_audit_sample, proof_deadline
+from .review import check_proof_deadline, draw_audit_sample, proof_deadline
 from .selectors import entry_review
 from .services import EntryDetails, check_entry, log_entry, recount_after_catalogue_change
 
@@ -272,8 +273,11 @@ class AuditForm(forms.ModelForm):
         if percent is not None and not 0 < percent <= 100:
             self.add_error("percent", _("Give a share between 0 and 100 %."))
         due_on = data.get("due_on")
-        if due_on is not None and due_on <= timezone.localdate():
-            self.add_error("due_on", _("Give the holders a deadline after today."))
+        if due_on is not None:
+            try:
+                check_proof_deadline(due_on, today=timezone.localdate())
+            except ValidationError as error:
+                self.add_error(None, error)
         return data
 
 

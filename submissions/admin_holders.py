@@ -42,7 +42,8 @@ PROGRESS_LABELS = {
 def _id_parameter(request: HttpRequest, name: str) -> int | None:
     """A filter's id from the query string; None when absent or not a number."""
     value = request.GET.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    # ASCII digits only: "²" is a digit to isdigit(), not to int().
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 class StandingFilter(admin.SimpleListFilter):

@@ -155,13 +155,21 @@ def _header_problems(header: list[str]) -> list[str]:
     return problems
 
 
-def _minutes(raw: str, what: str) -> tuple[int | None, str]:
+def _minutes(raw: str, what: str, *, least: int) -> tuple[int | None, str]:
+    """Whole minutes from `least` to a day (MAX_WEBINAR_MINUTES), or None and the problem."""
     if not raw:
         return None, _("%(what)s is empty") % {"what": what}
     if not WHOLE_NUMBER.fullmatch(raw):
         return None, _("%(what)s '%(value)s' is not a whole number of minutes") % {
             "what": what, "value": raw}
-    return int(raw), ""
+    # Judged by its digits before int(): a number of thousands of digits is more than int()
+    # parses, and any number past a day is a typing error, not a webinar.
+    digits = raw.lstrip("0") or "0"
+    if len(digits) > len(str(MAX_WEBINAR_MINUTES)) or not least <= int(digits) <= \
+            MAX_WEBINAR_MINUTES:
+        return None, _("%(what)s must be between %(least)d and %(max)d") % {
+            "what": what, "least": least, "max": MAX_WEBINAR_MINUTES}
+    return int(digits), ""
 
 
 def _parse_row(number: int, values: dict[str, str], today: date) -> tuple[AttendanceRow | None,
@@ -185,14 +193,11 @@ def _parse_row(number: int, values: dict[str, str], today: date) -> tuple[Attend
         problems.append(_("webinar title is longer than %(max)d characters")
                         % {"max": TITLE_MAX_LENGTH})
     day, date_problem = past_date(webinar_date, today=today, what=_("webinar date"))
-    length, length_problem = _minutes(webinar_minutes, _("webinar minutes"))
-    attended, attended_problem = _minutes(attended_minutes, _("attended minutes"))
+    length, length_problem = _minutes(webinar_minutes, _("webinar minutes"), least=1)
+    attended, attended_problem = _minutes(attended_minutes, _("attended minutes"), least=0)
     problems += [problem for problem in (date_problem, length_problem, attended_problem)
                  if problem]
-    if length is not None and not 0 < length <= MAX_WEBINAR_MINUTES:
-        problems.append(_("webinar minutes must be between 1 and %(max)d") % {
-            "max": MAX_WEBINAR_MINUTES})
-    elif length is not None and attended is not None and attended > length:
+    if length is not None and attended is not None and attended > length:
         problems.append(_("attended minutes (%(attended)d) are more than the webinar's "
                           "minutes (%(length)d)") % {"attended": attended, "length": length})
     if problems or day is None or length is None or attended is None:

@@ -195,6 +195,19 @@ def proof_deadline(today: date) -> date:
     return today + timedelta(days=settings.CPE_PROOF_DEADLINE_DAYS)
 
 
+def check_proof_deadline(due_on: date, *, today: date) -> None:
+    """Raises ValidationError for a proof deadline a holder cannot be given: not after `today`,
+    or more than CPE_PROOF_DEADLINE_MAX_DAYS days after it."""
+    if due_on <= today:
+        raise ValidationError({"due_on": _("Give the holder a deadline after today.")})
+    latest = today + timedelta(days=settings.CPE_PROOF_DEADLINE_MAX_DAYS)
+    if due_on > latest:
+        raise ValidationError({"due_on": _(
+            "Give the holder a deadline at most %(days)d days ahead, on %(latest)s or "
+            "earlier.") % {"days": settings.CPE_PROOF_DEADLINE_MAX_DAYS,
+                          "latest": latest.isoformat()}})
+
+
 @transaction.atomic
 def request_proof(*, entry: Entry, by: User, today: date, due_on: date | None = None,
                   reason: str = "", seen_state: str | None = None,
@@ -204,11 +217,11 @@ def request_proof(*, entry: Entry, by: User, today: date, due_on: date | None = 
     Side effects: the state becomes `proof requested` with its deadline (default: the settings'
     proof deadline), the change is recorded, the years it counted toward are recounted, and the
     holder is mailed (unless `notify` is off: an audit mails each holder once for all their
-    entries). Raises ValidationError for a deadline in the past or an entry already decided or
-    already waiting for proof."""
+    entries). Raises ValidationError for a deadline not after today or past the longest
+    allowed (CPE_PROOF_DEADLINE_MAX_DAYS), or an entry already decided or already waiting for
+    proof."""
     due_on = due_on or proof_deadline(today)
-    if due_on <= today:
-        raise ValidationError({"due_on": _("Give the holder a deadline after today.")})
+    check_proof_deadline(due_on, today=today)
 
     def ask(locked: Entry) -> None:
         years = entry_years(locked, certifications_of(locked.holder_id))
@@ -277,8 +290,10 @@ def draw_audit_sample(*, period_start: date, period_end: date, percent: Decimal,
     entry, the `request_proof` decision (recorded, recounted); one mail per holder asked,
     listing their entries. Drawing the same sample again asks nothing twice: entries already
     waiting for proof, or with proof, are left as they are. Each holder is asked in a
-    transaction of their own."""
+    transaction of their own. Raises ValidationError, before asking anyone, for a deadline
+    `request_proof` would refuse."""
     due_on = due_on or proof_deadline(today)
+    check_proof_deadline(due_on, today=today)
     population = audit_population(period_start=period_start, period_end=period_end)
     drawn = draw_holders(population, percent=percent, seed=seed)
     requests = 0

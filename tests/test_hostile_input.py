@@ -43,6 +43,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -50,12 +51,15 @@ import pytest
 import time_machine
 from allauth.account.models import EmailAddress
 from django.apps import apps
+from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.views.main import ERROR_FLAG, ORDER_VAR, PAGE_VAR, SEARCH_VAR, ChangeList
 from django.contrib.messages import constants as message_levels
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.http import HttpResponse
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import Resolver404, resolve, reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -66,7 +70,7 @@ from submissions.enums import DenialKind, EntryState
 from submissions.models import Entry, EntryStateChange, ProofFile
 from submissions.services import attach_proof, record_denial
 from tests.factories import PASSWORD, CertificationFactory, EntryFactory, UserFactory, title
-from tests.staff import make_staff, totp_code
+from tests.staff import add_totp, make_staff, sign_in, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -388,9 +392,10 @@ def browser(user: User | None = None) -> Client:
 
 # --- Sending: a savepoint around each request, and what must hold after it -----------------------
 
-def _table_digests() -> list[tuple[str, str]]:
-    """A digest of each table of the submissions app: a change to any row changes it."""
-    tables = [model._meta.db_table for model in apps.get_app_config("submissions").get_models()]
+def _table_digests(app_labels: tuple[str, ...] = ("submissions",)) -> list[tuple[str, str]]:
+    """A digest of each table of the apps named: a change to any row changes it."""
+    tables = [model._meta.db_table for label in app_labels
+              for model in apps.get_app_config(label).get_models()]
     with connection.cursor() as cursor:
         # Table names come from the app registry, not from input.
         cursor.execute(" UNION ALL ".join(
@@ -416,6 +421,8 @@ class Prober:
     failures: list[str] = field(default_factory=list)
     known: list[str] = field(default_factory=list)
     sent: int = 0
+    # The apps whose tables a refused request must leave as they were.
+    app_labels: tuple[str, ...] = ("submissions",)
 
     def __post_init__(self) -> None:
         self._cookies = self.client.cookies.output(header="", sep=";")
@@ -431,7 +438,7 @@ class Prober:
         where = f"{method.upper()} {path} {note}".strip()
         stored: list[str] = []
         with transaction.atomic():
-            before = (_table_digests(), _last_pk(Entry), _last_pk(ProofFile))
+            before = (_table_digests(self.app_labels), _last_pk(Entry), _last_pk(ProofFile))
             response = self._send(method, path, data, multipart, raw_query)
             if response.streaming:
                 # Reading to the end closes the response the way the test client wants.
@@ -469,14 +476,14 @@ class Prober:
         """Record what is wrong with the rows the request left; return the proof files it
         stored, to be removed with the rows."""
         digests, last_entry, last_proof = before
-        if _table_digests() == digests:
+        if _table_digests(self.app_labels) == digests:
             return []
         refused = (method != "post" or response.status_code != 302 or not may_save
                    or any(m.level >= message_levels.ERROR
                           for m in get_messages(response.wsgi_request)))
         if refused:
             self.failures.append(f"{where}: refused ({response.status_code}) yet changed "
-                                 "the submissions tables")
+                                 f"the tables of {', '.join(self.app_labels)}")
         for entry in Entry.objects.filter(pk__gt=last_entry):
             if self.user is None or entry.holder_id != self.user.pk:
                 self.failures.append(f"{where}: saved an entry for user {entry.holder_id}")
@@ -909,3 +916,208 @@ def test_withdraw_reason_with_nul_is_refused_without_a_server_error(shared):
     assert response.status_code < 500
     assert (entry.state == EntryState.WITHDRAWN) == withdrawal.exists()
     assert all("\x00" not in change.reason for change in withdrawal)
+
+
+# --- The admin: every changelist's filters and search, every bulk action's ids --------------------
+
+# What staff could type or a crafted link could carry into a filter or a search: each
+# parameter gets these one at a time, then every parameter of a changelist gets each of
+# ADMIN_VALUES at once.
+ADMIN_CORE: list[Value] = ["\x00", "a\x00b", UNICODE, "9" * 5000, "9223372036854775808", "x",
+                           ["1", "\x00"]]
+ADMIN_VALUES: list[Value] = [
+    "\x00", "1\x00", "a\x00b", "%00",
+    UNICODE, "\u202e", "🧑‍💻", "e" + "\u0301" * 500,
+    "9223372036854775808", "-9223372036854775809", "9" * 30, "9" * 5000,
+    "x", "²", "٣", "NaN", "1e400", "-1", "0", "1", "9999", "1.5", "",
+    "9999-12-31", "0000-00-00", "2025-02-30",
+    ["1", "\x00"],
+]
+# A bulk action's selection: nonsense ids, alone or beside a real one.
+HOSTILE_IDS: list[Value] = [
+    "\x00", "1\x00", "x", "²", "", UNICODE, "1.5", "-1", "9223372036854775808", "9" * 30,
+    "9" * 5000, "00000000-0000-4000-8000-000000000000",
+]
+HOSTILE_SELECT_ACROSS = ["\x00", "yes", "2", "-1", UNICODE, "9" * 5000]
+ADMIN_APPS = ("accounts", "activities", "certifications", "submissions", "appeals", "auth",
+              "django_celery_beat")
+
+
+def make_admin_world() -> User:
+    """A row or more for every changelist: holders with certifications and years, entries in
+    each state, a denial with its appeal, a Board meeting, an audit. Returns the superuser."""
+    from appeals.models import BoardMeeting
+    from appeals.services import file_appeal
+    from certifications.services import ensure_certification_years
+    from submissions.models import Denial
+    from submissions.review import draw_audit_sample, reject_entry
+
+    superuser = User.objects.create_superuser("ada@example.com", PASSWORD, full_name="Ada")
+    add_totp(superuser)
+    holder = make_world().holder
+    certifications = list(holder.certifications.all())
+    ensure_certification_years(today=date(2025, 6, 1), certifications=certifications)
+    for state in EntryState:
+        # After the audit's period: left as they are by its draw.
+        EntryFactory(holder=holder, activity_date=date(2025, 6, 1), state=state,
+                     title=f"An entry {state}")
+    BoardMeeting.objects.create(meets_on=date(2025, 7, 1), location="Utrecht")
+    pending = EntryFactory(holder=holder, activity_date=date(2025, 4, 3), title="Pending")
+    reject_entry(entry=pending, by=superuser, reason="Not relevant", today=date(2025, 5, 30))
+    file_appeal(denial=Denial.objects.get(entry=pending), by=holder, today=date(2025, 6, 1),
+                rationale="It was relevant.")
+    draw_audit_sample(period_start=date(2025, 1, 1), period_end=date(2025, 5, 31),
+                      percent=Decimal("50"), seed="hostile", by=superuser,
+                      today=date(2025, 6, 1))
+    return superuser
+
+
+@pytest.fixture
+def admin_prober() -> Prober:
+    """A superuser past the second factor, answered with a 500 instead of an exception."""
+    superuser = make_admin_world()
+    client = sign_in(Client(raise_request_exception=False), superuser)
+    return Prober(client, superuser, app_labels=ADMIN_APPS)
+
+
+def _changelists(user: User) -> Iterator[tuple[admin.ModelAdmin, str, ChangeList]]:
+    """Each registered model admin, its changelist's URL, and the changelist as it opens."""
+    for model, model_admin in admin.site._registry.items():
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        request = RequestFactory().get(url)
+        request.user = user
+        yield model_admin, url, model_admin.get_changelist_instance(request)
+
+
+def _query_parameters(model_admin: admin.ModelAdmin, changelist: ChangeList) -> list[str]:
+    """The query parameters a changelist reads: its filters' (as their specs name them), the
+    date hierarchy's, the search, the ordering and the page."""
+    names = [name for spec in changelist.filter_specs for name in spec.expected_parameters()]
+    if changelist.date_hierarchy:
+        names += [f"{changelist.date_hierarchy}__{part}" for part in ("year", "month", "day")]
+    if model_admin.get_search_fields(None):
+        names.append(SEARCH_VAR)
+    return [*names, ORDER_VAR, PAGE_VAR]
+
+
+def test_admin_changelists_answer_hostile_filters_and_searches_without_a_server_error(
+        admin_prober):
+    attacked: dict[str, list[str]] = {}
+
+    for model_admin, url, changelist in _changelists(admin_prober.user):
+        names = _query_parameters(model_admin, changelist)
+        attacked[str(model_admin.model._meta.label)] = names
+        for name in names:
+            for value in ADMIN_CORE:
+                admin_prober.request("get", url, {name: value}, note=f"{name}={_label(value)}",
+                                     may_save=False)
+        for value in ADMIN_VALUES:
+            admin_prober.request("get", url, dict.fromkeys(names, value),
+                                 note=f"all={_label(value)}", may_save=False)
+        admin_prober.request("get", url, raw_query="q=%00&e=1", note="NUL after an error",
+                             may_save=False)
+
+    # The filters named in the findings are among those attacked.
+    assert {"state__exact", "q"} <= set(attacked["submissions.Entry"])
+    assert {"state__exact", "denial__kind__exact"} <= set(attacked["appeals.Appeal"])
+    assert "kind__exact" in attacked["submissions.Denial"]
+    assert "status__exact" in attacked["certifications.Certification"]
+    assert "state__exact" in attacked["certifications.CertificationYear"]
+    assert admin_prober.failures == [], admin_prober.report()
+
+
+@pytest.mark.parametrize(("url", "query"), [
+    (reverse("admin:submissions_entry_changelist"), {"state__exact": "approved\x00"}),
+    (reverse("admin:submissions_entry_changelist"), {"q": "Threat\x00modelling"}),
+    (reverse("admin:appeals_appeal_changelist"), {"denial__kind__exact": "\x00"}),
+    (reverse("admin:submissions_denial_changelist"), {"kind__exact": "\x00"}),
+    (reverse("admin:certifications_certification_changelist"), {"status__exact": "\x00"}),
+    (reverse("admin:certifications_certificationyear_changelist"), {"state__exact": "\x00"}),
+    (reverse("admin:certifications_certificationyear_changelist"),
+     {"deadline__year": "9999", "deadline__month": "12", "deadline__day": "31"}),
+])
+def test_admin_changelist_with_an_invalid_filter_shows_the_invalid_filter_page(
+        admin_prober, url, query):
+    response = admin_prober.request("get", url, query, may_save=False,
+                                    expect=frozenset({302}))
+
+    assert response["Location"] == f"{url}?{ERROR_FLAG}=1"
+    assert admin_prober.failures == [], admin_prober.report()
+
+
+def test_admin_page_other_than_a_changelist_answers_a_nul_in_its_query_with_400(admin_prober):
+    entry = Entry.objects.get(title="Threat modelling")
+    url = reverse("admin:submissions_entry_change", args=[entry.pk])
+
+    response = admin_prober.request("get", url, {"_changelist_filters": "q=\x00"},
+                                    may_save=False, expect=frozenset({400}))
+
+    assert response.status_code == 400
+    assert admin_prober.failures == [], admin_prober.report()
+
+
+def _first_pk(model_admin: admin.ModelAdmin) -> str:
+    return str(model_admin.model._default_manager.order_by("pk")
+               .values_list("pk", flat=True).first() or 1)
+
+
+def test_admin_bulk_actions_with_hostile_ids_change_nothing_and_answer_without_an_error(
+        admin_prober):
+    request = RequestFactory().post("/")
+    request.user = admin_prober.user
+    attacked = set()
+
+    for model, model_admin in admin.site._registry.items():
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        real = _first_pk(model_admin)
+        for action in model_admin.get_actions(request):
+            attacked.add(f"{model._meta.label}.{action}")
+            post = {"action": action, "index": "0", "select_across": "0"}
+            for ids in HOSTILE_IDS:
+                for selected in (ids, [real, ids]):
+                    admin_prober.request(
+                        "post", url, {**post, ACTION_CHECKBOX_NAME: selected},
+                        note=f"{action} of {_label(selected)}", may_save=False,
+                        expect=frozenset({200, 302}))
+            for across in HOSTILE_SELECT_ACROSS:
+                admin_prober.request(
+                    "post", url, {**post, ACTION_CHECKBOX_NAME: real, "select_across": across},
+                    note=f"{action} across {_label(across)}", may_save=False,
+                    expect=frozenset({200, 302}))
+            # Without the index, as a page that posts a selection without its action bar.
+            admin_prober.request("post", url, {"action": action, ACTION_CHECKBOX_NAME: "x\x00"},
+                                 note=f"{action} without an index", may_save=False,
+                                 expect=frozenset({200, 302}))
+
+    assert {"submissions.Entry.approve_selected", "submissions.Entry.reject_selected",
+            "accounts.User.send_invitations", "appeals.BoardMeeting.delete_selected"} <= attacked
+    assert admin_prober.failures == [], admin_prober.report()
+
+
+def test_admin_bulk_action_with_a_non_numeric_id_says_so_and_approves_nothing(admin_prober):
+    entry = Entry.objects.get(title="An entry pending_approval")
+    url = reverse("admin:submissions_entry_changelist")
+
+    response = admin_prober.request("post", url, {
+        "action": "approve_selected", "index": "0", "select_across": "0",
+        ACTION_CHECKBOX_NAME: [str(entry.pk), "x"]}, may_save=False, expect=frozenset({302}))
+
+    entry.refresh_from_db()
+    assert entry.state == EntryState.PENDING_APPROVAL
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "The selection was not understood: select the rows again and choose the action."]
+    assert admin_prober.failures == [], admin_prober.report()
+
+
+def test_admin_bulk_action_with_select_across_nonsense_approves_nothing(admin_prober):
+    waiting = set(Entry.objects.filter(state=EntryState.PENDING_APPROVAL)
+                  .values_list("pk", flat=True))
+    url = reverse("admin:submissions_entry_changelist")
+
+    admin_prober.request("post", url, {
+        "action": "approve_selected", "index": "0", "select_across": "yes",
+        ACTION_CHECKBOX_NAME: str(min(waiting))}, may_save=False, expect=frozenset({302}))
+
+    assert set(Entry.objects.filter(state=EntryState.PENDING_APPROVAL)
+               .values_list("pk", flat=True)) == waiting
+    assert admin_prober.failures == [], admin_prober.report()

@@ -48,3 +48,10 @@ def test_production_settings_security_headers():
     result = manage("shell", "--no-imports", "-c", code, **REQUIRED)
     assert result.stdout.split() == ["31536000", "True", "True", "True", "True", "DENY", "False",
                                      "False"]
+
+
+def test_settings_refuse_a_default_proof_deadline_past_the_longest():
+    result = manage("check", **REQUIRED, CPE_PROOF_DEADLINE_DAYS="91")
+
+    assert result.returncode != 0
+    assert "CPE_PROOF_DEADLINE_DAYS must be more than 0 and at most" in result.stderr

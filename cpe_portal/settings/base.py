@@ -6,6 +6,7 @@ from pathlib import Path
 
 import environ
 import xstatic.pkg.bootstrap
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -60,6 +61,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # The admin only for staff signed in with two factors (after messages and allauth).
     "common.middleware.StaffTwoFactorMiddleware",
+    # Then input the admin would answer with a server error is refused (after staff checks).
+    "common.middleware.AdminInputMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -287,6 +290,11 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 CPE_REPORTING_GRACE_DAYS = env.int("CPE_REPORTING_GRACE_DAYS", default=30)
 CPE_PROOF_MAX_BYTES = env.int("CPE_PROOF_MAX_BYTES", default=10 * 1024 * 1024)
 CPE_PROOF_DEADLINE_DAYS = env.int("CPE_PROOF_DEADLINE_DAYS", default=30)
+CPE_PROOF_DEADLINE_MAX_DAYS = env.int("CPE_PROOF_DEADLINE_MAX_DAYS", default=90)
+if not 0 < CPE_PROOF_DEADLINE_DAYS <= CPE_PROOF_DEADLINE_MAX_DAYS:
+    # Otherwise every request for proof with the default deadline would be refused.
+    raise ImproperlyConfigured("CPE_PROOF_DEADLINE_DAYS must be more than 0 and at most "
+                               "CPE_PROOF_DEADLINE_MAX_DAYS.")
 CPE_PROOF_RETENTION_MONTHS = env.int("CPE_PROOF_RETENTION_MONTHS", default=12)
 CPE_REMINDER_DAYS = env.list("CPE_REMINDER_DAYS", cast=int, default=[90, 30, 7])
 CPE_APPEAL_WINDOW_DAYS = env.int("CPE_APPEAL_WINDOW_DAYS", default=90)

@@ -1,6 +1,7 @@
 """Filing, scheduling and deciding appeals: the services, at their boundaries."""
 
 import io
+import unicodedata
 from datetime import date, timedelta
 from decimal import Decimal as D
 
@@ -8,12 +9,14 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from hypothesis import given
+from hypothesis import strategies as st
 from pypdf import PdfWriter
 
 from accounts.models import OutboxMessage
 from appeals.enums import AppealState
 from appeals.models import Appeal, BoardMeeting
-from appeals.rules import words
+from appeals.rules import pdf_pages, words
 from appeals.services import decide_appeal, file_appeal, schedule_waiting_appeals
 from certifications.enums import CertificationStatus, YearState
 from certifications.models import CertificationYear
@@ -80,6 +83,37 @@ def test_words_are_counted_as_a_reader_would():
     assert words("  -- . ,  ") == 0
 
 
+@pytest.mark.parametrize(("text", "count"), [
+    # An accent written as a letter and a combining mark (NFD) is as one letter (NFC).
+    ("re\u0301sume\u0301 of a nai\u0308ve cafe\u0301", 5),
+    ("r\u00e9sum\u00e9 of a na\u00efve caf\u00e9", 5),
+    ("e\u0301\u0301", 1),
+    # Vowel signs and viramas are marks inside a Devanagari word.
+    ("\u0928\u092e\u0938\u094d\u0924\u0947 \u0926\u0941\u0928\u093f\u092f\u093e", 2),
+    # Single hyphens join the parts of one word; two in a row are a dash between two words.
+    ("state-of-the-art", 1),
+    ("well--known", 2),
+    ("-- leading and trailing --", 3),
+    # Written without spaces: each character is a word, as a word processor counts it.
+    ("\u6211\u4e0d\u540c\u610f", 4),
+])
+def test_words_count_one_word_in_any_unicode_form_and_script(text, count):
+    assert words(text) == count
+
+
+@given(st.text())
+def test_words_are_the_same_in_every_canonical_unicode_form(text):
+    assert words(unicodedata.normalize("NFD", text)) == words(unicodedata.normalize("NFC", text))
+
+
+@pytest.mark.parametrize("rationale", ["...", " -- !? ", "\u2014 \u00bf? \u2026"])
+def test_rationale_of_punctuation_only_is_refused(rejected, rationale):
+    with pytest.raises(ValidationError, match="Your rationale has no words"):
+        file(rejected, rationale=rationale)
+
+    assert not Appeal.objects.exists()
+
+
 @pytest.mark.parametrize(("count", "accepted"), [(1000, True), (1001, False)])
 def test_rationale_of_1000_words_is_accepted_and_1001_refused(rejected, count, accepted):
     text = " ".join(["relevant"] * count)
@@ -92,10 +126,63 @@ def test_rationale_of_1000_words_is_accepted_and_1001_refused(rejected, count, a
         assert not Appeal.objects.exists()
 
 
+def hand_written_pdf(objects: dict[int, bytes]) -> SimpleUploadedFile:
+    """A PDF of the numbered `objects` (1 is the catalogue), with its cross-reference table,
+    written byte by byte as a hostile one would be."""
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, objects[number])
+    xref, size = len(out), max(objects) + 1
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
+    out += b"".join(b"%010d 00000 n \n" % offsets[number] for number in range(1, size))
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
+    return SimpleUploadedFile("rationale.pdf", bytes(out), content_type="application/pdf")
+
+
+CATALOGUE = b"<< /Type /Catalog /Pages 2 0 R >>"
+PAGE = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"
+
+
+def deep_page_tree(levels: int) -> SimpleUploadedFile:
+    """One page under `levels` page-tree nodes, each the only kid of the one above."""
+    nodes = {2 + level: b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % (3 + level)
+             for level in range(levels)}
+    return hand_written_pdf({1: CATALOGUE, **nodes, 2 + levels: PAGE})
+
+
+def wide_page_tree(kids: int) -> SimpleUploadedFile:
+    """One page tree node whose kids are the same page `kids` times."""
+    return hand_written_pdf({
+        1: CATALOGUE, 2: b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b"3 0 R " * kids, kids),
+        3: PAGE})
+
+
+def truncated_pdf() -> SimpleUploadedFile:
+    whole = pdf(1).read()
+    return SimpleUploadedFile("rationale.pdf", whole[:len(whole) // 2])
+
+
+def test_hand_written_pdfs_are_read_when_within_the_limits():
+    assert len(deep_page_tree(3).read()) < 1000
+    assert len(wide_page_tree(200_000).read()) < 2 * 1024 * 1024
+
+    assert pdf_pages(deep_page_tree(3).read()) == 1
+    assert pdf_pages(wide_page_tree(2).read()) == 2
+
+
 @pytest.mark.parametrize(("upload", "message"), [
     (lambda: pdf(3), "The PDF has 3 pages; a rationale is at most 2."),
     (lambda: SimpleUploadedFile("r.pdf", b"Dear Board, I disagree."), "not a PDF that can be"),
     (lambda: pdf(1, password="secret"), "password-protected"),
+    (lambda: deep_page_tree(3000), "not a PDF that can be read"),
+    (lambda: wide_page_tree(200_000), "not a PDF that can be read"),
+    (truncated_pdf, "not a PDF that can be read"),
+    (lambda: SimpleUploadedFile("r.pdf", b"%PDF-1.7\n" + bytes(range(256)) * 40),
+     "not a PDF that can be read"),
+    (lambda: hand_written_pdf({1: CATALOGUE, 2: b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>"}),
+     "not a PDF that can be read"),
 ])
 def test_rationale_pdf_outside_the_rules_is_refused(rejected, upload, message):
     with pytest.raises(ValidationError, match=message):

@@ -307,6 +307,13 @@ BAD_FILES = {
         csv_text("anna@example.com,T,2025-05-20,0,0", "anna@example.com,U,2025-05-20,1441,60"),
         ["row 2: webinar minutes must be between 1 and 1440",
          "row 3: webinar minutes must be between 1 and 1440"]),
+    "minutes of thousands of digits": (
+        csv_text(f"anna@example.com,T,2025-05-20,{'9' * 5000},60",
+                 f"anna@example.com,U,2025-05-20,60,{'9' * 5000}",
+                 f"anna@example.com,V,2025-05-20,{'0' * 5000}60,{'0' * 5000}1441"),
+        ["row 2: webinar minutes must be between 1 and 1440",
+         "row 3: attended minutes must be between 0 and 1440",
+         "row 4: attended minutes must be between 0 and 1440"]),
     "attended more than the webinar": (
         csv_text("anna@example.com,T,2025-05-20,60,61"),
         ["row 2: attended minutes (61) are more than the webinar's minutes (60)"]),

@@ -128,6 +128,21 @@ def test_import_page_lists_the_bad_rows_of_a_malformed_file_and_imports_nothing(
     assert Entry.objects.count() == 0
 
 
+def test_import_page_reports_minutes_of_thousands_of_digits_as_row_problems(
+        client, reviewer, anna):
+    content = (f"{HEADER}\nanna@example.com,Threat Intel 101,2025-05-20,{'9' * 5000},60\n"
+               f"anna@example.com,Cloud Logging,2025-05-21,60,{'9' * 5000}\n")
+
+    response = client.post(import_url(), {"file": upload(content)})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [
+        "row 2: webinar minutes must be between 1 and 1440",
+        "row 3: attended minutes must be between 0 and 1440",
+    ]
+    assert Entry.objects.count() == 0
+
+
 def test_import_page_judges_the_content_not_the_file_name(client, reviewer, anna):
     pdf = client.post(import_url(), {"file": upload(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj")})
     named_pdf = client.post(import_url(), {"file": upload(GOOD, name="attendance.pdf")})

@@ -1,10 +1,11 @@
 """Audit samples: a reproducible draw of holders with entries in a period; proof requested for
 their entries without proof; a second draw asks nothing twice."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -107,6 +108,26 @@ def test_admin_draws_a_sample_and_shows_its_summary(admin_client, twenty_holders
     page = client.get(reverse("admin:submissions_audit_change", args=[audit.pk]))
     for holder in audit.holders.all():
         assert holder.full_name in page.content.decode()
+
+
+def test_a_draw_with_a_deadline_past_90_days_asks_no_one(twenty_holders, reviewer):
+    with pytest.raises(ValidationError, match="at most 90 days ahead"):
+        draw_audit_sample(period_start=date(2025, 1, 1), period_end=date(2025, 6, 30),
+                          percent=D("100"), seed="x", by=reviewer, today=TODAY,
+                          due_on=TODAY + timedelta(days=91))
+
+    assert (Audit.objects.count(), OutboxMessage.objects.count()) == (0, 0)
+    assert not Entry.objects.filter(state=EntryState.PROOF_REQUESTED).exists()
+
+
+def test_admin_refuses_an_audit_deadline_of_9999_12_31(admin_client, twenty_holders):
+    response = admin_client.post(reverse("admin:submissions_audit_add"), {
+        "period_start": "2025-01-01", "period_end": "2025-06-30", "percent": "100",
+        "seed": "x", "due_on": "9999-12-31"})
+
+    assert response.status_code == 200
+    assert "Give the holder a deadline at most 90 days ahead" in response.content.decode()
+    assert (Audit.objects.count(), OutboxMessage.objects.count()) == (0, 0)
 
 
 def test_admin_refuses_a_nonsense_share_and_period(admin_client, twenty_holders):

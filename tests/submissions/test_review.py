@@ -133,6 +133,29 @@ def test_request_proof_refuses_a_deadline_in_the_past(book, reviewer):
         request_proof(entry=book, by=reviewer, today=TODAY, due_on=TODAY)
 
 
+@pytest.mark.parametrize(("days", "accepted"), [(90, True), (91, False)])
+def test_request_proof_gives_a_deadline_at_most_90_days_ahead(book, reviewer, days, accepted):
+    due = TODAY + timedelta(days=days)
+
+    if accepted:
+        assert request_proof(entry=book, by=reviewer, today=TODAY, due_on=due).proof_due_on == due
+    else:
+        with pytest.raises(ValidationError, match="at most 90 days ahead, on 2025-08-30"):
+            request_proof(entry=book, by=reviewer, today=TODAY, due_on=due)
+        book.refresh_from_db()
+        assert (book.state, OutboxMessage.objects.count()) == (EntryState.PENDING_APPROVAL, 0)
+
+
+def test_request_proof_refuses_the_last_day_of_the_calendar(book, reviewer, settings):
+    settings.CPE_PROOF_DEADLINE_MAX_DAYS = 3650
+
+    with pytest.raises(ValidationError, match="at most 3650 days ahead"):
+        request_proof(entry=book, by=reviewer, today=TODAY, due_on=date(9999, 12, 31))
+
+    book.refresh_from_db()
+    assert (book.state, book.proof_due_on) == (EntryState.PENDING_APPROVAL, None)
+
+
 def test_a_decided_entry_is_not_decided_again(book, reviewer):
     approve_entry(entry=book, by=reviewer, today=TODAY)
 

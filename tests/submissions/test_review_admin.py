@@ -148,6 +148,17 @@ def test_request_proof_button_sets_the_deadline(admin_client, practitioner):
     assert (course.state, course.proof_due_on) == (EntryState.PROOF_REQUESTED, due)
 
 
+def test_request_proof_button_refuses_a_deadline_of_9999_12_31(admin_client, practitioner):
+    course = EntryFactory(holder=practitioner.holder)
+
+    response = decide(admin_client, course, action="request_proof", due_on="9999-12-31")
+
+    course.refresh_from_db()
+    assert "Give the holder a deadline at most 90 days ahead" in response.content.decode()
+    assert (course.state, course.proof_due_on, OutboxMessage.objects.count()) == (
+        EntryState.SUBMITTED, None, 0)
+
+
 def test_a_decision_on_a_page_opened_before_another_decision_is_refused(admin_client,
                                                                          practitioner):
     book = pending_book(practitioner.holder)
