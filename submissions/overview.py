@@ -1,7 +1,9 @@
-"""Reads for staff: the holders overview and the compliance summary in the admin.
+"""Reads for staff: the holders overview and the compliance summary in the admin, and the
+years held for decisions (the review queue's order, the admin index).
 
-Both read the stored standings of each certification's current year (the year row whose
-window contains today: `CertificationYear.counted_credits`, `required_credits`, `deadline`),
+The overview and the summary read the stored standings of each active certification's
+deciding year (`deciding_year`: the earliest year not closed, whose close decides the
+certification next: `CertificationYear.counted_credits`, `required_credits`, `deadline`),
 never the entries. "At risk" is `counting.progress`'s rule, written here as SQL
 (`year_at_risk`) so that lists can filter on it and the summary can count it in one grouped
 query.
@@ -17,17 +19,19 @@ from django.db.models import (
     FilteredRelation,
     Func,
     IntegerField,
+    Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
 )
 from django.db.models.functions import Greatest, Least
 from django.db.models.lookups import LessThan
 from django.utils.translation import gettext_lazy as _
 
-from certifications.enums import CertificationStatus
+from certifications.enums import CLOSED_YEAR_STATES, CertificationStatus, YearState
 from certifications.models import Certification, CertificationYear
 
 from .counting import AT_RISK_DAYS, LAG_DAYS, Progress, progress
@@ -52,9 +56,17 @@ def _f(prefix: str, name: str) -> F:
     return F(f"{prefix}{name}")
 
 
-def current_year(today: date, prefix: str = "") -> Q:
-    """The year rows whose window contains `today` (through the relation `prefix`)."""
-    return Q(**{f"{prefix}starts_on__lte": today, f"{prefix}ends_on__gte": today})
+def deciding_year(prefix: str = "", of: OuterRef | None = None) -> Q:
+    """The year rows that decide their certification next (through the relation `prefix`): the
+    earliest year not closed, open or held. Not the year that contains today: a year past its
+    end, short, stays the one that decides until its close, which it reaches through its
+    reporting window and, if held, the decisions it waits for. `of` is the certification (an
+    outer reference); by default the year row's own."""
+    certification = of if of is not None else OuterRef("certification_id")
+    earliest = (CertificationYear.objects.filter(certification_id=certification)
+                .exclude(state__in=CLOSED_YEAR_STATES).order_by("number").values("number")[:1])
+    # The earliest year not closed is itself not closed: its number alone says which row.
+    return Q(**{f"{prefix}number": Subquery(earliest)})
 
 
 def year_met(prefix: str = "") -> Q:
@@ -78,7 +90,7 @@ def year_at_risk(today: date, prefix: str = "") -> Q:
 # --- The holders overview ----------------------------------------------------------------
 
 class Standing:
-    """The holders overview's filter on how holders stand in their current years."""
+    """The holders overview's filter on how holders stand in their deciding years."""
 
     AT_RISK = "at_risk"
     ON_TRACK = "on_track"
@@ -95,9 +107,10 @@ class Standing:
 def holders_standing(holders: QuerySet[Holder], standing: str, *, today: date,
                      title_id: int | None = None,
                      level_id: int | None = None) -> QuerySet[Holder]:
-    """The holders who stand so: at risk in some current year; on track (short somewhere, at
-    risk nowhere); met (every current year met); decertified (in some certification). With a
-    title or level, only that title's (or level's) certifications are looked at."""
+    """The holders who stand so: at risk in some deciding year (a held year, or one past its
+    end short of the requirement, is); on track (short somewhere, at risk nowhere); met (every
+    deciding year met); decertified (in some certification). With a title or level, only that
+    title's (or level's) certifications are looked at."""
     which = {"holder": OuterRef("pk")}
     if title_id is not None:
         which["title_id"] = title_id
@@ -107,7 +120,7 @@ def holders_standing(holders: QuerySet[Holder], standing: str, *, today: date,
         return holders.filter(Exists(Certification.objects.filter(
             **which, status=CertificationStatus.DECERTIFIED)))
     years = CertificationYear.objects.filter(
-        current_year(today), required_credits__gt=0,
+        deciding_year(), required_credits__gt=0,
         certification__status=CertificationStatus.ACTIVE,
         **{f"certification__{name}": value for name, value in which.items()})
     at_risk = Exists(years.filter(year_at_risk(today)))
@@ -121,44 +134,53 @@ def holders_standing(holders: QuerySet[Holder], standing: str, *, today: date,
     return holders
 
 
+HELD = "held"
+"""A deciding year's standing when its close holds it for decisions, short of the requirement
+(`year_at_risk` counts it at risk: only decisions can still make it met)."""
+
+
 @dataclass(frozen=True)
-class CurrentYear:
+class DecidingYear:
     """One line of a holder in the overview: a certification that collects CPE and where its
-    current year stands."""
+    deciding year stands."""
 
     certification: Certification
     year: CertificationYear | None
     today: date
 
     @property
-    def progress(self) -> Progress | None:
+    def standing(self) -> str | None:
+        """Met, on track or at risk (`counting.progress`), or held."""
         if self.year is None:
             return None
-        return progress(counted=self.year.counted_credits,
-                        requirement=self.year.required_credits,
-                        starts_on=self.year.starts_on, ends_on=self.year.ends_on,
-                        today=self.today)
+        found = progress(counted=self.year.counted_credits,
+                         requirement=self.year.required_credits,
+                         starts_on=self.year.starts_on, ends_on=self.year.ends_on,
+                         today=self.today)
+        if found != Progress.MET and self.year.state == YearState.WAITING:
+            return HELD
+        return found
 
 
-def with_current_years(holders: QuerySet[Holder], *, today: date) -> QuerySet[Holder]:
-    """The holders with their certifications (title and level) and each certification's current
-    year prefetched: two queries for a page of holders, whatever its length."""
-    years = CertificationYear.objects.filter(current_year(today))
+def with_deciding_years(holders: QuerySet[Holder]) -> QuerySet[Holder]:
+    """The holders with their certifications (title and level) and each certification's
+    deciding year prefetched: three queries for a page of holders, whatever its length."""
+    years = CertificationYear.objects.filter(deciding_year())
     certifications = Certification.objects.select_related("title__level").prefetch_related(
-        Prefetch("years", queryset=years, to_attr="current_years")).order_by("awarded_on", "pk")
+        Prefetch("years", queryset=years, to_attr="deciding_years")).order_by("awarded_on", "pk")
     return holders.prefetch_related(
         Prefetch("certifications", queryset=certifications, to_attr="overview_certifications"))
 
 
-def current_years(holder: Holder, *, today: date) -> list[CurrentYear]:
-    """The active certifications of a holder (from `with_current_years`) that collect CPE, with
-    their current years."""
+def deciding_years(holder: Holder, *, today: date) -> list[DecidingYear]:
+    """The active certifications of a holder (from `with_deciding_years`) that collect CPE,
+    with their deciding years."""
     lines = []
     for certification in holder.overview_certifications:  # type: ignore[attr-defined]
         if not certification.collects_cpe:
             continue
-        year = next(iter(certification.current_years), None)
-        lines.append(CurrentYear(certification, year, today))
+        year = next(iter(certification.deciding_years), None)
+        lines.append(DecidingYear(certification, year, today))
     return lines
 
 
@@ -171,7 +193,7 @@ def decertified(holder: Holder) -> list[Certification]:
 
 @dataclass(frozen=True)
 class SummaryRow:
-    """A title's or a level's holders, and how their current years stand."""
+    """A title's or a level's holders, and how their deciding years stand."""
 
     name: str
     level: str
@@ -187,18 +209,18 @@ class SummaryRow:
 
 
 def _counts(today: date) -> dict[str, Count]:
-    """Conditional counts over certifications joined to their current year (`current`)."""
+    """Conditional counts over certifications joined to their deciding year (`deciding`)."""
     active = Q(status=CertificationStatus.ACTIVE)
-    with_year = active & Q(current__id__isnull=False) & Q(current__required_credits__gt=0)
-    met = with_year & year_met("current__")
-    at_risk = with_year & year_at_risk(today, "current__")
+    with_year = active & Q(deciding__id__isnull=False) & Q(deciding__required_credits__gt=0)
+    met = with_year & year_met("deciding__")
+    at_risk = with_year & year_at_risk(today, "deciding__")
     first_of_year = today.replace(month=1, day=1)
     return {
         "holders": Count("pk", filter=active),
         "met": Count("pk", filter=met),
         "at_risk": Count("pk", filter=at_risk),
-        "on_track": Count("pk", filter=with_year & ~year_met("current__")
-                          & ~year_at_risk(today, "current__")),
+        "on_track": Count("pk", filter=with_year & ~year_met("deciding__")
+                          & ~year_at_risk(today, "deciding__")),
         "decertified": Count("pk", filter=Q(status=CertificationStatus.DECERTIFIED,
                                             decertified_on__range=(first_of_year, today))),
     }
@@ -207,11 +229,11 @@ def _counts(today: date) -> dict[str, Count]:
 def compliance_by_title(*, today: date) -> list[SummaryRow]:
     """Per title with a CPE requirement (Foundation titles are never met, at risk or
     decertified for CPE): its holders (active certifications; one per holder and title), how
-    many of their current years are met, on track and at risk, and how many were decertified
-    this calendar year. One query, ordered by level, then title."""
+    many of their deciding years are met, on track and at risk (held years among them), and
+    how many were decertified this calendar year. One query, ordered by level, then title."""
     rows = (Certification.objects.filter(title__level__required_credits__gt=0)
-            .annotate(current=FilteredRelation(
-                "years", condition=current_year(today, "years__")))
+            .annotate(deciding=FilteredRelation(
+                "years", condition=deciding_year("years__", of=OuterRef("pk"))))
             .values("title_id", "title__name", "title__level__name", "title__level__position")
             .annotate(**_counts(today))
             .order_by("title__level__position", "title__name"))
@@ -234,6 +256,45 @@ def compliance_by_level(by_title: list[SummaryRow]) -> list[SummaryRow]:
     return [SummaryRow(level, level, *(getattr(row, name) for name in (
         "holders", "met", "on_track", "at_risk", "decertified")))
         for level, row in levels.items()]
+
+
+# --- Years held for decisions ------------------------------------------------------------
+
+def held_since_of_entry() -> Subquery:
+    """For an entry (the outer query), the day the earliest-held year it belongs to was first
+    held; NULL when it belongs to no held year. An entry belongs to a year of the same holder's
+    active certification when it is dated inside the year and was reported on or before its
+    deadline."""
+    return Subquery(
+        CertificationYear.objects.filter(
+            state=YearState.WAITING,
+            certification__holder_id=OuterRef("holder_id"),
+            certification__status=CertificationStatus.ACTIVE,
+            starts_on__lte=OuterRef("activity_date"), ends_on__gte=OuterRef("activity_date"),
+            deadline__gte=OuterRef("reported_on"))
+        .order_by("held_since").values("held_since")[:1])
+
+
+@dataclass(frozen=True)
+class HeldYears:
+    """How many years of active certifications the close holds for decisions, and since when
+    the oldest."""
+
+    count: int
+    oldest_since: date | None
+    today: date
+
+    @property
+    def oldest_days(self) -> int | None:
+        return None if self.oldest_since is None else (self.today - self.oldest_since).days
+
+
+def held_years(*, today: date) -> HeldYears:
+    """One query, whatever the number of years."""
+    found = CertificationYear.objects.filter(
+        state=YearState.WAITING, certification__status=CertificationStatus.ACTIVE,
+    ).aggregate(count=Count("pk"), oldest=Min("held_since"))
+    return HeldYears(found["count"], found["oldest"], today)
 
 
 # --- The summary's chart, drawn on the server --------------------------------------------
