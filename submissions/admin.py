@@ -3,7 +3,7 @@ from collections.abc import Mapping
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, F, OrderBy, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ from common.admin import EstimatedCountPaginator, ReadOnlyInline
 from . import admin_holders  # noqa: F401 (registers the holders overview)
 from .admin_review import DecisionFilter, DecisionForm, ReviewAdminMixin
 from .models import Audit, Entry, EntryStateChange, ProofFile
+from .overview import held_since_of_entry
 from .review import draw_audit_sample, proof_deadline
 from .selectors import entry_review
 from .services import EntryDetails, check_entry, log_entry, recount_after_catalogue_change
@@ -71,10 +72,13 @@ class EntryAddForm(forms.ModelForm):
         return cleaned
 
 
-def queue_ordering(params: Mapping[str, object]) -> tuple[str, ...]:
-    """The queue is worked oldest first; the whole list shows the newest first."""
-    if params.get(DecisionFilter.parameter_name, "waiting") == "waiting":
-        return ("logged_at", "pk")
+def queue_ordering(params: Mapping[str, object]) -> tuple[str | OrderBy, ...]:
+    """The queue is worked oldest first, the entries of years held for decisions before the
+    rest (the longest held first): those years wait for nothing else. The whole list shows the
+    newest first."""
+    if params.get(DecisionFilter.parameter_name, "waiting") in DecisionFilter.QUEUES:
+        # Written for SQLite (`make run`) too, which sorts NULL first.
+        return (F("held_since").asc(nulls_last=True), "logged_at", "pk")
     return ("-logged_at", "-pk")
 
 
@@ -82,7 +86,7 @@ class QueueChangeList(ChangeList):
     """Marks the columns the list is sorted by as the ordering above sorts it (Django reads the
     arrows from a fixed ordering otherwise)."""
 
-    def _get_default_ordering(self) -> tuple[str, ...]:
+    def _get_default_ordering(self) -> tuple[str | OrderBy, ...]:
         return queue_ordering(self.params)
 
 
@@ -90,7 +94,7 @@ class QueueChangeList(ChangeList):
 class EntryAdmin(ReviewAdminMixin, SimpleHistoryAdmin):
     # Short columns: a reviewer sees every one of them at 1,280 px.
     list_display = ("short_title", "holder_name", "activity", "day", "credits", "state",
-                    "proof", "waiting")
+                    "proof", "waiting", "held")
     list_display_links = ("short_title",)
     list_filter = (DecisionFilter, "state", "activity_type", "relevance_confirmed")
     list_select_related = ("holder", "activity_type")
@@ -137,7 +141,8 @@ class EntryAdmin(ReviewAdminMixin, SimpleHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Entry]:
         return super().get_queryset(request).annotate(
-            has_proof=Exists(ProofFile.objects.filter(entry=OuterRef("pk"))))
+            has_proof=Exists(ProofFile.objects.filter(entry=OuterRef("pk"))),
+            held_since=held_since_of_entry())
 
     def get_ordering(self, request: HttpRequest) -> tuple[str, ...]:
         return queue_ordering(request.GET)
@@ -160,6 +165,14 @@ class EntryAdmin(ReviewAdminMixin, SimpleHistoryAdmin):
     @admin.display(description=_("logged"), ordering="logged_at")
     def waiting(self, obj: Entry) -> str:
         return _("%(time)s ago") % {"time": timesince(obj.logged_at, depth=1)}
+
+    @admin.display(description=_("year held"), ordering="held_since")
+    def held(self, obj: Entry) -> str | None:
+        """How long the year this entry could still make met has waited for decisions."""
+        if obj.held_since is None:
+            return None
+        days = (timezone.localdate() - obj.held_since).days
+        return ngettext("held %(days)d day", "held %(days)d days", days) % {"days": days}
 
     @admin.display(description=_("activity"), ordering="activity_type__position")
     def activity(self, obj: Entry) -> str:

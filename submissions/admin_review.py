@@ -34,13 +34,17 @@ from .selectors import WAITING
 
 
 class DecisionFilter(admin.SimpleListFilter):
-    """The entries list opens on the review queue; “All entries” shows the rest."""
+    """The entries list opens on the review queue; “Holding a year” shows only the entries of
+    years held for decisions (the admin index links to it); “All entries” shows the rest. The
+    queryset carries `held_since` (`overview.held_since_of_entry`)."""
 
     title = _("decision")
     parameter_name = "decision"
+    QUEUES = ("waiting", "held")
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
-        return (("waiting", _("Needs a decision")), ("all", _("All entries")))
+        return (("waiting", _("Needs a decision")), ("held", _("Holds a year")),
+                ("all", _("All entries")))
 
     def value(self) -> str:
         return super().value() or "waiting"
@@ -51,6 +55,8 @@ class DecisionFilter(admin.SimpleListFilter):
                    "query_string": changelist.get_query_string({self.parameter_name: lookup})}
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Entry]) -> QuerySet[Entry]:
+        if self.value() == "held":
+            return queryset.filter(WAITING, held_since__isnull=False)
         return queryset.filter(WAITING) if self.value() == "waiting" else queryset
 
 
