@@ -2,7 +2,7 @@ from collections.abc import Mapping
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.db.models import Count, Exists, F, OrderBy, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -72,22 +72,35 @@ class EntryAddForm(forms.ModelForm):
         return cleaned
 
 
-def queue_ordering(params: Mapping[str, object]) -> tuple[str | OrderBy, ...]:
-    """The queue is worked oldest first, the entries of years held for decisions before the
-    rest (the longest held first): those years wait for nothing else. The whole list shows the
-    newest first."""
+def queue_ordering(params: Mapping[str, object]) -> tuple[str, ...]:
+    """The queue is worked oldest first; the whole list shows the newest first. (Entry choices
+    on other admin pages are ordered so too.)"""
     if params.get(DecisionFilter.parameter_name, "waiting") in DecisionFilter.QUEUES:
-        # Written for SQLite (`make run`) too, which sorts NULL first.
-        return (F("held_since").asc(nulls_last=True), "logged_at", "pk")
+        return ("logged_at", "pk")
     return ("-logged_at", "-pk")
 
 
+def changelist_ordering(params: Mapping[str, object]) -> tuple[str | OrderBy, ...]:
+    """In the queue, the entries of years held for decisions come before the rest, the longest
+    held first: those years wait for nothing else. Needs the changelist's `held_since`."""
+    ordering = queue_ordering(params)
+    if params.get(DecisionFilter.parameter_name, "waiting") in DecisionFilter.QUEUES:
+        # Written for SQLite (`make run`) too, which sorts NULL first.
+        return (F("held_since").asc(nulls_last=True), *ordering)
+    return ordering
+
+
 class QueueChangeList(ChangeList):
-    """Marks the columns the list is sorted by as the ordering above sorts it (Django reads the
-    arrows from a fixed ordering otherwise)."""
+    """Sorts as `changelist_ordering` unless a column is chosen, and marks the columns the list
+    is sorted by so (Django reads the arrows from a fixed ordering otherwise)."""
 
     def _get_default_ordering(self) -> tuple[str | OrderBy, ...]:
-        return queue_ordering(self.params)
+        return changelist_ordering(self.params)
+
+    def get_ordering(self, request: HttpRequest, queryset: QuerySet[Entry]) -> list:
+        if self.params.get(ORDER_VAR):
+            return super().get_ordering(request, queryset)
+        return self._get_deterministic_ordering(list(changelist_ordering(self.params)))
 
 
 @admin.register(Entry)
