@@ -106,8 +106,9 @@ class QueueChangeList(ChangeList):
 @admin.register(Entry)
 class EntryAdmin(ReviewAdminMixin, SimpleHistoryAdmin):
     # Short columns: a reviewer sees every one of them at 1,280 px.
-    list_display = ("short_title", "holder_name", "activity", "day", "credits", "state",
-                    "proof", "waiting", "held")
+    # The held column next to the title: it says why an entry leads the queue, on a phone too.
+    list_display = ("short_title", "held", "holder_name", "activity", "day", "credits", "state",
+                    "proof", "waiting")
     list_display_links = ("short_title",)
     list_filter = (DecisionFilter, "state", "activity_type", "relevance_confirmed")
     list_select_related = ("holder", "activity_type")

@@ -135,7 +135,8 @@ class HolderOverviewAdmin(admin.ModelAdmin):
     Read-only: a holder's details are changed
     on their user page, which the name links to."""
 
-    list_display = ("name", "email", "deciding_years", "decertified_titles")
+    # Where each year stands next to the name: on a phone the first columns are what shows.
+    list_display = ("name", "deciding_years", "email", "decertified_titles")
     list_display_links = None
     list_filter = (StandingFilter, TitleFilter, LevelFilter)
     search_fields = ("full_name", "email")
