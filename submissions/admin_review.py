@@ -34,7 +34,7 @@ from .selectors import WAITING
 
 
 class DecisionFilter(admin.SimpleListFilter):
-    """The entries list opens on the review queue; “Holding a year” shows only the entries of
+    """The entries list opens on the review queue; “Of a held year” shows only the entries of
     years held for decisions (the admin index links to it); “All entries” shows the rest. The
     queryset carries `held_since` (`overview.held_since_of_entry`)."""
 
@@ -43,7 +43,7 @@ class DecisionFilter(admin.SimpleListFilter):
     QUEUES = ("waiting", "held")
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
-        return (("waiting", _("Needs a decision")), ("held", _("Holds a year")),
+        return (("waiting", _("Needs a decision")), ("held", _("Of a held year")),
                 ("all", _("All entries")))
 
     def value(self) -> str:
