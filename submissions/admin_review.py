@@ -21,6 +21,7 @@ from common.admin import message_form_errors
 from .admin_attendance import attendance_import_urls
 from .enums import EntryState
 from .models import Entry
+from .overview import holders_with_held_years
 from .review import (
     BulkOutcome,
     adjust_entry,
@@ -56,7 +57,9 @@ class DecisionFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Entry]) -> QuerySet[Entry]:
         if self.value() == "held":
-            return queryset.filter(WAITING, held_since__isnull=False)
+            # The holders first: PostgreSQL then reads only their entries.
+            return queryset.filter(WAITING, holder_id__in=holders_with_held_years(),
+                                   held_since__isnull=False)
         return queryset.filter(WAITING) if self.value() == "waiting" else queryset
 
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import (
+    Case,
     Count,
+    DateField,
     Exists,
     F,
-    FilteredRelation,
     Func,
     IntegerField,
     Min,
@@ -26,6 +27,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Greatest, Least
 from django.db.models.lookups import LessThan
@@ -56,17 +58,17 @@ def _f(prefix: str, name: str) -> F:
     return F(f"{prefix}{name}")
 
 
-def deciding_year(prefix: str = "", of: OuterRef | None = None) -> Q:
-    """The year rows that decide their certification next (through the relation `prefix`): the
-    earliest year not closed, open or held. Not the year that contains today: a year past its
-    end, short, stays the one that decides until its close, which it reaches through its
-    reporting window and, if held, the decisions it waits for. `of` is the certification (an
-    outer reference); by default the year row's own."""
-    certification = of if of is not None else OuterRef("certification_id")
-    earliest = (CertificationYear.objects.filter(certification_id=certification)
-                .exclude(state__in=CLOSED_YEAR_STATES).order_by("number").values("number")[:1])
-    # The earliest year not closed is itself not closed: its number alone says which row.
-    return Q(**{f"{prefix}number": Subquery(earliest)})
+def deciding_year() -> Q:
+    """The year rows that decide their certification next: the earliest year not closed, open
+    or held. Not the year that contains today: a year past its end, short, stays the one that
+    decides until its close, which it reaches through its reporting window and, if held, the
+    decisions it waits for. Written as "no earlier year is still open" rather than "the least
+    open number": PostgreSQL answers that with one anti-join over the years, where a lookup of
+    the least number per row took seconds over 300,000 years."""
+    earlier_open = CertificationYear.objects.filter(
+        certification_id=OuterRef("certification_id"), number__lt=OuterRef("number"),
+    ).exclude(state__in=CLOSED_YEAR_STATES)
+    return ~Q(state__in=CLOSED_YEAR_STATES) & ~Exists(earlier_open)
 
 
 def year_met(prefix: str = "") -> Q:
@@ -208,38 +210,36 @@ class SummaryRow:
         return round(self.met * 100 / self.holders) if self.holders else 0
 
 
-def _counts(today: date) -> dict[str, Count]:
-    """Conditional counts over certifications joined to their deciding year (`deciding`)."""
-    active = Q(status=CertificationStatus.ACTIVE)
-    with_year = active & Q(deciding__id__isnull=False) & Q(deciding__required_credits__gt=0)
-    met = with_year & year_met("deciding__")
-    at_risk = with_year & year_at_risk(today, "deciding__")
-    first_of_year = today.replace(month=1, day=1)
-    return {
-        "holders": Count("pk", filter=active),
-        "met": Count("pk", filter=met),
-        "at_risk": Count("pk", filter=at_risk),
-        "on_track": Count("pk", filter=with_year & ~year_met("deciding__")
-                          & ~year_at_risk(today, "deciding__")),
-        "decertified": Count("pk", filter=Q(status=CertificationStatus.DECERTIFIED,
-                                            decertified_on__range=(first_of_year, today))),
-    }
-
-
 def compliance_by_title(*, today: date) -> list[SummaryRow]:
     """Per title with a CPE requirement (Foundation titles are never met, at risk or
     decertified for CPE): its holders (active certifications; one per holder and title), how
     many of their deciding years are met, on track and at risk (held years among them), and
-    how many were decertified this calendar year. One query, ordered by level, then title."""
-    rows = (Certification.objects.filter(title__level__required_credits__gt=0)
-            .annotate(deciding=FilteredRelation(
-                "years", condition=deciding_year("years__", of=OuterRef("pk"))))
-            .values("title_id", "title__name", "title__level__name", "title__level__position")
-            .annotate(**_counts(today))
-            .order_by("title__level__position", "title__name"))
+    how many were decertified this calendar year. Two grouped queries (the certifications, the
+    deciding years), ordered by level, then title."""
+    first_of_year = today.replace(month=1, day=1)
+    titles = (Certification.objects.filter(title__level__required_credits__gt=0)
+              .values("title_id", "title__name", "title__level__name", "title__level__position")
+              .annotate(holders=Count("pk", filter=Q(status=CertificationStatus.ACTIVE)),
+                        decertified=Count("pk", filter=Q(
+                            status=CertificationStatus.DECERTIFIED,
+                            decertified_on__range=(first_of_year, today))))
+              .order_by("title__level__position", "title__name"))
+    years = (CertificationYear.objects.filter(
+        deciding_year(), required_credits__gt=0,
+        certification__status=CertificationStatus.ACTIVE,
+        certification__title__level__required_credits__gt=0)
+        .values("certification__title_id")
+        .annotate(met=Count("pk", filter=year_met()),
+                  at_risk=Count("pk", filter=year_at_risk(today)),
+                  on_track=Count("pk", filter=~year_met() & ~year_at_risk(today)))
+        .order_by())
+    standing = {row["certification__title_id"]: row for row in years}
+    none = {"met": 0, "on_track": 0, "at_risk": 0}
     return [SummaryRow(row["title__name"], row["title__level__name"], row["holders"],
-                       row["met"], row["on_track"], row["at_risk"], row["decertified"])
-            for row in rows]
+                       *(standing.get(row["title_id"], none)[name]
+                         for name in ("met", "on_track", "at_risk")),
+                       row["decertified"])
+            for row in titles]
 
 
 def compliance_by_level(by_title: list[SummaryRow]) -> list[SummaryRow]:
@@ -260,19 +260,32 @@ def compliance_by_level(by_title: list[SummaryRow]) -> list[SummaryRow]:
 
 # --- Years held for decisions ------------------------------------------------------------
 
-def held_since_of_entry() -> Subquery:
+def _held_years() -> QuerySet[CertificationYear]:
+    return CertificationYear.objects.filter(state=YearState.WAITING,
+                                            certification__status=CertificationStatus.ACTIVE)
+
+
+def holders_with_held_years() -> QuerySet[CertificationYear]:
+    """The holder ids of the held years, for `holder_id__in`."""
+    return _held_years().values("certification__holder_id")
+
+
+def held_since_of_entry() -> Case:
     """For an entry (the outer query), the day the earliest-held year it belongs to was first
     held; NULL when it belongs to no held year. An entry belongs to a year of the same holder's
     active certification when it is dated inside the year and was reported on or before its
     deadline."""
-    return Subquery(
-        CertificationYear.objects.filter(
-            state=YearState.WAITING,
+    held_since = Subquery(
+        _held_years().filter(
             certification__holder_id=OuterRef("holder_id"),
-            certification__status=CertificationStatus.ACTIVE,
             starts_on__lte=OuterRef("activity_date"), ends_on__gte=OuterRef("activity_date"),
             deadline__gte=OuterRef("reported_on"))
         .order_by("held_since").values("held_since")[:1])
+    # The queue sorts every waiting entry by this: the holders with a held year are few, and
+    # PostgreSQL checks them as one hashed set, so that only their entries run the lookup.
+    return Case(
+        When(holder_id__in=holders_with_held_years(), then=held_since),
+        default=None, output_field=DateField())
 
 
 @dataclass(frozen=True)
@@ -291,9 +304,7 @@ class HeldYears:
 
 def held_years(*, today: date) -> HeldYears:
     """One query, whatever the number of years."""
-    found = CertificationYear.objects.filter(
-        state=YearState.WAITING, certification__status=CertificationStatus.ACTIVE,
-    ).aggregate(count=Count("pk"), oldest=Min("held_since"))
+    found = _held_years().aggregate(count=Count("pk"), oldest=Min("held_since"))
     return HeldYears(found["count"], found["oldest"], today)
 
 
