@@ -132,8 +132,7 @@ class LevelFilter(_CertificationFilter):
 class HolderOverviewAdmin(admin.ModelAdmin):
     """Every holder with, per active certification that collects CPE, the deciding year's
     counted and required credits, its deadline and the days left (or since when it is held).
-    Read-only: a holder's details are changed
-    on their user page, which the name links to."""
+    Read-only: a holder's details are changed on their user page, which the name links to."""
 
     # Where each year stands next to the name: on a phone the first columns are what shows.
     list_display = ("name", "deciding_years", "email", "decertified_titles")

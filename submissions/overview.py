@@ -5,7 +5,7 @@ The overview and the summary read the stored standings of each active certificat
 deciding year (`deciding_year`: the earliest year not closed, whose close decides the
 certification next: `CertificationYear.counted_credits`, `required_credits`, `deadline`),
 never the entries. "At risk" is `counting.progress`'s rule, written here as SQL
-(`year_at_risk`) so that lists can filter on it and the summary can count it in one grouped
+(`year_at_risk`) so that lists can filter on it and the summary can count it in a grouped
 query.
 """
 
@@ -166,7 +166,7 @@ class DecidingYear:
 
 def with_deciding_years(holders: QuerySet[Holder]) -> QuerySet[Holder]:
     """The holders with their certifications (title and level) and each certification's
-    deciding year prefetched: three queries for a page of holders, whatever its length."""
+    deciding year prefetched: two queries for a page of holders, whatever its length."""
     years = CertificationYear.objects.filter(deciding_year())
     certifications = Certification.objects.select_related("title__level").prefetch_related(
         Prefetch("years", queryset=years, to_attr="deciding_years")).order_by("awarded_on", "pk")

@@ -19,7 +19,12 @@ from certifications.services import ensure_certification_years
 from common.admin import EstimatedCountPaginator
 from submissions.counting import Progress, progress
 from submissions.models import Holder
-from submissions.overview import compliance_by_level, compliance_by_title, year_at_risk
+from submissions.overview import (
+    compliance_by_level,
+    compliance_by_title,
+    deciding_year,
+    year_at_risk,
+)
 from tests.factories import PASSWORD, title
 from tests.staff import add_totp, sign_in
 
@@ -98,6 +103,28 @@ def test_year_at_risk_in_sql_agrees_with_progress():
         ends_on=y.ends_on, today=TODAY) == Progress.AT_RISK}
     assert in_sql == in_python
     assert 0 < len(in_sql) < len(years)
+
+
+@pytest.mark.parametrize(("states", "deciding"), [
+    ((YearState.MET, YearState.OPEN, YearState.OPEN), 2),
+    ((YearState.MET, YearState.WAITING, YearState.OPEN), 2),
+    # A later year closed before an earlier held one leaves the earlier one deciding.
+    ((YearState.WAITING, YearState.MET, YearState.OPEN), 1),
+    ((YearState.OPEN, YearState.OPEN, YearState.OPEN), 1),
+    ((YearState.MET, YearState.NOT_MET, YearState.EXEMPT), None),
+])
+def test_deciding_year_is_the_earliest_year_not_closed(states, deciding):
+    user = User.objects.create(email="three@example.com", full_name="Three Years")
+    certification = Certification.objects.create(holder=user, title=title("ISP"),
+                                                 awarded_on=date(2023, 1, 1))
+    ensure_certification_years(today=TODAY)
+    for number, state in enumerate(states, start=1):
+        certification.years.filter(number=number).update(state=state)
+
+    found = list(CertificationYear.objects.filter(deciding_year()).values_list("number",
+                                                                               flat=True))
+
+    assert found == ([] if deciding is None else [deciding])
 
 
 # --- The holders overview ---------------------------------------------------------------------
