@@ -179,6 +179,15 @@ def test_admin_index_says_how_many_years_are_held_and_the_oldest(admin_client, d
     assert f'href="{QUEUE}?decision=held"' in html
 
 
+def test_admin_index_counts_a_held_year_without_its_first_day(admin_client, december_2026):
+    held_holder("Piet", awarded_on=date(2024, 10, 5), since=date(2026, 11, 4))
+    CertificationYear.objects.update(held_since=None)
+
+    html = admin_client.get(reverse("admin:index")).content.decode()
+
+    assert "1 year held for decisions." in html
+
+
 def test_admin_index_says_nothing_of_held_years_when_none_is(admin_client, december_2026):
     CertificationFactory()
     ensure_certification_years(today=HELD_TODAY)
