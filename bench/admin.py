@@ -40,7 +40,7 @@ P95_TARGET_MS = 1_000
 # the wait behind other requests in a queue.
 THREADS, CONNECTIONS, WARM_UP_SECONDS = 1, 2, 2
 LATENCY_SCRIPT = Path(__file__).with_name("latency.lua")
-# Entry admin columns, for the `o=` sort parameter: the 8th is logged_at.
+# Entry admin columns, for the `o=` sort parameter: the 9th is logged_at.
 PAGES = (
     ("trivial signed-in page", "/bench/signed-in/"),
     ("review queue (opens the entries list)", "/admin/submissions/entry/"),

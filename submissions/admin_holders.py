@@ -1,5 +1,5 @@
 """The holders overview and the compliance summary: read-only admin pages for staff, from the
-stored standings of each certification's current year (`submissions.overview`)."""
+stored standings of each certification's deciding year (`submissions.overview`)."""
 
 from datetime import date
 
@@ -10,33 +10,65 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from activities.rules import credits_text
-from certifications.models import Certification, CertificationLevel, CertificationTitle
+from certifications.enums import YearState
+from certifications.models import (
+    Certification,
+    CertificationLevel,
+    CertificationTitle,
+    CertificationYear,
+)
 from common.admin import EstimatedCountPaginator
 
 from .counting import Progress
 from .models import Holder
 from .overview import (
+    HELD,
+    DecidingYear,
     Standing,
     compliance_by_level,
     compliance_by_title,
-    current_years,
     decertified,
+    deciding_years,
     holders_standing,
     stacked_bars,
-    with_current_years,
+    with_deciding_years,
 )
 
-PROGRESS_LABELS = {
+STANDING_LABELS = {
     Progress.MET: _("met"),
     Progress.ON_TRACK: _("on track"),
     Progress.AT_RISK: _("at risk"),
+    HELD: _("held"),
 }
+
+
+def long_date(day: date) -> str:
+    return date_format(day, "j F Y")
+
+
+def deadline_text(year: CertificationYear, *, today: date) -> str:
+    """“deadline 9 December 2026, 7 days left”; a held year says since when it is held."""
+    deadline, days = long_date(year.deadline), (year.deadline - today).days
+    if year.state == YearState.WAITING and year.held_since is not None:
+        held = (today - year.held_since).days
+        return ngettext(
+            "deadline %(deadline)s, held for decisions since %(since)s (%(days)d day)",
+            "deadline %(deadline)s, held for decisions since %(since)s (%(days)d days)",
+            held) % {"deadline": deadline, "since": long_date(year.held_since), "days": held}
+    if days < 0:
+        return gettext("deadline %(deadline)s, passed") % {"deadline": deadline}
+    if days == 0:
+        return gettext("deadline today, %(deadline)s") % {"deadline": deadline}
+    return ngettext("deadline %(deadline)s, %(days)d day left",
+                    "deadline %(deadline)s, %(days)d days left", days) % {
+        "deadline": deadline, "days": days}
 
 
 def _id_parameter(request: HttpRequest, name: str) -> int | None:
@@ -47,7 +79,7 @@ def _id_parameter(request: HttpRequest, name: str) -> int | None:
 
 
 class StandingFilter(admin.SimpleListFilter):
-    """How holders stand in their current years; with a title or level chosen, in that title's
+    """How holders stand in their deciding years; with a title or level chosen, in that title's
     (or level's) certifications only."""
 
     title = _("CPE standing")
@@ -99,11 +131,12 @@ class LevelFilter(_CertificationFilter):
 
 @admin.register(Holder)
 class HolderOverviewAdmin(admin.ModelAdmin):
-    """Every holder with, per active certification that collects CPE, the current year's
-    counted and required credits and its deadline. Read-only: a holder's details are changed
-    on their user page, which the name links to."""
+    """Every holder with, per active certification that collects CPE, the deciding year's
+    counted and required credits, its deadline and the days left (or since when it is held).
+    Read-only: a holder's details are changed on their user page, which the name links to."""
 
-    list_display = ("name", "email", "current_years", "decertified_titles")
+    # Where each year stands next to the name: on a phone the first columns are what shows.
+    list_display = ("name", "deciding_years", "email", "decertified_titles")
     list_display_links = None
     list_filter = (StandingFilter, TitleFilter, LevelFilter)
     search_fields = ("full_name", "email")
@@ -127,46 +160,38 @@ class HolderOverviewAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Holder]:
         # Only the columns shown: the changelist never needs a password hash.
-        return with_current_years(
-            super().get_queryset(request).only("pk", "full_name", "email"),
-            today=self._today(request))
-
-    @staticmethod
-    def _today(request: HttpRequest) -> date:
-        # One day for the whole page, even across midnight.
-        if not hasattr(request, "_overview_today"):
-            request._overview_today = timezone.localdate()  # type: ignore[attr-defined]
-        return request._overview_today  # type: ignore[attr-defined]
+        return with_deciding_years(
+            super().get_queryset(request).only("pk", "full_name", "email"))
 
     @admin.display(description=_("name"), ordering="full_name")
     def name(self, holder: Holder) -> str:
         url = reverse("admin:accounts_user_change", args=[holder.pk])
         return format_html('<a href="{}">{}</a>', url, holder.full_name or holder.email)
 
-    @admin.display(description=_("current certification years"))
-    def current_years(self, holder: Holder) -> str:
-        today = timezone.localdate()
-        lines = current_years(holder, today=today)
+    @admin.display(description=_("deciding certification years"))
+    def deciding_years(self, holder: Holder) -> str:
+        lines = deciding_years(holder, today=timezone.localdate())
         if not lines:
             return "—"
-        return format_html_join(mark_safe("<br>"),
-                                 "{}", (
-            (self._line(line.certification, line.year, line.progress),) for line in lines))
+        return format_html_join(mark_safe("<br>"), "{}", ((self._line(line),) for line in lines))
 
     @staticmethod
-    def _line(certification: Certification, year: object, progress: Progress | None) -> str:
+    def _line(line: DecidingYear) -> str:
+        year, certification = line.year, line.certification
         if year is None:
             return format_html("{}: {}", certification.title.name,
-                               gettext("no current year yet"))
+                               gettext("no open year yet"))
+        standing = line.standing or ""
         return format_html(
-            '{}: {} — <strong class="holder-progress holder-progress-{}">{}</strong>',
+            '{} ({}): {} — <strong class="holder-progress holder-progress-{}">{}</strong>',
             certification.title.name,
-            gettext("%(counted)s of %(required)s credits, deadline %(deadline)s") % {
+            gettext("year %(number)d") % {"number": year.number},
+            gettext("%(counted)s of %(required)s credits, %(deadline)s") % {
                 "counted": credits_text(year.counted_credits, always_places=True),
                 "required": credits_text(year.required_credits, always_places=True),
-                "deadline": year.deadline.isoformat(),
+                "deadline": deadline_text(year, today=line.today),
             },
-            progress or "", PROGRESS_LABELS.get(progress, ""),
+            standing, STANDING_LABELS.get(standing, ""),
         )
 
     @admin.display(description=_("decertified"))

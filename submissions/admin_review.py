@@ -21,6 +21,7 @@ from common.admin import message_form_errors
 from .admin_attendance import attendance_import_urls
 from .enums import EntryState
 from .models import Entry
+from .overview import holders_with_held_years
 from .review import (
     BulkOutcome,
     adjust_entry,
@@ -34,13 +35,17 @@ from .selectors import WAITING
 
 
 class DecisionFilter(admin.SimpleListFilter):
-    """The entries list opens on the review queue; “All entries” shows the rest."""
+    """The entries list opens on the review queue; “Of a held year” shows only the entries of
+    years held for decisions (the admin index links to it); “All entries” shows the rest. The
+    queryset carries `held_since` (`overview.held_since_of_entry`)."""
 
     title = _("decision")
     parameter_name = "decision"
+    QUEUES = ("waiting", "held")
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
-        return (("waiting", _("Needs a decision")), ("all", _("All entries")))
+        return (("waiting", _("Needs a decision")), ("held", _("Of a held year")),
+                ("all", _("All entries")))
 
     def value(self) -> str:
         return super().value() or "waiting"
@@ -51,6 +56,10 @@ class DecisionFilter(admin.SimpleListFilter):
                    "query_string": changelist.get_query_string({self.parameter_name: lookup})}
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Entry]) -> QuerySet[Entry]:
+        if self.value() == "held":
+            # The holders first: PostgreSQL then reads only their entries.
+            return queryset.filter(WAITING, holder_id__in=holders_with_held_years(),
+                                   held_since__isnull=False)
         return queryset.filter(WAITING) if self.value() == "waiting" else queryset
 
 

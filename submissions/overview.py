@@ -1,9 +1,11 @@
-"""Reads for staff: the holders overview and the compliance summary in the admin.
+"""Reads for staff: the holders overview and the compliance summary in the admin, and the
+years held for decisions (the review queue's order, the admin index).
 
-Both read the stored standings of each certification's current year (the year row whose
-window contains today: `CertificationYear.counted_credits`, `required_credits`, `deadline`),
+The overview and the summary read the stored standings of each active certification's
+deciding year (`deciding_year`: the earliest year not closed, whose close decides the
+certification next: `CertificationYear.counted_credits`, `required_credits`, `deadline`),
 never the entries. "At risk" is `counting.progress`'s rule, written here as SQL
-(`year_at_risk`) so that lists can filter on it and the summary can count it in one grouped
+(`year_at_risk`) so that lists can filter on it and the summary can count it in a grouped
 query.
 """
 
@@ -11,23 +13,27 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import (
+    Case,
     Count,
+    DateField,
     Exists,
     F,
-    FilteredRelation,
     Func,
     IntegerField,
+    Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Greatest, Least
 from django.db.models.lookups import LessThan
 from django.utils.translation import gettext_lazy as _
 
-from certifications.enums import CertificationStatus
+from certifications.enums import CLOSED_YEAR_STATES, CertificationStatus, YearState
 from certifications.models import Certification, CertificationYear
 
 from .counting import AT_RISK_DAYS, LAG_DAYS, Progress, progress
@@ -52,9 +58,17 @@ def _f(prefix: str, name: str) -> F:
     return F(f"{prefix}{name}")
 
 
-def current_year(today: date, prefix: str = "") -> Q:
-    """The year rows whose window contains `today` (through the relation `prefix`)."""
-    return Q(**{f"{prefix}starts_on__lte": today, f"{prefix}ends_on__gte": today})
+def deciding_year() -> Q:
+    """The year rows that decide their certification next: the earliest year not closed, open
+    or held. Not the year that contains today: a year past its end, short, stays the one that
+    decides until its close, which it reaches through its reporting window and, if held, the
+    decisions it waits for. Written as "no earlier year is still open" rather than "the least
+    open number": PostgreSQL answers that with one anti-join over the years, where a lookup of
+    the least number per row took seconds over 300,000 years."""
+    earlier_open = CertificationYear.objects.filter(
+        certification_id=OuterRef("certification_id"), number__lt=OuterRef("number"),
+    ).exclude(state__in=CLOSED_YEAR_STATES)
+    return ~Q(state__in=CLOSED_YEAR_STATES) & ~Exists(earlier_open)
 
 
 def year_met(prefix: str = "") -> Q:
@@ -78,7 +92,7 @@ def year_at_risk(today: date, prefix: str = "") -> Q:
 # --- The holders overview ----------------------------------------------------------------
 
 class Standing:
-    """The holders overview's filter on how holders stand in their current years."""
+    """The holders overview's filter on how holders stand in their deciding years."""
 
     AT_RISK = "at_risk"
     ON_TRACK = "on_track"
@@ -95,9 +109,10 @@ class Standing:
 def holders_standing(holders: QuerySet[Holder], standing: str, *, today: date,
                      title_id: int | None = None,
                      level_id: int | None = None) -> QuerySet[Holder]:
-    """The holders who stand so: at risk in some current year; on track (short somewhere, at
-    risk nowhere); met (every current year met); decertified (in some certification). With a
-    title or level, only that title's (or level's) certifications are looked at."""
+    """The holders who stand so: at risk in some deciding year (a held year, or one past its
+    end short of the requirement, is); on track (short somewhere, at risk nowhere); met (every
+    deciding year met); decertified (in some certification). With a title or level, only that
+    title's (or level's) certifications are looked at."""
     which = {"holder": OuterRef("pk")}
     if title_id is not None:
         which["title_id"] = title_id
@@ -107,7 +122,7 @@ def holders_standing(holders: QuerySet[Holder], standing: str, *, today: date,
         return holders.filter(Exists(Certification.objects.filter(
             **which, status=CertificationStatus.DECERTIFIED)))
     years = CertificationYear.objects.filter(
-        current_year(today), required_credits__gt=0,
+        deciding_year(), required_credits__gt=0,
         certification__status=CertificationStatus.ACTIVE,
         **{f"certification__{name}": value for name, value in which.items()})
     at_risk = Exists(years.filter(year_at_risk(today)))
@@ -121,44 +136,53 @@ def holders_standing(holders: QuerySet[Holder], standing: str, *, today: date,
     return holders
 
 
+HELD = "held"
+"""A deciding year's standing when its close holds it for decisions, short of the requirement
+(`year_at_risk` counts it at risk: only decisions can still make it met)."""
+
+
 @dataclass(frozen=True)
-class CurrentYear:
+class DecidingYear:
     """One line of a holder in the overview: a certification that collects CPE and where its
-    current year stands."""
+    deciding year stands."""
 
     certification: Certification
     year: CertificationYear | None
     today: date
 
     @property
-    def progress(self) -> Progress | None:
+    def standing(self) -> str | None:
+        """Met, on track or at risk (`counting.progress`), or held."""
         if self.year is None:
             return None
-        return progress(counted=self.year.counted_credits,
-                        requirement=self.year.required_credits,
-                        starts_on=self.year.starts_on, ends_on=self.year.ends_on,
-                        today=self.today)
+        found = progress(counted=self.year.counted_credits,
+                         requirement=self.year.required_credits,
+                         starts_on=self.year.starts_on, ends_on=self.year.ends_on,
+                         today=self.today)
+        if found != Progress.MET and self.year.state == YearState.WAITING:
+            return HELD
+        return found
 
 
-def with_current_years(holders: QuerySet[Holder], *, today: date) -> QuerySet[Holder]:
-    """The holders with their certifications (title and level) and each certification's current
-    year prefetched: two queries for a page of holders, whatever its length."""
-    years = CertificationYear.objects.filter(current_year(today))
+def with_deciding_years(holders: QuerySet[Holder]) -> QuerySet[Holder]:
+    """The holders with their certifications (title and level) and each certification's
+    deciding year prefetched: two queries for a page of holders, whatever its length."""
+    years = CertificationYear.objects.filter(deciding_year())
     certifications = Certification.objects.select_related("title__level").prefetch_related(
-        Prefetch("years", queryset=years, to_attr="current_years")).order_by("awarded_on", "pk")
+        Prefetch("years", queryset=years, to_attr="deciding_years")).order_by("awarded_on", "pk")
     return holders.prefetch_related(
         Prefetch("certifications", queryset=certifications, to_attr="overview_certifications"))
 
 
-def current_years(holder: Holder, *, today: date) -> list[CurrentYear]:
-    """The active certifications of a holder (from `with_current_years`) that collect CPE, with
-    their current years."""
+def deciding_years(holder: Holder, *, today: date) -> list[DecidingYear]:
+    """The active certifications of a holder (from `with_deciding_years`) that collect CPE,
+    with their deciding years."""
     lines = []
     for certification in holder.overview_certifications:  # type: ignore[attr-defined]
         if not certification.collects_cpe:
             continue
-        year = next(iter(certification.current_years), None)
-        lines.append(CurrentYear(certification, year, today))
+        year = next(iter(certification.deciding_years), None)
+        lines.append(DecidingYear(certification, year, today))
     return lines
 
 
@@ -171,7 +195,7 @@ def decertified(holder: Holder) -> list[Certification]:
 
 @dataclass(frozen=True)
 class SummaryRow:
-    """A title's or a level's holders, and how their current years stand."""
+    """A title's or a level's holders, and how their deciding years stand."""
 
     name: str
     level: str
@@ -186,38 +210,36 @@ class SummaryRow:
         return round(self.met * 100 / self.holders) if self.holders else 0
 
 
-def _counts(today: date) -> dict[str, Count]:
-    """Conditional counts over certifications joined to their current year (`current`)."""
-    active = Q(status=CertificationStatus.ACTIVE)
-    with_year = active & Q(current__id__isnull=False) & Q(current__required_credits__gt=0)
-    met = with_year & year_met("current__")
-    at_risk = with_year & year_at_risk(today, "current__")
-    first_of_year = today.replace(month=1, day=1)
-    return {
-        "holders": Count("pk", filter=active),
-        "met": Count("pk", filter=met),
-        "at_risk": Count("pk", filter=at_risk),
-        "on_track": Count("pk", filter=with_year & ~year_met("current__")
-                          & ~year_at_risk(today, "current__")),
-        "decertified": Count("pk", filter=Q(status=CertificationStatus.DECERTIFIED,
-                                            decertified_on__range=(first_of_year, today))),
-    }
-
-
 def compliance_by_title(*, today: date) -> list[SummaryRow]:
     """Per title with a CPE requirement (Foundation titles are never met, at risk or
     decertified for CPE): its holders (active certifications; one per holder and title), how
-    many of their current years are met, on track and at risk, and how many were decertified
-    this calendar year. One query, ordered by level, then title."""
-    rows = (Certification.objects.filter(title__level__required_credits__gt=0)
-            .annotate(current=FilteredRelation(
-                "years", condition=current_year(today, "years__")))
-            .values("title_id", "title__name", "title__level__name", "title__level__position")
-            .annotate(**_counts(today))
-            .order_by("title__level__position", "title__name"))
+    many of their deciding years are met, on track and at risk (held years among them), and
+    how many were decertified this calendar year. Two grouped queries (the certifications, the
+    deciding years), ordered by level, then title."""
+    first_of_year = today.replace(month=1, day=1)
+    titles = (Certification.objects.filter(title__level__required_credits__gt=0)
+              .values("title_id", "title__name", "title__level__name", "title__level__position")
+              .annotate(holders=Count("pk", filter=Q(status=CertificationStatus.ACTIVE)),
+                        decertified=Count("pk", filter=Q(
+                            status=CertificationStatus.DECERTIFIED,
+                            decertified_on__range=(first_of_year, today))))
+              .order_by("title__level__position", "title__name"))
+    years = (CertificationYear.objects.filter(
+        deciding_year(), required_credits__gt=0,
+        certification__status=CertificationStatus.ACTIVE,
+        certification__title__level__required_credits__gt=0)
+        .values("certification__title_id")
+        .annotate(met=Count("pk", filter=year_met()),
+                  at_risk=Count("pk", filter=year_at_risk(today)),
+                  on_track=Count("pk", filter=~year_met() & ~year_at_risk(today)))
+        .order_by())
+    standing = {row["certification__title_id"]: row for row in years}
+    none = {"met": 0, "on_track": 0, "at_risk": 0}
     return [SummaryRow(row["title__name"], row["title__level__name"], row["holders"],
-                       row["met"], row["on_track"], row["at_risk"], row["decertified"])
-            for row in rows]
+                       *(standing.get(row["title_id"], none)[name]
+                         for name in ("met", "on_track", "at_risk")),
+                       row["decertified"])
+            for row in titles]
 
 
 def compliance_by_level(by_title: list[SummaryRow]) -> list[SummaryRow]:
@@ -234,6 +256,56 @@ def compliance_by_level(by_title: list[SummaryRow]) -> list[SummaryRow]:
     return [SummaryRow(level, level, *(getattr(row, name) for name in (
         "holders", "met", "on_track", "at_risk", "decertified")))
         for level, row in levels.items()]
+
+
+# --- Years held for decisions ------------------------------------------------------------
+
+def _held_years() -> QuerySet[CertificationYear]:
+    return CertificationYear.objects.filter(state=YearState.WAITING,
+                                            certification__status=CertificationStatus.ACTIVE)
+
+
+def holders_with_held_years() -> QuerySet[CertificationYear]:
+    """The holder ids of the held years, for `holder_id__in`."""
+    return _held_years().values("certification__holder_id")
+
+
+def held_since_of_entry() -> Case:
+    """For an entry (the outer query), the day the earliest-held year it belongs to was first
+    held; NULL when it belongs to no held year. An entry belongs to a year of the same holder's
+    active certification when it is dated inside the year and was reported on or before its
+    deadline."""
+    held_since = Subquery(
+        _held_years().filter(
+            certification__holder_id=OuterRef("holder_id"),
+            starts_on__lte=OuterRef("activity_date"), ends_on__gte=OuterRef("activity_date"),
+            deadline__gte=OuterRef("reported_on"))
+        .order_by("held_since").values("held_since")[:1])
+    # The queue sorts every waiting entry by this: the holders with a held year are few, and
+    # PostgreSQL checks them as one hashed set, so that only their entries run the lookup.
+    return Case(
+        When(holder_id__in=holders_with_held_years(), then=held_since),
+        default=None, output_field=DateField())
+
+
+@dataclass(frozen=True)
+class HeldYears:
+    """How many years of active certifications the close holds for decisions, and since when
+    the oldest."""
+
+    count: int
+    oldest_since: date | None
+    today: date
+
+    @property
+    def oldest_days(self) -> int | None:
+        return None if self.oldest_since is None else (self.today - self.oldest_since).days
+
+
+def held_years(*, today: date) -> HeldYears:
+    """One query, whatever the number of years."""
+    found = _held_years().aggregate(count=Count("pk"), oldest=Min("held_since"))
+    return HeldYears(found["count"], found["oldest"], today)
 
 
 # --- The summary's chart, drawn on the server --------------------------------------------

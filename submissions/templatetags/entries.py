@@ -1,12 +1,14 @@
 from decimal import Decimal
 
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from activities.rules import credits_text
 from submissions.enums import EntryState
 from submissions.models import Entry
+from submissions.overview import HeldYears, held_years
 from submissions.selectors import waiting_entries
 
 register = template.Library()
@@ -33,3 +35,9 @@ def credits(value: Decimal | None, places: str = "") -> str:
 def entries_waiting() -> int:
     """How many entries wait for a decision (the admin index says so)."""
     return waiting_entries().count()
+
+
+@register.simple_tag
+def years_held() -> HeldYears:
+    """How many years the close holds for decisions, and the oldest (the admin index)."""
+    return held_years(today=timezone.localdate())

@@ -1,24 +1,30 @@
 """The holders overview and the compliance summary in the admin: what they show, their filters,
 read-only, and a query count that does not grow with the holders."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from certifications.enums import CertificationStatus
+from certifications.enums import CertificationStatus, YearState
 from certifications.models import Certification, CertificationYear
 from certifications.services import ensure_certification_years
 from common.admin import EstimatedCountPaginator
 from submissions.counting import Progress, progress
 from submissions.models import Holder
-from submissions.overview import compliance_by_level, compliance_by_title, year_at_risk
+from submissions.overview import (
+    compliance_by_level,
+    compliance_by_title,
+    deciding_year,
+    year_at_risk,
+)
 from tests.factories import PASSWORD, title
 from tests.staff import add_totp, sign_in
 
@@ -27,6 +33,7 @@ pytestmark = pytest.mark.django_db
 # old: a Practitioner (20 credits) is at risk below 20 * (152 - 90) / 365 = 3.40 credits.
 TODAY = date(2025, 6, 1)
 AWARDED = date(2024, 1, 1)
+CLOSED_AT = datetime(2025, 1, 31, 2, 0, tzinfo=UTC)
 CHANGELIST = reverse("admin:submissions_holder_changelist")
 SUMMARY = reverse("admin:submissions_holder_summary")
 
@@ -47,7 +54,8 @@ _numbers = iter(range(1_000_000))
 
 def holder(*certifications: tuple[str, Decimal | None], name: str = "") -> User:
     """A holder with a certification per (title code, counted credits in the current year);
-    None as the credits decertifies the certification on 1 March 2025."""
+    None as the credits decertifies the certification on 1 March 2025. The first year, 2024,
+    was closed as met at its deadline: the current year is the one that decides."""
     number = next(_numbers)
     user = User.objects.create(email=f"h{number}@example.com",
                                full_name=name or f"Holder {number:04d}")
@@ -58,6 +66,9 @@ def holder(*certifications: tuple[str, Decimal | None], name: str = "") -> User:
                if counted is None else {}))
         ensure_certification_years(today=TODAY, certifications=Certification.objects.filter(
             pk=certification.pk).select_related("title__level"))
+        certification.years.filter(number=1).update(
+            state=YearState.MET, counted_credits=F("required_credits"),
+            counted_at_close=F("required_credits"), closed_at=CLOSED_AT)
         if counted is not None:
             certification.years.filter(number=2).update(counted_credits=counted)
     return user
@@ -94,9 +105,31 @@ def test_year_at_risk_in_sql_agrees_with_progress():
     assert 0 < len(in_sql) < len(years)
 
 
+@pytest.mark.parametrize(("states", "deciding"), [
+    ((YearState.MET, YearState.OPEN, YearState.OPEN), 2),
+    ((YearState.MET, YearState.WAITING, YearState.OPEN), 2),
+    # A later year closed before an earlier held one leaves the earlier one deciding.
+    ((YearState.WAITING, YearState.MET, YearState.OPEN), 1),
+    ((YearState.OPEN, YearState.OPEN, YearState.OPEN), 1),
+    ((YearState.MET, YearState.NOT_MET, YearState.EXEMPT), None),
+])
+def test_deciding_year_is_the_earliest_year_not_closed(states, deciding):
+    user = User.objects.create(email="three@example.com", full_name="Three Years")
+    certification = Certification.objects.create(holder=user, title=title("ISP"),
+                                                 awarded_on=date(2023, 1, 1))
+    ensure_certification_years(today=TODAY)
+    for number, state in enumerate(states, start=1):
+        certification.years.filter(number=number).update(state=state)
+
+    found = list(CertificationYear.objects.filter(deciding_year()).values_list("number",
+                                                                               flat=True))
+
+    assert found == ([] if deciding is None else [deciding])
+
+
 # --- The holders overview ---------------------------------------------------------------------
 
-def test_holders_overview_shows_current_years_of_certifications_that_collect_cpe(staff_client):
+def test_holders_overview_shows_deciding_years_of_certifications_that_collect_cpe(staff_client):
     hanna = holder(("ISP", Decimal("5")), ("ISE", Decimal("40")), ("ISF", Decimal("0")),
                    name="Hanna de Vries")
 
@@ -105,9 +138,11 @@ def test_holders_overview_shows_current_years_of_certifications_that_collect_cpe
     page = response.content.decode()
     assert response.status_code == 200
     assert listed(response) == [hanna.email]
-    assert ("Information Security Practitioner: 5.00 of 20.00 credits, deadline 2026-01-30 — "
+    assert ("Information Security Practitioner (year 2): 5.00 of 20.00 credits, deadline "
+            "30 January 2026, 243 days left — "
             '<strong class="holder-progress holder-progress-on_track">on track</strong>') in page
-    assert "Information Security Expert: 40.00 of 40.00 credits, deadline 2026-01-30" in page
+    assert ("Information Security Expert (year 2): 40.00 of 40.00 credits, deadline "
+            "30 January 2026, 243 days left") in page
     # Foundation titles collect no CPE.
     assert "Information Security Foundation" not in page.split('id="result_list"')[1].split(
         "</table>")[0]
@@ -188,6 +223,96 @@ def test_holders_overview_searches_names_and_emails(staff_client):
     by_email = staff_client.get(CHANGELIST, {"q": piet.email.upper()})
 
     assert listed(by_name) == listed(by_email) == [piet.email]
+
+
+def sam_past_his_year() -> User:
+    """Sam's Expert year 1 (10 May 2024 to 9 May 2025) ended with 3 of 40 credits; its
+    deadline, 8 June 2025, is 7 days away. His year 2 began on 10 May with 1 credit."""
+    sam = User.objects.create(email="sam@example.com", full_name="Sam Okafor")
+    Certification.objects.create(holder=sam, title=title("DPE"), awarded_on=date(2024, 5, 10))
+    ensure_certification_years(today=TODAY)
+    CertificationYear.objects.filter(certification__holder=sam, number=1).update(
+        counted_credits=Decimal("3"))
+    CertificationYear.objects.filter(certification__holder=sam, number=2).update(
+        counted_credits=Decimal("1"))
+    return sam
+
+
+def held_year(*, since: date, counted: Decimal = Decimal("5")) -> User:
+    """A Practitioner whose year 1 (2024) the close holds for decisions since `since`."""
+    user = holder(("ISP", Decimal("12")), name=f"Held since {since}")
+    CertificationYear.objects.filter(certification__holder=user, number=1).update(
+        state=YearState.WAITING, held_since=since, counted_credits=counted,
+        counted_at_close=None, closed_at=None)
+    return user
+
+
+def test_holders_overview_shows_a_year_past_its_end_inside_its_window_at_risk(staff_client):
+    sam_past_his_year()
+
+    page = staff_client.get(CHANGELIST).content.decode()
+
+    assert ("Data Protection Expert (year 1): 3.00 of 40.00 credits, deadline 8 June 2025, "
+            "7 days left — "
+            '<strong class="holder-progress holder-progress-at_risk">at risk</strong>') in page
+    assert "1.00 of 40.00" not in page
+
+
+def test_holders_overview_says_a_held_year_is_held_and_since_when(staff_client):
+    held_year(since=date(2025, 2, 1))
+
+    page = staff_client.get(CHANGELIST).content.decode()
+
+    assert ("Information Security Practitioner (year 1): 5.00 of 20.00 credits, deadline "
+            "30 January 2025, held for decisions since 1 February 2025 (120 days) — "
+            '<strong class="holder-progress holder-progress-held">held</strong>') in page
+    assert "12.00 of 20.00" not in page
+
+
+@pytest.mark.parametrize(("standing", "expected"), [
+    ("at_risk", ["Held since 2025-02-01", "Sam Okafor"]),
+    ("on_track", []),
+    ("met", []),
+])
+def test_holders_overview_filters_years_past_their_end_and_held_years_as_at_risk(
+        staff_client, standing, expected):
+    sam_past_his_year()
+    held_year(since=date(2025, 2, 1))
+
+    response = staff_client.get(CHANGELIST, {"standing": standing})
+
+    assert sorted(h.full_name for h in response.context["cl"].result_list) == expected
+
+
+def test_compliance_summary_counts_deciding_years(staff_client):
+    sam_past_his_year()
+    held_year(since=date(2025, 2, 1))
+    holder(("ISP", Decimal("20")))
+
+    rows = {row.name: row for row in compliance_by_title(today=TODAY)}
+    page = staff_client.get(SUMMARY).content.decode()
+
+    dpe, isp = rows["Data Protection Expert"], rows["Information Security Practitioner"]
+    assert (dpe.holders, dpe.met, dpe.on_track, dpe.at_risk) == (1, 0, 0, 1)
+    assert (isp.holders, isp.met, isp.on_track, isp.at_risk) == (2, 1, 0, 1)
+    assert "Data Protection Expert: 0 met, 0 on track, 1 at risk." in page
+
+
+def test_holders_overview_and_summary_queries_do_not_grow_with_held_and_past_years(
+        staff_client):
+    sam_past_his_year()
+    held_year(since=date(2025, 2, 1))
+    with CaptureQueriesContext(connection) as few:
+        staff_client.get(CHANGELIST, {"standing": "at_risk"})
+        staff_client.get(SUMMARY)
+    for day in range(2, 22):
+        held_year(since=date(2025, 2, day))
+    with CaptureQueriesContext(connection) as many:
+        response = staff_client.get(CHANGELIST, {"standing": "at_risk"})
+        staff_client.get(SUMMARY)
+
+    assert len(response.context["cl"].result_list) == 22
+    assert len(many) == len(few)
 
 
 def test_holders_overview_queries_do_not_grow_with_holders(staff_client):

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,6 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import OutboxMessage, User
+from certifications.enums import CertificationStatus, YearState
+from certifications.models import CertificationYear
+from certifications.services import ensure_certification_years
 from submissions.enums import EntryState
 from submissions.models import Denial, Entry
 from submissions.services import attach_proof
@@ -82,6 +86,117 @@ def test_admin_index_says_how_many_wait(admin_client):
     html = admin_client.get(reverse("admin:index")).content.decode()
 
     assert "3 entries wait for a decision." in html
+
+
+# --- Years held for decisions ----------------------------------------------------------------
+# On 2 December 2026. A certification awarded on 5 October 2024 ended its year 2 on
+# 4 October 2026; its deadline was 3 November and the close has held it since 4 November
+# (28 days). One awarded on 21 October 2024: year 2 to 20 October 2026, deadline 19 November,
+# held since 20 November (12 days).
+HELD_TODAY = date(2026, 12, 2)
+
+
+@pytest.fixture
+def december_2026():
+    with time_machine.travel("2026-12-02 10:00 +01:00", tick=False):
+        yield
+
+
+def held_holder(name: str, *, awarded_on: date, since: date) -> User:
+    certification = CertificationFactory(holder=UserFactory(full_name=name),
+                                         awarded_on=awarded_on)
+    ensure_certification_years(today=HELD_TODAY, certifications=[certification])
+    certification.years.filter(number=2).update(state=YearState.WAITING, held_since=since)
+    return certification.holder
+
+
+def test_queue_puts_entries_of_held_years_first_oldest_held_first(admin_client, december_2026):
+    piet = held_holder("Piet", awarded_on=date(2024, 10, 5), since=date(2026, 11, 4))
+    hanna = held_holder("Hanna", awarded_on=date(2024, 10, 21), since=date(2026, 11, 20))
+    other = CertificationFactory(awarded_on=date(2024, 1, 1)).holder
+    now = timezone.now()
+    pending_book(other, title="Logged first, no held year", activity_date=date(2026, 3, 1),
+                 logged_at=now - timedelta(days=40))
+    pending_book(hanna, title="Reported after the deadline", activity_date=date(2026, 9, 2),
+                 reported_on=date(2026, 11, 25), logged_at=now - timedelta(days=30))
+    pending_book(hanna, title="Hanna's held year", activity_date=date(2026, 9, 1),
+                 reported_on=date(2026, 11, 19), logged_at=now - timedelta(days=20))
+    pending_book(piet, title="Piet's held year", activity_date=date(2026, 6, 1),
+                 logged_at=now - timedelta(days=2))
+    pending_book(piet, title="Piet's open year", activity_date=date(2026, 11, 1),
+                 logged_at=now - timedelta(days=1))
+
+    response = admin_client.get(QUEUE)
+
+    assert titles(response) == ["Piet's held year", "Hanna's held year",
+                                "Logged first, no held year", "Reported after the deadline",
+                                "Piet's open year"]
+    html = response.content.decode()
+    assert '<td class="field-held">held 28 days</td>' in html
+    assert '<td class="field-held">held 12 days</td>' in html
+    assert titles(admin_client.get(QUEUE, {"decision": "held"})) == [
+        "Piet's held year", "Hanna's held year"]
+
+
+def test_queue_leaves_a_held_year_of_a_decertified_certification_unmarked(admin_client,
+                                                                           december_2026):
+    piet = held_holder("Piet", awarded_on=date(2024, 10, 5), since=date(2026, 11, 4))
+    piet.certifications.update(status=CertificationStatus.DECERTIFIED,
+                               decertified_on=date(2026, 11, 30))
+    pending_book(piet, title="Decertified", activity_date=date(2026, 6, 1))
+
+    response = admin_client.get(QUEUE)
+
+    assert titles(response) == ["Decertified"]
+    assert response.context["cl"].result_list[0].held_since is None
+
+
+def test_queue_of_held_years_runs_the_same_queries_with_5_and_200_entries(admin_client,
+                                                                          december_2026):
+    counts = []
+    for size in (5, 200):
+        Entry.objects.all().delete()
+        CertificationYear.objects.all().delete()
+        for n in range(size):
+            if n % 20 == 0:
+                piet = held_holder(f"Piet {n}", awarded_on=date(2024, 10, 5),
+                                   since=date(2026, 11, 4) + timedelta(days=n // 20))
+            pending_book(piet, activity_date=date(2026, 6, 1))
+        with CaptureQueriesContext(connection) as captured:
+            assert len(titles(admin_client.get(QUEUE, {"decision": "held"}))) == min(size, 100)
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+
+
+def test_admin_index_says_how_many_years_are_held_and_the_oldest(admin_client, december_2026):
+    held_holder("Piet", awarded_on=date(2024, 10, 5), since=date(2026, 11, 4))
+    held_holder("Hanna", awarded_on=date(2024, 10, 21), since=date(2026, 11, 20))
+    held_holder("Sam", awarded_on=date(2024, 10, 21), since=date(2026, 11, 20))
+
+    html = admin_client.get(reverse("admin:index")).content.decode()
+
+    assert ("3 years held for decisions, the oldest since 4 November 2026 (28 days)."
+            in html)
+    assert f'href="{QUEUE}?decision=held"' in html
+
+
+def test_admin_index_counts_a_held_year_without_its_first_day(admin_client, december_2026):
+    held_holder("Piet", awarded_on=date(2024, 10, 5), since=date(2026, 11, 4))
+    CertificationYear.objects.update(held_since=None)
+
+    html = admin_client.get(reverse("admin:index")).content.decode()
+
+    assert "1 year held for decisions." in html
+
+
+def test_admin_index_says_nothing_of_held_years_when_none_is(admin_client, december_2026):
+    CertificationFactory()
+    ensure_certification_years(today=HELD_TODAY)
+
+    html = admin_client.get(reverse("admin:index")).content.decode()
+
+    assert "held for decisions" not in html
+    assert "?decision=held" not in html
 
 
 def test_entry_page_shows_the_standing_caps_and_proof(admin_client, practitioner):
