@@ -7,14 +7,14 @@ An entry belongs to a year of one of its holder's certifications when
 - the entry is dated inside the year and was reported on or before the year's deadline
   (`certifications.rules.takes_entry`).
 
-Written three ways, each for its callers: in Python over windows, as a Django `Q` over entries,
-and as SQL for the set-based recount.
+Written three ways, each for its callers: in Python over windows, as Django `Q`s (entries of a
+year; the years of an outer query's entry), and as SQL for the set-based recount.
 """
 
 from collections.abc import Iterable
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q
 
 from certifications.enums import CertificationStatus
 from certifications.models import Certification
@@ -47,6 +47,14 @@ def entries_in(window: YearWindow, prefix: str = "") -> Q:
     return Q(**{f"{prefix}activity_date__gte": window.starts_on,
                 f"{prefix}activity_date__lte": window.ends_on,
                 f"{prefix}reported_on__lte": window.deadline})
+
+
+def years_of_outer_entry() -> Q:
+    """Certification years (filtered in a subquery) that the outer query's entry belongs to."""
+    return Q(certification__holder_id=OuterRef("holder_id"),
+             certification__status=CertificationStatus.ACTIVE, required_credits__gt=0,
+             starts_on__lte=OuterRef("activity_date"), ends_on__gte=OuterRef("activity_date"),
+             deadline__gte=OuterRef("reported_on"))
 
 
 def belongs_sql(*, year: str, certification: str, entry: str) -> str:

@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from certifications.enums import CLOSED_YEAR_STATES, CertificationStatus, YearState
 from certifications.models import Certification, CertificationYear
 
+from .belonging import years_of_outer_entry
 from .counting import AT_RISK_DAYS, LAG_DAYS, Progress, progress
 from .models import Holder
 
@@ -274,12 +275,9 @@ def held_since_of_entry() -> Case:
     """For an entry (the outer query), the day the earliest-held year it belongs to was first
     held; NULL when it belongs to no held year. An entry belongs to a year of the same holder's
     active certification when it is dated inside the year and was reported on or before its
-    deadline."""
+    deadline (`belonging`)."""
     held_since = Subquery(
-        _held_years().filter(
-            certification__holder_id=OuterRef("holder_id"),
-            starts_on__lte=OuterRef("activity_date"), ends_on__gte=OuterRef("activity_date"),
-            deadline__gte=OuterRef("reported_on"))
+        _held_years().filter(years_of_outer_entry())
         .order_by("held_since").values("held_since")[:1])
     # The queue sorts every waiting entry by this: the holders with a held year are few, and
     # PostgreSQL checks them as one hashed set, so that only their entries run the lookup.
