@@ -50,9 +50,9 @@ def make_year(*, starts_on: date = date(2025, 1, 1), required: str = "20", count
 def make_entry(pk: int, *, day: date = date(2025, 6, 1), reported: date | None = None,
                credits: str = "1", approved: str | None = None,
                state: str = EntryState.SUBMITTED, activity: int = COURSE,
-               holder: int = HOLDER) -> Entry:
+               holder: int = HOLDER, logged_at: datetime | None = None) -> Entry:
     return Entry(pk=pk, holder_id=holder, activity_type_id=activity, activity_date=day,
-                 reported_on=reported or day, logged_at=T0 + timedelta(minutes=pk),
+                 reported_on=reported or day, logged_at=logged_at or T0 + timedelta(minutes=pk),
                  claimed_credits=D(credits),
                  approved_credits=None if approved is None else D(approved), state=state)
 
@@ -110,6 +110,15 @@ def test_recount_counts_counting_states_and_adds_up_undecided_ones():
     assert undecided == D("3.5")
 
 
+def test_recount_of_a_year_requiring_one_credit_counts():
+    year = make_year(required="1")
+
+    count, undecided = recount_in_python(
+        year, [make_entry(1), make_entry(2, state=EntryState.PENDING_APPROVAL)], CAPS)
+
+    assert (count.total, undecided) == (D("1"), D("1"))
+
+
 def test_recount_of_a_year_without_a_requirement_is_empty():
     year = make_year(required="0")
 
@@ -121,14 +130,16 @@ def test_recount_of_a_year_without_a_requirement_is_empty():
 
 def test_recount_applies_the_activity_cap_and_orders_by_date_then_logging():
     year = make_year()
+    # Entry 3 was logged before entry 2, of the same day: it counts first.
     entries = [make_entry(2, activity=WEBINAR, credits="6", day=date(2025, 3, 1)),
                make_entry(1, activity=WEBINAR, credits="6", day=date(2025, 3, 2)),
-               make_entry(3, activity=WEBINAR, credits="6", day=date(2025, 3, 1))]
+               make_entry(3, activity=WEBINAR, credits="6", day=date(2025, 3, 1),
+                          logged_at=T0 - timedelta(days=1))]
 
     count, _undecided = recount_in_python(year, entries, CAPS)
 
     assert [(c.key, c.counted, c.stopped_by) for c in count.entries] == [
-        (2, D("6"), None), (3, D("4"), StoppedBy.ACTIVITY_CAP), (1, D("0"), StoppedBy.ACTIVITY_CAP)]
+        (3, D("6"), None), (2, D("4"), StoppedBy.ACTIVITY_CAP), (1, D("0"), StoppedBy.ACTIVITY_CAP)]
     assert dict(count.by_activity) == {WEBINAR: D("10")}
 
 
@@ -204,6 +215,14 @@ def test_year_differences_reports_each_entry_that_differs_in_id_order():
                    (D("1"), "", D("1"), date(2025, 2, 4))),
         Difference(year, "entry 5", (D("2"), "", D("2"), date(2025, 2, 6)), None),
     ]
+
+
+def test_year_differences_reads_nothing_awaiting_a_decision_as_zero_credits():
+    year = make_year(undecided="2")
+
+    [difference] = _year_differences(year, [], CAPS, {}, {})
+
+    assert str(difference).endswith("credits awaiting a decision stored 2, recounted 0.00")
 
 
 def test_difference_reads_as_one_line_naming_holder_title_year_and_values():
