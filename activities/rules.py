@@ -37,8 +37,7 @@ def credits_text(value: Decimal, *, always_places: bool = False) -> str:
     or always with two places, with the active language's decimal separator."""
     whole = value == value.to_integral_value() and not always_places
     text = f"{value:.0f}" if whole else f"{value:.2f}"
-    separator = get_format("DECIMAL_SEPARATOR")
-    return text if separator == "." else text.replace(".", separator)
+    return text.replace(".", get_format("DECIMAL_SEPARATOR"))
 
 
 def is_multiple_of(value: Decimal, step: Decimal) -> bool:

@@ -6,7 +6,7 @@ Whatever goes over a cap does not count; the result says which cap stopped it.
 """
 
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -44,19 +44,12 @@ class Counted:
     counted: Decimal
     stopped_by: StoppedBy | None = None
 
-    @property
-    def not_counted(self) -> Decimal:
-        return self.credits - self.counted
-
 
 @dataclass(frozen=True)
 class YearCount:
     entries: tuple[Counted, ...]
     total: Decimal
-    by_activity: Mapping[Hashable, Decimal] = field(default_factory=dict)
-
-    def of(self, key: int) -> Counted | None:
-        return next((c for c in self.entries if c.key == key), None)
+    by_activity: Mapping[Hashable, Decimal]
 
 
 def _take(credits: Decimal, room: Decimal | None) -> Decimal:

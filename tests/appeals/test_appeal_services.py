@@ -190,6 +190,17 @@ def test_rationale_pdf_outside_the_rules_is_refused(rejected, upload, message):
     assert not Appeal.objects.exists()
 
 
+def test_rationale_pdf_that_is_corrupt_is_refused_and_nothing_saved(rejected):
+    # A real PDF cut short: it starts as a PDF and cannot be read.
+    truncated = pdf(2).read()[:300]
+
+    with pytest.raises(ValidationError, match="The file is not a PDF that can be read"):
+        file(rejected, rationale="",
+             rationale_pdf=SimpleUploadedFile("r.pdf", truncated, content_type="application/pdf"))
+
+    assert not Appeal.objects.exists()
+
+
 def test_rationale_pdf_of_two_pages_is_accepted(rejected):
     appeal = file(rejected, rationale="", rationale_pdf=pdf(2))
 

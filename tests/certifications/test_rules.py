@@ -5,7 +5,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from certifications.rules import anniversary, close_outcome, year_containing, year_window
+from certifications.rules import (
+    anniversary,
+    close_outcome,
+    submission_cap,
+    year_containing,
+    year_window,
+)
 
 
 def test_year_containing_first_year_starts_on_award():
@@ -74,3 +80,31 @@ def test_close_outcome(required, counted, undecided, appealed, outcome):
 
 def test_close_outcome_without_a_best_case_is_not_met_when_short():
     assert close_outcome(required=Decimal(20), counted=Decimal("19.99")) == "not_met"
+
+
+def test_year_window_refuses_year_zero_in_these_words():
+    with pytest.raises(ValueError, match=r"^Certification years are numbered from 1\.$"):
+        year_window(date(2024, 1, 1), 0, grace_days=30)
+
+
+def test_a_year_window_contains_its_first_and_last_day_only():
+    window = year_window(date(2024, 1, 1), 2, grace_days=30)
+
+    assert [day in window for day in (date(2024, 12, 31), date(2025, 1, 1), date(2025, 12, 31),
+                                      date(2026, 1, 1))] == [False, True, True, False]
+    assert "2025-06-01" not in window
+
+
+@pytest.mark.parametrize(("starts_on", "cap"), [
+    (date(2024, 12, 31), None),
+    (date(2025, 1, 1), Decimal("40")),
+    (date(2025, 1, 2), Decimal("40")),
+])
+def test_submission_cap_from_the_first_year_starting_on_its_day(starts_on, cap):
+    assert submission_cap(Decimal("20"), starts_on, cap_from=date(2025, 1, 1),
+                          factor=Decimal("2")) == cap
+
+
+def test_close_outcome_a_requirement_of_one_credit_is_required():
+    assert close_outcome(required=Decimal("1"), counted=Decimal("0")) == "not_met"
+    assert close_outcome(required=Decimal("1"), counted=Decimal("1")) == "met"

@@ -9,10 +9,14 @@ from hypothesis import strategies as st
 
 from submissions.counting import (
     Countable,
+    Counted,
+    Progress,
     StoppedBy,
+    YearCount,
     YearEnd,
     count_addition,
     count_year,
+    progress,
     year_end,
 )
 
@@ -24,27 +28,32 @@ def entry(key: int, activity: str, credits: str, day: date = date(2025, 3, 1)) -
     return Countable(key, activity, day, T0 + timedelta(minutes=key), D(credits))
 
 
+def of(count: YearCount, key: int) -> Counted:
+    [counted] = [c for c in count.entries if c.key == key]
+    return counted
+
+
 def test_twelfth_webinar_hour_counts_nothing():
     entries = [entry(i, "webinar", "1", date(2025, 1, i)) for i in range(1, 13)]
     count = count_year(entries, caps={"webinar": D("10")}, submission_cap=None)
     assert count.total == D("10")
-    assert count.of(11).counted == D("0")
-    assert count.of(12).counted == D("0")
-    assert count.of(12).stopped_by == StoppedBy.ACTIVITY_CAP
-    assert count.of(10).counted == D("1")
+    assert of(count, 11).counted == D("0")
+    assert of(count, 12).counted == D("0")
+    assert of(count, 12).stopped_by == StoppedBy.ACTIVITY_CAP
+    assert of(count, 10).counted == D("1")
 
 
 def test_activity_cap_truncates_the_entry_that_crosses_it():
     entries = [entry(1, "webinar", "9.5"), entry(2, "webinar", "1.5")]
     count = count_year(entries, caps={"webinar": D("10")}, submission_cap=None)
-    assert (count.of(2).counted, count.of(2).stopped_by) == (D("0.5"), StoppedBy.ACTIVITY_CAP)
+    assert (of(count, 2).counted, of(count, 2).stopped_by) == (D("0.5"), StoppedBy.ACTIVITY_CAP)
 
 
 def test_expert_course_and_ten_hours_counts_40_under_the_2025_cap():
     entries = [entry(1, "expert-course", "40"), entry(2, "other-course", "10")]
     count = count_year(entries, caps={}, submission_cap=D("40"))
     assert count.total == D("40")
-    assert (count.of(2).counted, count.of(2).stopped_by) == (D("0"), StoppedBy.SUBMISSION_CAP)
+    assert (of(count, 2).counted, of(count, 2).stopped_by) == (D("0"), StoppedBy.SUBMISSION_CAP)
 
 
 def test_expert_course_and_ten_hours_counts_50_without_the_cap():
@@ -59,8 +68,8 @@ def test_entries_count_in_order_of_activity_date_then_logging_time():
     count = count_year([early_logged_late_date, late_logged_early_date],
                        caps={"webinar": D("10")}, submission_cap=None)
     assert [c.key for c in count.entries] == [1, 2]
-    assert count.of(1).counted == D("6")
-    assert count.of(2).counted == D("4")
+    assert of(count, 1).counted == D("6")
+    assert of(count, 2).counted == D("4")
 
 
 def test_count_addition_names_the_cap_that_stopped_it():
@@ -130,8 +139,6 @@ def test_counting_is_independent_of_the_order_given(entries, cap, data):
 
 
 def test_progress_met_on_track_and_at_risk():
-    from submissions.counting import Progress, progress
-
     year = {"requirement": D("20"), "starts_on": date(2025, 1, 1), "ends_on": date(2025, 12, 31)}
     assert progress(counted=D("20"), today=date(2025, 2, 1), **year) == Progress.MET
     assert progress(counted=D("0"), today=date(2025, 1, 1), **year) == Progress.ON_TRACK
@@ -169,3 +176,51 @@ def test_year_end_is_held_after_the_deadline_until_closed(state, counted, today,
 def test_year_end_no_requirement_is_exempt():
     assert year_end(state="open", counted=D("0"), requirement=D("0"),
                     deadline=date(2026, 1, 30), today=date(2026, 3, 1)) == YearEnd.EXEMPT
+
+
+def test_count_year_says_what_each_entry_counted_and_each_activity_used():
+    entries = [entry(1, "webinar", "6"), entry(2, "webinar", "6"), entry(3, "course", "2.5")]
+
+    count = count_year(entries, caps={"webinar": D("10")}, submission_cap=None)
+
+    assert count == YearCount(
+        (Counted(1, "webinar", D("6"), D("6")),
+         Counted(2, "webinar", D("6"), D("4"), StoppedBy.ACTIVITY_CAP),
+         Counted(3, "course", D("2.5"), D("2.5"))),
+        D("12.5"), {"webinar": D("10"), "course": D("2.5")})
+
+
+# A year of 365 days and a requirement of 365: the pro-rata share is one credit a day once the
+# first 90 days (the lag) are gone.
+YEAR = {"requirement": D("365"), "starts_on": date(2025, 1, 1), "ends_on": date(2025, 12, 31)}
+# The 100th day of the year: 10 days past the lag.
+DAY_100 = date(2025, 4, 10)
+
+
+@pytest.mark.parametrize(("counted", "expected"), [
+    (D("10"), Progress.ON_TRACK),
+    (D("9.99"), Progress.AT_RISK),
+])
+def test_progress_on_the_pro_rata_line_is_on_track_and_a_cent_under_at_risk(counted, expected):
+    assert progress(counted=counted, today=DAY_100, **YEAR) == expected
+
+
+@pytest.mark.parametrize(("today", "expected"), [
+    # Thirty days to the year's end is not yet "fewer than thirty".
+    (date(2025, 12, 1), Progress.ON_TRACK),
+    (date(2025, 12, 2), Progress.AT_RISK),
+])
+def test_progress_at_risk_with_fewer_than_30_days_left(today, expected):
+    year = {"requirement": D("20"), "starts_on": date(2025, 1, 1), "ends_on": date(2025, 12, 31)}
+
+    assert progress(counted=D("19.99"), today=today, **year) == expected
+
+
+def test_progress_nobody_is_behind_in_the_first_90_days():
+    assert progress(counted=D("0"), today=date(2025, 3, 31), **YEAR) == Progress.ON_TRACK
+    assert progress(counted=D("0"), today=date(2025, 4, 1), **YEAR) == Progress.AT_RISK
+
+
+def test_year_end_a_requirement_of_one_credit_is_required():
+    assert year_end(state="open", counted=D("0"), requirement=D("1"),
+                    deadline=date(2026, 1, 30), today=date(2025, 12, 1)) == YearEnd.IN_PROGRESS

@@ -127,6 +127,30 @@ def test_deciding_year_is_the_earliest_year_not_closed(states, deciding):
     assert found == ([] if deciding is None else [deciding])
 
 
+@pytest.mark.parametrize(("awarded_on", "at_risk"), [
+    # The current year ends 30 days after TODAY: not yet "fewer than 30 days left".
+    (date(2024, 7, 2), False),
+    (date(2024, 7, 1), True),
+])
+def test_year_at_risk_thirty_days_before_its_end(awarded_on, at_risk):
+    user = User.objects.create(email="edge@example.com", full_name="Edge Case")
+    certification = Certification.objects.create(holder=user, title=title("ISP"),
+                                                 awarded_on=awarded_on)
+    ensure_certification_years(today=TODAY)
+    # A cent short of the requirement, far ahead of the pro-rata share.
+    year = CertificationYear.objects.get(certification=certification)
+    year.counted_credits = year.required_credits - Decimal("0.01")
+    year.save(update_fields=["counted_credits"])
+
+    in_sql = CertificationYear.objects.filter(year_at_risk(TODAY), pk=year.pk).exists()
+
+    assert (year.ends_on - TODAY).days == (30 if not at_risk else 29)
+    assert in_sql is at_risk
+    assert (progress(counted=year.counted_credits, requirement=year.required_credits,
+                     starts_on=year.starts_on, ends_on=year.ends_on, today=TODAY)
+            == Progress.AT_RISK) is at_risk
+
+
 # --- The holders overview ---------------------------------------------------------------------
 
 def test_holders_overview_shows_deciding_years_of_certifications_that_collect_cpe(staff_client):

@@ -31,7 +31,7 @@ from appeals.services import decide_appeal, file_appeal
 from certifications.enums import CLOSED_YEAR_STATES, CertificationStatus, YearState
 from certifications.models import CertificationYear
 from certifications.services import ensure_certification_years
-from submissions.enums import COUNTING_STATES
+from submissions.enums import COUNTING_STATES, EntryState
 from submissions.models import Denial, Entry, YearCredit
 from submissions.review import (
     adjust_entry,
@@ -409,3 +409,44 @@ def test_a_new_requirement_reaches_open_years_of_the_level(holder,
     year = CertificationYear.objects.get(certification=certification, number=1)
     # The submission cap follows the requirement: at most twice 15 counts.
     assert (year.required_credits, year.counted_credits) == (D("15"), D("30"))
+
+
+# --- A year's edges ---------------------------------------------------------------------------
+
+def year_credits(holder: User, number: int) -> tuple[D, D, list[int]]:
+    year = CertificationYear.objects.get(certification__holder=holder, number=number)
+    return (year.counted_credits, year.undecided_credits,
+            list(YearCredit.objects.filter(year=year).order_by("entry_id")
+                 .values_list("entry_id", flat=True)))
+
+
+def test_an_entry_on_a_years_first_or_last_day_counts_toward_that_year_only(holder):
+    # Awarded 1 January 2024: year 1 is 2024, year 2 is 2025, year 3 is 2026.
+    CertificationFactory(holder=holder, awarded_on=date(2024, 1, 1))
+    ensure_certification_years(today=date(2026, 1, 1))
+    last_of_1, first_of_2, last_of_2, first_of_3 = (
+        EntryFactory(holder=holder, activity_date=day, claimed_credits=D(credits))
+        for day, credits in [(date(2024, 12, 31), "1"), (date(2025, 1, 1), "2"),
+                             (date(2025, 12, 31), "3"), (date(2026, 1, 1), "4")])
+
+    assert year_credits(holder, 1) == (D("1"), D("0"), [last_of_1.pk])
+    assert year_credits(holder, 2) == (D("5"), D("0"), [first_of_2.pk, last_of_2.pk])
+    assert year_credits(holder, 3) == (D("4"), D("0"), [first_of_3.pk])
+    assert [str(d) for d in check_standings(User.objects.filter(pk=holder.pk))] == []
+
+
+def test_an_entry_reported_on_the_deadline_counts_and_the_day_after_not(holder):
+    # Year 2 (2025) is reported until 30 January 2026.
+    CertificationFactory(holder=holder, awarded_on=date(2024, 1, 1))
+    ensure_certification_years(today=date(2026, 1, 31))
+    on_deadline, day_after = (
+        EntryFactory(holder=holder, activity_date=date(2025, 12, 31), reported_on=reported,
+                     claimed_credits=D("2"))
+        for reported in (date(2026, 1, 30), date(2026, 1, 31)))
+    for reported in (date(2026, 1, 30), date(2026, 1, 31)):
+        EntryFactory(holder=holder, activity_date=date(2025, 12, 31), reported_on=reported,
+                     claimed_credits=D("3"), state=EntryState.PENDING_APPROVAL)
+
+    assert year_credits(holder, 2) == (D("2"), D("3"), [on_deadline.pk])
+    assert not YearCredit.objects.filter(entry=day_after).exists()
+    assert [str(d) for d in check_standings(User.objects.filter(pk=holder.pk))] == []
