@@ -48,7 +48,7 @@ def queue_job(*, task: str, kwargs: Mapping[str, object]) -> PendingJob:
     return job
 
 
-def _task(name: str) -> Task:
+def registered_task(name: str) -> Task:
     """The registered task `name`. A worker loads every app's tasks when it starts; a web
     process or a command loads them the first time a job needs one."""
     if name not in current_app.tasks:
@@ -58,7 +58,7 @@ def _task(name: str) -> Task:
 
 def _start_later(job_id: int) -> None:
     try:
-        _task(RUN_JOB).delay(job_id=job_id)
+        registered_task(RUN_JOB).delay(job_id=job_id)
     except Exception:
         # The change is committed and the job with it: never turn a broker that is down into
         # an error for the person who made the change.
@@ -80,7 +80,7 @@ def run_job(*, job_id: int, now: datetime) -> bool:
         return False
     job = PendingJob.objects.get(pk=job_id)
     try:
-        _task(job.task)(**job.kwargs)
+        registered_task(job.task)(**job.kwargs)
     except Exception as error:
         PendingJob.objects.filter(pk=job_id).update(claimed_at=None,
                                                     last_error=str(error)[:2000])

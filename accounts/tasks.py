@@ -4,8 +4,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from .models import OutboxMessage
+from .outbox import deliver_message, deliver_messages, deliver_unsent
 from .pending import RUN_JOB, run_job, run_pending_jobs
-from .services import deliver_message, deliver_messages, deliver_unsent
 
 
 @shared_task(name="accounts.deliver_mail", autoretry_for=(Exception,), retry_backoff=30,

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.services import queue_mail, records_changed
+from accounts.outbox import queue_mail
+from accounts.services import records_changed
 from certifications.services import reinstate_certification
 from common.mail import site_url
 from submissions.enums import DenialKind

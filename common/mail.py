@@ -1,6 +1,6 @@
 """The one way the portal writes mail: templates `emails/<name>_subject.txt`, `_body.txt` and
 `_body.html`, rendered with the same context. Messages go out through the outbox
-(`accounts.services.queue_mail`), which sends them after the change that caused them commits."""
+(`accounts.outbox.queue_mail`), which sends them after the change that caused them commits."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass

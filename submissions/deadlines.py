@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from accounts.services import Mail, queue_mails
+from accounts.outbox import Mail, queue_mails
 from certifications.models import CertificationYear
 from common.jobs import job_lock
 from common.mail import site_url

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Value, When
 
-from accounts.services import Mail, queue_mails
+from accounts.outbox import Mail, queue_mails
 from certifications.enums import CertificationStatus, YearState
 from certifications.models import CertificationYear
 from common.jobs import batches_by_holder, job_lock

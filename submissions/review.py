@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.services import queue_mail
+from accounts.outbox import queue_mail
 from activities.enums import RuleKind
 from activities.rules import plain, round_down
 from common.mail import site_url

@@ -36,7 +36,8 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.services import Mail, queue_mails, records_changed
+from accounts.outbox import Mail, queue_mails
+from accounts.services import records_changed
 from activities.models import ActivityType
 from appeals.enums import OPEN_APPEAL_STATES
 from appeals.models import Appeal

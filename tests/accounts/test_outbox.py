@@ -7,7 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import OutboxMessage
-from accounts.services import Mail, deliver_unsent, queue_mails
+from accounts.outbox import Mail, deliver_unsent, queue_mails
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import OutboxMessage
-from accounts.services import deliver_message
+from accounts.outbox import deliver_message
 from certifications.services import ensure_certification_years
 from submissions.enums import EntryState
 from submissions.models import Reminder

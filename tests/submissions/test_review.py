@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections, transaction
 
 from accounts.models import OutboxMessage, User
-from accounts.services import deliver_message, deliver_unsent
+from accounts.outbox import deliver_message, deliver_unsent
 from certifications.models import CertificationYear
 from submissions.enums import DenialKind, EntryState
 from submissions.models import Denial
