@@ -28,6 +28,7 @@ from common.mail import site_url
 
 from .enums import COUNTING_STATES, UNDECIDED_STATES, DenialKind, EntryState
 from .models import Audit, Entry, appeal_until
+from .rejections import Rejection, reject_entries
 from .services import certifications_of, record_denial, record_state_change, recount_change
 from .standings import entry_years, lock_holders
 
@@ -144,24 +145,17 @@ def reject_entry(*, entry: Entry, by: User, reason: str, today: date,
                  seen_state: str | None = None) -> Entry:
     """Reject an entry: it does not count. A denial the holder may appeal.
 
-    Side effects: the state becomes `rejected` (recorded with `reason`), a denial (entry
-    rejected) is made, the years it counted toward are recounted, and the holder is mailed.
-    Raises ValidationError for a missing reason or an entry that cannot be decided."""
+    Side effects: those of `rejections.reject_entries`, the one path of every rejection: the
+    state becomes `rejected` (recorded with `reason`), a denial (entry rejected) is made, the
+    years it counted toward are recounted, and the holder is mailed. Raises ValidationError
+    for a missing reason or an entry that cannot be decided."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the entry is rejected: the holder reads it "
                                            "and may appeal it.")})
 
-    def reject(locked: Entry) -> None:
-        locked.state, locked.proof_due_on = EntryState.REJECTED, None
-
-    rejected = _decide(entry, by=by, allowed=DECIDABLE_STATES, seen_state=seen_state,
-                       reason=reason.strip(), change=reject)
-    record_denial(holder=rejected.holder, kind=DenialKind.ENTRY_REJECTED, entry=rejected,
-                  denied_on=today, reason=reason.strip())
-    queue_mail("entry_rejected", to=rejected.holder, context={
-        "entry": rejected, "entry_url": _entry_url(rejected), "reason": reason.strip(),
-        "appeal_until": appeal_until(today)})
-    return rejected
+    locked = _locked(entry, allowed=DECIDABLE_STATES, seen_state=seen_state)
+    return reject_entries([Rejection(locked, reason.strip())], by=by, today=today,
+                          summary=_("Rejected"))[0]
 
 
 # What the Board reinstates: a rejected entry, or one approved at an adjusted value.
