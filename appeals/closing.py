@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.services import Mail, queue_mails, records_changed
-from certifications.enums import CertificationStatus, YearState
+from certifications.enums import UNCLOSED_YEAR_STATES, CertificationStatus, YearState
 from certifications.models import CertificationYear
 from certifications.rules import close_outcome
 from certifications.services import decertify_certifications, ensure_certification_years
@@ -75,7 +75,7 @@ def due_years(*, today: date):
     """Years of active certifications whose deadline passed before `today`, not closed yet
     (open, or held for decisions)."""
     return CertificationYear.objects.filter(
-        state__in=(YearState.OPEN, YearState.WAITING), deadline__lt=today,
+        state__in=sorted(UNCLOSED_YEAR_STATES), deadline__lt=today,
         certification__status=CertificationStatus.ACTIVE)
 
 

@@ -26,16 +26,18 @@ from activities.enums import RuleKind
 from activities.rules import plain, round_down
 from common.mail import site_url
 
-from .enums import COUNTING_STATES, UNDECIDED_STATES, DenialKind, EntryState
+from .enums import (
+    COUNTING_OR_UNDECIDED_STATES,
+    DECIDABLE_STATES,
+    PROOF_REQUESTABLE_STATES,
+    REINSTATABLE_STATES,
+    DenialKind,
+    EntryState,
+)
 from .models import Audit, Entry, appeal_until
 from .rejections import Rejection, reject_entries
 from .services import certifications_of, record_denial, record_state_change, recount_change
 from .standings import entry_years, lock_holders
-
-# What each decision may be taken on.
-DECIDABLE_STATES = frozenset(
-    {EntryState.SUBMITTED, EntryState.PENDING_APPROVAL, EntryState.PROOF_REQUESTED})
-PROOF_REQUESTABLE_STATES = frozenset({EntryState.SUBMITTED, EntryState.PENDING_APPROVAL})
 
 
 def _locked(entry: Entry, *, allowed: frozenset[str], seen_state: str | None) -> Entry:
@@ -158,10 +160,6 @@ def reject_entry(*, entry: Entry, by: User, reason: str, today: date,
                           summary=_("Rejected"))[0]
 
 
-# What the Board reinstates: a rejected entry, or one approved at an adjusted value.
-REINSTATABLE_STATES = frozenset({EntryState.REJECTED, EntryState.APPROVED})
-
-
 @transaction.atomic
 def reinstate_entry(*, entry: Entry, by: User, reason: str,
                     credits: Decimal | None = None) -> Entry:
@@ -245,7 +243,7 @@ def audit_population(*, period_start: date, period_end: date) -> list[int]:
     """The holders with entries in a period that count or wait for a decision, by id."""
     return sorted(set(
         Entry.objects.filter(activity_date__range=(period_start, period_end),
-                             state__in=list(COUNTING_STATES | UNDECIDED_STATES))
+                             state__in=sorted(COUNTING_OR_UNDECIDED_STATES))
         .values_list("holder_id", flat=True).distinct()))
 
 

@@ -48,6 +48,16 @@ def test_roles_custom_permissions_exist_on_their_models():
         ("entry", "view_holder_overview")]
 
 
+def test_roles_custom_permissions_are_declared_in_their_models_meta():
+    declared = {f"{model._meta.label_lower}.{codename}"
+                for model in apps.get_models() for codename, _name in model._meta.permissions}
+
+    assert declared == {"submissions.entry.review_entry", "submissions.entry.import_attendance",
+                        "submissions.entry.view_holder_overview",
+                        "appeals.appeal.decide_appeal"}
+    assert hasattr(roles, "CUSTOM_PERMISSIONS") is False
+
+
 def test_roles_give_their_members_the_permissions():
     reviewer = make_staff(REVIEWER)
     board = make_staff(BOARD)
@@ -77,8 +87,6 @@ def test_roles_sync_is_idempotent_and_undoes_changes_by_hand():
 def test_roles_sync_skips_models_that_do_not_exist_yet(monkeypatch):
     monkeypatch.setitem(roles.ROLES, REVIEWER,
                         (*ROLES[REVIEWER], "submissions.view_attendanceimport"))
-    monkeypatch.setitem(roles.CUSTOM_PERMISSIONS, ("submissions", "attendanceimport"),
-                        (("undo_import", "Can undo an attendance import"),))
 
     sync_roles(apps)
 
