@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # The admin only for staff signed in with two factors (after messages and allauth).
     "common.middleware.StaffTwoFactorMiddleware",
+    # A holder's write refused by `own_for_write_or_404`: a message on the object's page.
+    "common.middleware.RefusalMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
