@@ -3,6 +3,8 @@
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from accounts import roles
 from accounts.roles import ADMINISTRATOR, BOARD, REVIEWER, ROLES, sync_roles
@@ -102,3 +104,23 @@ def test_roles_name_only_permissions_that_exist():
         "content_type__app_label", "codename")}
 
     assert named - existing == set()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_roles_moving_the_custom_permissions_into_meta_keeps_what_every_group_holds():
+    # A database migrated before the move: the permissions were made by name, the groups
+    # hold them.
+    executor = MigrationExecutor(connection)
+    executor.migrate([("submissions", "0010_roles_know_reminders"),
+                      ("appeals", "0003_board_decided_years")])
+    held = {group.name: set(group.permissions.values_list("pk", flat=True))
+            for group in Group.objects.all()}
+    assert Permission.objects.filter(codename__in=["review_entry", "decide_appeal"]).count() == 2
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert {group.name: set(group.permissions.values_list("pk", flat=True))
+            for group in Group.objects.all()} == held
+    assert group_permissions(REVIEWER) == set(ROLES[REVIEWER])
+    assert group_permissions(BOARD) == set(ROLES[BOARD])
