@@ -49,7 +49,8 @@ def _expire_batch(holder_ids: list[int], *, today: date) -> ExpiryRun:
                    .order_by("holder_id", "pk"))
     if not entries:
         return ExpiryRun(0, 0)
-    reject_entries([Rejection(entry, _reason(entry.proof_due_on)) for entry in entries],
+    reject_entries(rejections=[Rejection(entry, _reason(entry.proof_due_on))
+                               for entry in entries],
                    by=None, today=today, summary=_("Proof deadline missed"))
     return ExpiryRun(len(entries), len(entries))
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -48,7 +49,9 @@ def rejection_mail_context(entry: Entry, *, reason: str, today: date) -> Mapping
     }
 
 
-def reject_entries(rejections: Sequence[Rejection], *, by: User | None, today: date,
+# Part of the caller's transaction (which holds the locks): no savepoint of its own.
+@transaction.atomic(savepoint=False)
+def reject_entries(*, rejections: Sequence[Rejection], by: User | None, today: date,
                    summary: str) -> list[Entry]:
     """Reject entries the caller has locked (their holders too, `standings.lock_holders`) and
     found open to rejection: they stop counting, and each is a denial the holder may appeal.

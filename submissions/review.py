@@ -156,7 +156,7 @@ def reject_entry(*, entry: Entry, by: User, reason: str, today: date,
                                            "and may appeal it.")})
 
     locked = _locked(entry, allowed=DECIDABLE_STATES, seen_state=seen_state)
-    return reject_entries([Rejection(locked, reason.strip())], by=by, today=today,
+    return reject_entries(rejections=[Rejection(locked, reason.strip())], by=by, today=today,
                           summary=_("Rejected"))[0]
 
 
