@@ -7,8 +7,10 @@ A later migration re-runs it when a new model or permission appears, after the m
 brings it, so that the groups pick it up.
 
 Permissions are named `app_label.codename`; `app_label.*` is every permission of that app.
-Names that match nothing yet (a model another part of the portal has still to add) are
-skipped, so the list can name them ahead of time.
+Capabilities beyond "view, add, change or delete a model" (reviewing entries, deciding appeals)
+are declared in their model's `Meta.permissions`, so Django and the migrations know them like
+any other. Names that match nothing yet (a model another part of the portal has still to add)
+are skipped, so the list can name them ahead of time.
 """
 
 from typing import Any
@@ -19,19 +21,6 @@ from django.db.models import Q
 REVIEWER = "Reviewer"
 BOARD = "Board"
 ADMINISTRATOR = "Administrator"
-
-# Capabilities that are not "view, add, change or delete a model": created by `sync_roles` on
-# the model they concern, as soon as that model exists. (app_label, model_name) -> permissions.
-CUSTOM_PERMISSIONS: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
-    ("submissions", "entry"): (
-        ("review_entry", "Can review entries: approve, adjust, reject, request proof"),
-        ("import_attendance", "Can import webinar attendance"),
-        ("view_holder_overview", "Can view the holders overview"),
-    ),
-    ("appeals", "appeal"): (
-        ("decide_appeal", "Can record the Board's decision on an appeal"),
-    ),
-}
 
 ROLES: dict[str, tuple[str, ...]] = {
     # Reviews entries and their proof, runs audits, imports webinar attendance; reads a
@@ -82,11 +71,11 @@ def sync_roles(apps: Any, schema_editor: Any = None) -> None:
     """Make the role groups hold exactly the permissions `ROLES` names. Run by data migrations
     (with the historical `apps`) and safe to run any number of times.
 
-    Side effects: creates the content types and permissions of the models that exist so far
-    (Django would only make them after the last migration), the `CUSTOM_PERMISSIONS` whose
-    model exists, and the groups; sets each group's permissions, removing any it held beyond
-    the definition. Models that do not exist yet are skipped: their permissions join the
-    groups when a later migration runs this again.
+    Side effects: creates the content types and permissions of the models that exist so far,
+    those of their `Meta.permissions` included (Django would only make them after the last
+    migration), and the groups; sets each group's permissions, removing any it held beyond the
+    definition. Models that do not exist yet are skipped: their permissions join the groups
+    when a later migration runs this again.
     """
     from django.apps import apps as installed_apps
     from django.contrib.auth.management import create_permissions
@@ -94,20 +83,10 @@ def sync_roles(apps: Any, schema_editor: Any = None) -> None:
     using = schema_editor.connection.alias if schema_editor is not None else DEFAULT_DB_ALIAS
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    ContentType = apps.get_model("contenttypes", "ContentType")
 
     for app_config in installed_apps.get_app_configs():
         # Reads the models of `apps` (the state at this migration), not today's code.
         create_permissions(app_config, verbosity=0, apps=apps, using=using)
-
-    for (app_label, model_name), permissions in CUSTOM_PERMISSIONS.items():
-        content_type = ContentType.objects.using(using).filter(
-            app_label=app_label, model=model_name).first()
-        if content_type is None:
-            continue  # The model is not there yet: a later run creates them.
-        for codename, name in permissions:
-            Permission.objects.using(using).get_or_create(
-                content_type=content_type, codename=codename, defaults={"name": name})
 
     for role, names in ROLES.items():
         group, _created = Group.objects.using(using).get_or_create(name=role)

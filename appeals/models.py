@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from common.storage import GeneratedName, private_storage
 from submissions.models import Denial
 
-from .enums import AppealState
+from .enums import DECIDED_APPEAL_STATES, OPEN_APPEAL_STATES, AppealState
 
 
 class BoardMeeting(models.Model):
@@ -45,6 +45,8 @@ class Appeal(models.Model):
         ordering = ["-filed_at"]
         verbose_name = _("appeal")
         verbose_name_plural = _("appeals")
+        # Beyond viewing an appeal: recording the Board's decision (accounts.roles).
+        permissions = [("decide_appeal", "Can record the Board's decision on an appeal")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(rationale="") | ~Q(rationale_pdf=""),
@@ -52,11 +54,11 @@ class Appeal(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(state__in=[AppealState.UPHELD, AppealState.DISMISSED],
+                    Q(state__in=sorted(DECIDED_APPEAL_STATES),
                       decided_at__isnull=False)
                     & ~Q(decision_reason="")
                 )
-                | (Q(state__in=[AppealState.FILED, AppealState.SCHEDULED],
+                | (Q(state__in=sorted(OPEN_APPEAL_STATES),
                      decided_at__isnull=True)),
                 name="appeal_decision_with_reasons",
             ),

@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -7,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from common.shortcuts import own_or_404, private_download
+from common.shortcuts import own_for_write_or_404, own_or_404, private_download
 from submissions.models import Denial
 
 from . import services
@@ -29,21 +31,30 @@ def denial_list(request: HttpRequest) -> HttpResponse:
                                                         "today": timezone.localdate()})
 
 
+def _not_appealable(denial: Denial, *, today: date) -> str | None:
+    """Why the holder cannot appeal the decision now: appealed already, or the window closed."""
+    if hasattr(denial, "appeal") or today > denial.appeal_until:
+        return _("This decision can no longer be appealed here.")
+    return None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def denial_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    denial = own_or_404(Denial.objects.select_related("entry", "certification__title"),
-                        request, pk=pk)
+    today = timezone.localdate()
+    denials = Denial.objects.select_related("entry", "certification__title", "appeal")
+    if request.method == "POST":
+        # Filing an appeal: the holder's own decision, open to appeal.
+        denial = own_for_write_or_404(denials, request, page="appeals:denial_detail",
+                                      refuse=lambda d: _not_appealable(d, today=today), pk=pk)
+    else:
+        denial = own_or_404(denials, request, pk=pk)
     appeal = (Appeal.objects.filter(denial=denial).select_related("meeting")
               .prefetch_related("documents").first())
-    today = timezone.localdate()
-    may_file = (appeal is None and denial.holder_id == request.user.pk
-                and today <= denial.appeal_until)
+    may_file = (denial.holder_id == request.user.pk
+                and not _not_appealable(denial, today=today))
     form = AppealForm()
     if request.method == "POST":
-        if not may_file:
-            messages.error(request, _("This decision can no longer be appealed here."))
-            return redirect("appeals:denial_detail", pk=denial.pk)
         form = AppealForm(request.POST, request.FILES)
         if form.is_valid():
             try:

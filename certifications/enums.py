@@ -28,4 +28,7 @@ class YearState(models.TextChoices):
     EXEMPT = "exempt", _("closed, no CPE required")
 
 
+# Years the close has decided: their outcome is a record.
 CLOSED_YEAR_STATES = frozenset({YearState.MET, YearState.NOT_MET, YearState.EXEMPT})
+# Years the close has still to decide: open, or held for decisions.
+UNCLOSED_YEAR_STATES = frozenset({YearState.OPEN, YearState.WAITING})

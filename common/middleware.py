@@ -20,6 +20,34 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 
 
+class Refused(Exception):
+    """A holder asked to change their own object, and it cannot be changed now (an entry a
+    reviewer decided, a decision whose appeal window closed): `RefusalMiddleware` says why on
+    the object's page, `url`."""
+
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(message)
+        self.message, self.url = message, url
+
+
+class RefusalMiddleware:
+    """A `Refused` write (see `common.shortcuts.own_for_write_or_404`) becomes a message on the
+    object's page, not a server error: the one place such a refusal is answered."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest,
+                          exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, Refused):
+            return None
+        messages.error(request, exception.message)
+        return redirect(exception.url)
+
+
 class PrivateCacheControlMiddleware:
     """What a signed-in user is shown (their entries, proof, transcripts) stays out of shared
     and browser caches: `Cache-Control: private, no-store`, added to whatever the view set, so

@@ -1,4 +1,5 @@
-"""The one ownership check behind every holder URL, and lazily computed page contexts."""
+"""The ownership checks behind every holder URL, one to read and one to write, and lazily
+computed page contexts."""
 
 import operator
 from collections.abc import Callable, Iterable, Mapping
@@ -9,9 +10,11 @@ from django.db.models import Model, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
 
-from .middleware import passed_two_factor
+from .middleware import Refused, passed_two_factor
 
 M = TypeVar("M", bound=Model)
 
@@ -25,6 +28,35 @@ def own_or_404(queryset: QuerySet[M], request: HttpRequest, holder_field: str = 
     if not _staff_may_view(request, queryset.model):
         lookup[holder_field] = request.user
     return get_object_or_404(queryset, **lookup)
+
+
+def own_for_write_or_404(queryset: QuerySet[M], request: HttpRequest, *, page: str,
+                         refuse: Callable[[M], str | None], holder_field: str = "holder",
+                         **lookup: object) -> M:
+    """The object if the signed-in holder may change it now: theirs, and `refuse(object)`
+    gives no reason why not.
+
+    Found as `own_or_404` finds it: another holder's object is a 404. Staff who may read it
+    are refused (a holder's records are theirs to change; staff decide in the admin), and so
+    is the owner whose object cannot be changed now, with `refuse`'s reason: raises `Refused`,
+    which sends them to the object's page (the URL named `page`, with the object's id) with
+    that reason."""
+    obj = own_or_404(queryset, request, holder_field=holder_field, **lookup)
+    url = reverse(page, args=[obj.pk])
+    if _holder_id(obj, holder_field) != request.user.pk:
+        raise Refused(_("Only the holder can change this; staff decide on it in the admin."),
+                      url=url)
+    reason = refuse(obj)
+    if reason:
+        raise Refused(reason, url=url)
+    return obj
+
+
+def _holder_id(obj: Model, holder_field: str) -> object:
+    *path, field = holder_field.split("__")
+    for name in path:
+        obj = getattr(obj, name)
+    return getattr(obj, f"{field}_id")
 
 
 def _staff_may_view(request: HttpRequest, model: type[Model]) -> bool:

@@ -18,10 +18,22 @@ COUNTING_STATES = frozenset({EntryState.SUBMITTED, EntryState.APPROVED})
 # Entries waiting for a decision: they do not count yet, but they hold their place under a cap
 # when a new entry is logged, and they keep a year's close open.
 UNDECIDED_STATES = frozenset({EntryState.PENDING_APPROVAL, EntryState.PROOF_REQUESTED})
-# The holder may still edit or withdraw these.
+# Entries that count or wait for a decision: the holders an audit draws from, and what holds
+# its place under a cap when a new entry is logged.
+COUNTING_OR_UNDECIDED_STATES = COUNTING_STATES | UNDECIDED_STATES
+# The holder may still withdraw these, and add proof to them.
 WITHDRAWABLE_STATES = frozenset(
     {EntryState.SUBMITTED, EntryState.PENDING_APPROVAL, EntryState.PROOF_REQUESTED}
 )
+# The holder may change these; once a reviewer decides (or asks for proof) they are fixed.
+EDITABLE_STATES = frozenset({EntryState.SUBMITTED, EntryState.PENDING_APPROVAL})
+# What a reviewer may approve, adjust or reject.
+DECIDABLE_STATES = frozenset(
+    {EntryState.SUBMITTED, EntryState.PENDING_APPROVAL, EntryState.PROOF_REQUESTED})
+# What a reviewer (or an audit) may ask proof of.
+PROOF_REQUESTABLE_STATES = frozenset({EntryState.SUBMITTED, EntryState.PENDING_APPROVAL})
+# What the Board reinstates: a rejected entry, or one approved at an adjusted value.
+REINSTATABLE_STATES = frozenset({EntryState.REJECTED, EntryState.APPROVED})
 
 
 class DenialKind(models.TextChoices):

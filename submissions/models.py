@@ -74,6 +74,13 @@ class Entry(models.Model):
         ordering = ["-activity_date", "-logged_at"]
         verbose_name = _("entry")
         verbose_name_plural = _("entries")
+        # What staff do beyond viewing and changing entries (accounts.roles gives them to the
+        # roles). The names are stored as written: a permission's name is not updated.
+        permissions = [
+            ("review_entry", "Can review entries: approve, adjust, reject, request proof"),
+            ("import_attendance", "Can import webinar attendance"),
+            ("view_holder_overview", "Can view the holders overview"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(claimed_credits__gte=0),
                                    name="entry_claimed_not_negative"),

@@ -26,15 +26,18 @@ from activities.enums import RuleKind
 from activities.rules import plain, round_down
 from common.mail import site_url
 
-from .enums import COUNTING_STATES, UNDECIDED_STATES, DenialKind, EntryState
+from .enums import (
+    COUNTING_OR_UNDECIDED_STATES,
+    DECIDABLE_STATES,
+    PROOF_REQUESTABLE_STATES,
+    REINSTATABLE_STATES,
+    DenialKind,
+    EntryState,
+)
 from .models import Audit, Entry, appeal_until
+from .rejections import Rejection, reject_entries
 from .services import certifications_of, record_denial, record_state_change, recount_change
 from .standings import entry_years, lock_holders
-
-# What each decision may be taken on.
-DECIDABLE_STATES = frozenset(
-    {EntryState.SUBMITTED, EntryState.PENDING_APPROVAL, EntryState.PROOF_REQUESTED})
-PROOF_REQUESTABLE_STATES = frozenset({EntryState.SUBMITTED, EntryState.PENDING_APPROVAL})
 
 
 def _locked(entry: Entry, *, allowed: frozenset[str], seen_state: str | None) -> Entry:
@@ -144,28 +147,17 @@ def reject_entry(*, entry: Entry, by: User, reason: str, today: date,
                  seen_state: str | None = None) -> Entry:
     """Reject an entry: it does not count. A denial the holder may appeal.
 
-    Side effects: the state becomes `rejected` (recorded with `reason`), a denial (entry
-    rejected) is made, the years it counted toward are recounted, and the holder is mailed.
-    Raises ValidationError for a missing reason or an entry that cannot be decided."""
+    Side effects: those of `rejections.reject_entries`, the one path of every rejection: the
+    state becomes `rejected` (recorded with `reason`), a denial (entry rejected) is made, the
+    years it counted toward are recounted, and the holder is mailed. Raises ValidationError
+    for a missing reason or an entry that cannot be decided."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the entry is rejected: the holder reads it "
                                            "and may appeal it.")})
 
-    def reject(locked: Entry) -> None:
-        locked.state, locked.proof_due_on = EntryState.REJECTED, None
-
-    rejected = _decide(entry, by=by, allowed=DECIDABLE_STATES, seen_state=seen_state,
-                       reason=reason.strip(), change=reject)
-    record_denial(holder=rejected.holder, kind=DenialKind.ENTRY_REJECTED, entry=rejected,
-                  denied_on=today, reason=reason.strip())
-    queue_mail("entry_rejected", to=rejected.holder, context={
-        "entry": rejected, "entry_url": _entry_url(rejected), "reason": reason.strip(),
-        "appeal_until": appeal_until(today)})
-    return rejected
-
-
-# What the Board reinstates: a rejected entry, or one approved at an adjusted value.
-REINSTATABLE_STATES = frozenset({EntryState.REJECTED, EntryState.APPROVED})
+    locked = _locked(entry, allowed=DECIDABLE_STATES, seen_state=seen_state)
+    return reject_entries(rejections=[Rejection(locked, reason.strip())], by=by, today=today,
+                          summary=_("Rejected"))[0]
 
 
 @transaction.atomic
@@ -270,7 +262,7 @@ def audit_population(*, period_start: date, period_end: date) -> list[int]:
     """The holders with entries in a period that count or wait for a decision, by id."""
     return sorted(set(
         Entry.objects.filter(activity_date__range=(period_start, period_end),
-                             state__in=list(COUNTING_STATES | UNDECIDED_STATES))
+                             state__in=sorted(COUNTING_OR_UNDECIDED_STATES))
         .values_list("holder_id", flat=True).distinct()))
 
 

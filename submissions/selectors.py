@@ -18,13 +18,13 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from activities.models import ActivityType
 from activities.rules import credits_text, plain
-from certifications.enums import YearState
+from certifications.enums import UNCLOSED_YEAR_STATES, YearState
 from certifications.models import Certification, CertificationYear
 from certifications.rules import YearWindow, close_outcome
 
 from .belonging import belonging_windows, entries_in
 from .counting import ZERO, Progress, StoppedBy, YearEnd, count_addition, progress, year_end
-from .enums import COUNTING_STATES, UNDECIDED_STATES, DenialKind, EntryState
+from .enums import COUNTING_OR_UNDECIDED_STATES, DenialKind, EntryState
 from .models import CREDITS, Denial, Entry, YearCredit, appeal_until
 from .standings import year_submission_cap
 
@@ -268,7 +268,7 @@ def _year_end_rows(certifications: list[Certification],
     for row in CertificationYear.objects.filter(
             Q(certification_id__in=decertified, state=YearState.NOT_MET)
             | Q(certification_id__in=active, deadline__lt=today,
-                state__in=[YearState.OPEN, YearState.WAITING],
+                state__in=sorted(UNCLOSED_YEAR_STATES),
                 counted_credits__lt=F("required_credits"))).order_by("certification_id", "number"):
         if row.certification_id in active:
             rows.setdefault(row.certification_id, row)
@@ -565,7 +565,7 @@ def _room_ahead(holder: User, activity_date: date, windows: list[YearWindow],
     included: they hold their place) have used of each activity's cap, and of the year's
     total before the submission cap. One query: credits by activity and window."""
     rows = (
-        Entry.objects.filter(holder=holder, state__in=list(COUNTING_STATES | UNDECIDED_STATES),
+        Entry.objects.filter(holder=holder, state__in=sorted(COUNTING_OR_UNDECIDED_STATES),
                              activity_date__gte=min(w.starts_on for w in windows))
         .filter(_before(activity_date, editing))
         .exclude(pk=editing.pk if editing else None)

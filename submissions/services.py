@@ -27,7 +27,7 @@ from activities.models import ActivityType
 from activities.rules import Inputs, InvalidInput, earned_credits
 from certifications.models import Certification, CertificationLevel, CertificationYear
 
-from .enums import WITHDRAWABLE_STATES, DenialKind, EntryState
+from .enums import EDITABLE_STATES, WITHDRAWABLE_STATES, DenialKind, EntryState
 from .models import Denial, Entry, EntryStateChange, ProofFile
 from .proof import HEAD_BYTES, detect_content_type, proof_problem, suffix_for
 from .selectors import EntryAssessment, assess_entry
@@ -35,8 +35,6 @@ from .standings import entry_years, lock_holders, recount_years
 
 # The most one entry can claim: what the credits column holds.
 MAX_ENTRY_CREDITS = Decimal("9999.99")
-# The holder may change these; once a reviewer decides (or asks for proof) they are fixed.
-EDITABLE_STATES = frozenset({EntryState.SUBMITTED, EntryState.PENDING_APPROVAL})
 # simple_history's change reason column.
 HISTORY_REASON_LENGTH = 100
 

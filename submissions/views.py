@@ -1,9 +1,12 @@
 """The holder's pages: dashboard, logging with a preview, entries, proof, years and transcripts.
 
 Every object is looked up through the signed-in holder: another holder's entry, proof file or
-certification is a 404, never a 403 that would say it exists.
+certification is a 404, never a 403 that would say it exists. What changes an entry (edit,
+withdraw, proof) finds it with `own_for_write_or_404`: an entry that cannot take the change
+now sends the holder back to its page, saying why.
 """
 
+from collections.abc import Callable
 from datetime import date
 
 from django import forms
@@ -14,16 +17,21 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from certifications.models import Certification
-from common.shortcuts import computed_on_use, own_or_404, private_download
+from common.shortcuts import (
+    computed_on_use,
+    own_for_write_or_404,
+    own_or_404,
+    private_download,
+)
 
 from . import selectors, services
-from .enums import WITHDRAWABLE_STATES, EntryState
+from .enums import EDITABLE_STATES, WITHDRAWABLE_STATES, EntryState
 from .forms import EntryFilterForm, EntryForm, PreviewedEntryForm, ProofForm, WithdrawForm
 from .models import Entry, ProofFile
 from .transcripts import transcript_csv, transcript_pdf
@@ -108,14 +116,35 @@ def entry_create(request: HttpRequest) -> HttpResponse:
     return _entry_form_view(request, None)
 
 
+def _not_editable(entry: Entry) -> str | None:
+    if entry.state not in EDITABLE_STATES:
+        return _("This entry can no longer be changed.")
+    return None
+
+
+def _not_withdrawable(entry: Entry) -> str | None:
+    if entry.state not in WITHDRAWABLE_STATES:
+        return _("This entry can no longer be withdrawn: it is %(state)s.") % {
+            "state": entry.get_state_display()}
+    return None
+
+
+def _takes_no_proof(entry: Entry) -> str | None:
+    if entry.state not in WITHDRAWABLE_STATES:
+        return _("Proof can no longer be added to this entry.")
+    return None
+
+
+def _entry_to_change(request: HttpRequest, pk: int,
+                     refuse: Callable[[Entry], str | None]) -> Entry:
+    return own_for_write_or_404(Entry.objects.select_related("activity_type", "holder"),
+                                request, page="submissions:entry_detail", refuse=refuse, pk=pk)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = own_or_404(Entry.objects.select_related("activity_type"), request, pk=pk)
-    if entry.holder != request.user or entry.state not in services.EDITABLE_STATES:
-        messages.error(request, _("This entry can no longer be changed."))
-        return redirect("submissions:entry_detail", pk=entry.pk)
-    return _entry_form_view(request, entry)
+    return _entry_form_view(request, _entry_to_change(request, pk, _not_editable))
 
 
 @login_required
@@ -173,9 +202,9 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "submissions/entry_detail.html", {
         "entry": entry,
         "shares": selectors.entry_shares(entry=entry),
-        "can_edit": owner and entry.state in services.EDITABLE_STATES,
-        "can_withdraw": owner and entry.state in WITHDRAWABLE_STATES,
-        "can_upload": owner and entry.state in WITHDRAWABLE_STATES,
+        "can_edit": owner and not _not_editable(entry),
+        "can_withdraw": owner and not _not_withdrawable(entry),
+        "can_upload": owner and not _takes_no_proof(entry),
         "proof_requested": entry.state == EntryState.PROOF_REQUESTED,
         "proof_form": ProofForm(),
         # The latest decision against the entry (rejected, or its value adjusted), to appeal.
@@ -187,15 +216,7 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def entry_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask for a reason, then withdraw: the holder sees what stops counting before it does."""
-    entry = own_or_404(Entry.objects.select_related("activity_type"), request, pk=pk)
-    if entry.holder != request.user:
-        # Staff read a holder's entries; withdrawing one is the holder's decision.
-        messages.error(request, _("Only the holder can withdraw this entry."))
-        return redirect("submissions:entry_detail", pk=entry.pk)
-    if entry.state not in WITHDRAWABLE_STATES:
-        messages.error(request, _("This entry can no longer be withdrawn: it is %(state)s.")
-                       % {"state": entry.get_state_display()})
-        return redirect("submissions:entry_detail", pk=entry.pk)
+    entry = _entry_to_change(request, pk, _not_withdrawable)
     form = WithdrawForm(request.POST or None)
     if form.is_valid():
         try:
@@ -212,7 +233,7 @@ def entry_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def proof_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = get_object_or_404(Entry, pk=pk, holder=request.user)
+    entry = _entry_to_change(request, pk, _takes_no_proof)
     form = ProofForm(request.POST, request.FILES)
     if form.is_valid():
         try:

@@ -41,7 +41,7 @@ from accounts.services import records_changed
 from activities.models import ActivityType
 from appeals.enums import OPEN_APPEAL_STATES
 from appeals.models import Appeal
-from certifications.enums import CertificationStatus, YearState
+from certifications.enums import UNCLOSED_YEAR_STATES, CertificationStatus, YearState
 from certifications.models import CertificationYear
 from certifications.rules import YearWindow, close_outcome, takes_entry
 from certifications.services import decertify_certifications, ensure_certification_years
@@ -82,7 +82,7 @@ def due_years(*, today: date):
     """Years of active certifications whose deadline passed before `today`, not closed yet
     (open, or held for decisions)."""
     return CertificationYear.objects.filter(
-        state__in=(YearState.OPEN, YearState.WAITING), deadline__lt=today,
+        state__in=sorted(UNCLOSED_YEAR_STATES), deadline__lt=today,
         certification__status=CertificationStatus.ACTIVE)
 
 

@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "common.middleware.StaffTwoFactorMiddleware",
     # Then input the admin would answer with a server error is refused (after staff checks).
     "common.middleware.AdminInputMiddleware",
+    # A holder's write refused by `own_for_write_or_404`: a message on the object's page.
+    "common.middleware.RefusalMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 

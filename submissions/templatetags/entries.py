@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from activities.rules import credits_text
-from submissions.enums import EntryState
+from submissions.enums import UNDECIDED_STATES, EntryState
 from submissions.models import Entry
 from submissions.overview import HeldYears, held_years
 from submissions.selectors import waiting_entries
@@ -20,6 +20,13 @@ def state_badge(entry: Entry) -> SafeString:
     and the state's label comes from the choices directly."""
     return format_html('<span class="state state-{}">{}</span>', entry.state,
                        EntryState(entry.state).label)
+
+
+@register.filter
+def undecided(entry: Entry) -> bool:
+    """Whether the entry waits for a reviewer's decision: it counts once decided. The group is
+    named in `submissions.enums`, not spelt out in templates."""
+    return entry.state in UNDECIDED_STATES
 
 
 @register.filter

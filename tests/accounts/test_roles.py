@@ -3,6 +3,8 @@
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from accounts import roles
 from accounts.roles import ADMINISTRATOR, BOARD, REVIEWER, ROLES, sync_roles
@@ -48,6 +50,16 @@ def test_roles_custom_permissions_exist_on_their_models():
         ("entry", "view_holder_overview")]
 
 
+def test_roles_custom_permissions_are_declared_in_their_models_meta():
+    declared = {f"{model._meta.label_lower}.{codename}"
+                for model in apps.get_models() for codename, _name in model._meta.permissions}
+
+    assert declared == {"submissions.entry.review_entry", "submissions.entry.import_attendance",
+                        "submissions.entry.view_holder_overview",
+                        "appeals.appeal.decide_appeal"}
+    assert hasattr(roles, "CUSTOM_PERMISSIONS") is False
+
+
 def test_roles_give_their_members_the_permissions():
     reviewer = make_staff(REVIEWER)
     board = make_staff(BOARD)
@@ -77,8 +89,6 @@ def test_roles_sync_is_idempotent_and_undoes_changes_by_hand():
 def test_roles_sync_skips_models_that_do_not_exist_yet(monkeypatch):
     monkeypatch.setitem(roles.ROLES, REVIEWER,
                         (*ROLES[REVIEWER], "submissions.view_attendanceimport"))
-    monkeypatch.setitem(roles.CUSTOM_PERMISSIONS, ("submissions", "attendanceimport"),
-                        (("undo_import", "Can undo an attendance import"),))
 
     sync_roles(apps)
 
@@ -94,3 +104,23 @@ def test_roles_name_only_permissions_that_exist():
         "content_type__app_label", "codename")}
 
     assert named - existing == set()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_roles_moving_the_custom_permissions_into_meta_keeps_what_every_group_holds():
+    # A database migrated before the move: the permissions were made by name, the groups
+    # hold them.
+    executor = MigrationExecutor(connection)
+    executor.migrate([("submissions", "0010_roles_know_reminders"),
+                      ("appeals", "0003_board_decided_years")])
+    held = {group.name: set(group.permissions.values_list("pk", flat=True))
+            for group in Group.objects.all()}
+    assert Permission.objects.filter(codename__in=["review_entry", "decide_appeal"]).count() == 2
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert {group.name: set(group.permissions.values_list("pk", flat=True))
+            for group in Group.objects.all()} == held
+    assert group_permissions(REVIEWER) == set(ROLES[REVIEWER])
+    assert group_permissions(BOARD) == set(ROLES[BOARD])

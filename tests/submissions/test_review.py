@@ -14,6 +14,7 @@ from django.db import connections, transaction
 from accounts.models import OutboxMessage, User
 from accounts.outbox import deliver_message, deliver_unsent
 from certifications.models import CertificationYear
+from submissions.deadlines import expire_proof_requests
 from submissions.enums import DenialKind, EntryState
 from submissions.models import Denial
 from submissions.review import adjust_entry, approve_entry, reject_entry, request_proof
@@ -258,3 +259,51 @@ def test_two_reviewers_deciding_at_once_decide_once():
     assert sorted(outcomes) == ["decided", "refused"]
     assert book.state_changes.count() == 1
     assert OutboxMessage.objects.count() == 1
+
+
+def rejection_written(entry) -> dict[str, object]:
+    """What a rejection wrote about `entry`, by what it says rather than who or when."""
+    entry.refresh_from_db()
+    change, denial = entry.state_changes.last(), Denial.objects.get(entry=entry)
+    history = entry.history.first()
+    message = OutboxMessage.objects.get(recipient=entry.holder, context__entry__title=entry.title)
+    return {
+        "entry": (entry.state, entry.proof_due_on),
+        "state change": (change.to_state, change.reason == denial.reason),
+        "history": (history.state, history.history_user == change.changed_by,
+                    bool(history.history_change_reason)),
+        "denial": (denial.kind, denial.denied_on, denial.holder == entry.holder),
+        "mail": (message.kind, message.dedupe_key == f"entry-rejected:{entry.pk}",
+                 sorted(message.context), sorted(message.context["entry"]),
+                 message.context["reason"] == denial.reason,
+                 message.context["appeal_until"]),
+    }
+
+
+def test_reject_and_a_missed_proof_deadline_write_the_same_records_and_mail(practitioner,
+                                                                             reviewer):
+    holder, day = practitioner.holder, date(2025, 7, 2)
+    course = EntryFactory(holder=holder, claimed_credits=D("3"), hours=D("3"), title="Course")
+    unproven = request_proof(
+        entry=EntryFactory(holder=holder, claimed_credits=D("2"), hours=D("2"), title="Webinar"),
+        by=reviewer, today=TODAY, due_on=date(2025, 7, 1))
+    OutboxMessage.objects.all().delete()
+
+    reject_entry(entry=course, by=reviewer, reason="Part of the holder's job.", today=day)
+    expire_proof_requests(today=day)
+
+    by_reviewer, by_deadline = rejection_written(course), rejection_written(unproven)
+    assert by_reviewer == by_deadline
+    assert by_reviewer["mail"][2:4] == (
+        ["appeal_until", "entry", "entry_url", "reason"], ["activity_date", "title"])
+    assert by_reviewer["entry"] == (EntryState.REJECTED, None)
+    assert (Denial.objects.get(entry=course).reason,
+            Denial.objects.get(entry=unproven).reason) == (
+        "Part of the holder's job.", "No proof arrived by the deadline of 2025-07-01.")
+    assert counted(practitioner) == D("0")
+    standings_hold(holder)
+    for message in OutboxMessage.objects.order_by("pk"):
+        deliver_message(message_id=message.pk, now=message.created_at)
+    assert [(m.subject, "appeal this decision to the Board until 30 September 2025" in m.body)
+            for m in mail.outbox] == [("Not accepted: “Course”", True),
+                                      ("Not accepted: “Webinar”", True)]
