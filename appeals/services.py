@@ -26,7 +26,7 @@ from submissions.models import Denial
 from submissions.proof import suffix_for
 from submissions.review import reinstate_entry
 from submissions.services import check_proof
-from submissions.standings import lock_holders, recount_years
+from submissions.standings.recount import lock_holders, recount_years
 
 from .enums import OPEN_APPEAL_STATES, AppealState
 from .models import Appeal, AppealDocument, BoardMeeting

@@ -156,8 +156,9 @@ class CertificationYear(models.Model):
     state = models.CharField(
         _("state"), max_length=10, choices=YearState.choices, default=YearState.OPEN
     )
-    # The stored standing: kept by `submissions.standings.recount_years` in the transaction of
-    # every change that moves it, so that pages read it instead of counting the year.
+    # The stored standing: kept by `submissions.standings.recount.recount_years` in the
+    # transaction of every change that moves it, so that pages read it instead of counting the
+    # year.
     counted_credits = models.DecimalField(
         _("counted credits"), max_digits=8, decimal_places=2, default=Decimal("0")
     )

@@ -37,7 +37,7 @@ from common.csvfiles import HEADER_ROW, csv_records, past_date, row_problem
 from .enums import EntryState
 from .models import Entry
 from .services import EntryDetails, log_entry
-from .standings import lock_holders
+from .standings.recount import lock_holders
 
 COLUMNS = ("email", "webinar title", "webinar date", "webinar minutes", "attended minutes")
 WEBINAR_ACTIVITY = "attend-webinar"

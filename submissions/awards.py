@@ -17,7 +17,7 @@ from certifications.services import (
     check_certification_change,
 )
 
-from .standings import lock_holders, recount_years
+from .standings.recount import lock_holders, recount_years
 
 
 def _recount_certification(certification: Certification) -> None:

@@ -20,7 +20,7 @@ from common.jobs import job_lock
 from .enums import EntryState
 from .models import Entry
 from .rejections import Rejection, reject_entries
-from .standings import lock_holders
+from .standings.recount import lock_holders
 
 BATCH_HOLDERS = 500
 

@@ -12,9 +12,9 @@ from accounts.models import User
 from activities.models import ActivityType
 from activities.rules import INPUT_FIELDS, Inputs
 
+from .assessment import EntryAssessment
 from .enums import EntryState
 from .models import Entry
-from .selectors import EntryAssessment
 from .services import EntryDetails, assess_inputs, check_proof, refuse
 
 

@@ -151,7 +151,7 @@ CREDITS = Coalesce("approved_credits", "claimed_credits")
 class YearCredit(models.Model):
     """The stored standing of one counting entry in one certification year: how much of it
     counts there, and the cap that stopped the rest. Written only by
-    `submissions.standings.recount_years`; `recount_standings --check` compares it with a
+    `submissions.standings.recount.recount_years`; `recount_standings --check` compares it with a
     recount by `counting.count_year`."""
 
     year = models.ForeignKey(CertificationYear, on_delete=models.CASCADE, related_name="credits",
@@ -192,7 +192,7 @@ class YearCredit(models.Model):
 class YearActivityTotal(models.Model):
     """What each activity counted in a certification year, in total: the dashboard's use of
     each capped activity and its chart, read without touching the year's entries. Kept with
-    YearCredit by `submissions.standings.recount_years`."""
+    YearCredit by `submissions.standings.recount.recount_years`."""
 
     year = models.ForeignKey(CertificationYear, on_delete=models.CASCADE,
                              related_name="activity_totals",

@@ -22,7 +22,7 @@ from common.mail import site_url
 from .enums import DenialKind, EntryState
 from .models import Denial, Entry, EntryStateChange, appeal_until
 from .services import HISTORY_REASON_LENGTH, record_denials
-from .standings import recount_years
+from .standings.recount import recount_years
 
 # The holder's mail, whoever rejected the entry.
 REJECTION_MAIL = "entry_rejected"

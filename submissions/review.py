@@ -37,7 +37,7 @@ from .enums import (
 from .models import Audit, Entry, appeal_until
 from .rejections import Rejection, reject_entries
 from .services import certifications_of, record_denial, record_state_change, recount_change
-from .standings import entry_years, lock_holders
+from .standings.recount import entry_years, lock_holders
 
 
 def _locked(entry: Entry, *, allowed: frozenset[str], seen_state: str | None) -> Entry:

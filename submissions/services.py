@@ -27,11 +27,11 @@ from activities.models import ActivityType
 from activities.rules import Inputs, InvalidInput, earned_credits
 from certifications.models import Certification, CertificationLevel, CertificationYear
 
+from .assessment import EntryAssessment, assess_entry
 from .enums import EDITABLE_STATES, WITHDRAWABLE_STATES, DenialKind, EntryState
 from .models import Denial, Entry, EntryStateChange, ProofFile
 from .proof import HEAD_BYTES, detect_content_type, proof_problem, suffix_for
-from .selectors import EntryAssessment, assess_entry
-from .standings import entry_years, lock_holders, recount_years
+from .standings.recount import entry_years, lock_holders, recount_years
 
 # The most one entry can claim: what the credits column holds.
 MAX_ENTRY_CREDITS = Decimal("9999.99")

@@ -2,7 +2,7 @@ from celery import shared_task
 
 from common.jobs import job_day
 
-from .standings import recount_open_years
+from .standings.recount import recount_open_years
 
 
 @shared_task(name="submissions.recount_open_years")

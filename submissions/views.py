@@ -30,10 +30,11 @@ from common.shortcuts import (
     private_download,
 )
 
-from . import selectors, services
+from . import services
 from .enums import EDITABLE_STATES, WITHDRAWABLE_STATES, EntryState
 from .forms import EntryFilterForm, EntryForm, PreviewedEntryForm, ProofForm, WithdrawForm
 from .models import Entry, ProofFile
+from .selectors import holder as holder_pages
 from .transcripts import transcript_csv, transcript_pdf
 
 ENTRIES_PER_PAGE = 25
@@ -55,7 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     holder, today = request.user, _today()
     # The page is cached under the holder's records version: read only on a miss.
     return render(request, "submissions/dashboard.html", {**_page_cache(today), **computed_on_use(
-        lambda: selectors.dashboard(holder=holder, today=today), selectors.DASHBOARD_PARTS)})
+        lambda: holder_pages.dashboard(holder=holder, today=today), holder_pages.DASHBOARD_PARTS)})
 
 
 def _save_entry(form: EntryForm, request: HttpRequest, entry: Entry | None) -> Entry:
@@ -93,7 +94,7 @@ def _entry_form_view(request: HttpRequest, entry: Entry | None) -> HttpResponse:
 
     def page(template: str) -> HttpResponse:
         return render(request, template, {"form": form, "entry": entry,
-                                          **selectors.log_form_context()})
+                                          **holder_pages.log_form_context()})
 
     if request.method == "POST" and form.is_valid() and not request.POST.get("edit"):
         # Without JavaScript there is no live preview: show it on a confirm step first.
@@ -173,18 +174,18 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     holder, today = request.user, _today()
 
     def listing() -> dict[str, object]:
-        years = selectors.year_filter_choices(holder=holder, today=today)
+        years = holder_pages.year_filter_choices(holder=holder, today=today)
         form = EntryFilterForm(request.GET or None,
                                year_choices=[(key, label) for key, label, _w in years])
-        entries = selectors.holder_entries(holder=holder)
+        entries = holder_pages.holder_entries(holder=holder)
         if form.is_valid():
-            entries = selectors.filter_entries(entries, years=years, **form.cleaned_data)
+            entries = holder_pages.filter_entries(entries, years=years, **form.cleaned_data)
         page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
         return {"form": form, "page": page, "query": query.urlencode(),
                 "selected": {name: str(form[name].value() or "") for name in form.fields},
-                "has_entries": selectors.holder_entries(holder=holder).exists()}
+                "has_entries": holder_pages.holder_entries(holder=holder).exists()}
 
     # The page is cached under the holder's records version: read only on a miss.
     return render(request, "submissions/entry_list.html", {**_page_cache(today), **computed_on_use(
@@ -201,7 +202,7 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
     owner = entry.holder == request.user
     return render(request, "submissions/entry_detail.html", {
         "entry": entry,
-        "shares": selectors.entry_shares(entry=entry),
+        "shares": holder_pages.entry_shares(entry=entry),
         "can_edit": owner and not _not_editable(entry),
         "can_withdraw": owner and not _not_withdrawable(entry),
         "can_upload": owner and not _takes_no_proof(entry),
@@ -270,14 +271,14 @@ def year_list(request: HttpRequest, pk: int) -> HttpResponse:
     certification = _certification(request, pk)
     return render(request, "submissions/year_list.html", {
         "certification": certification,
-        "history": selectors.certification_history(certification=certification,
+        "history": holder_pages.certification_history(certification=certification,
                                                    today=_today()),
     })
 
 
-def _year_detail(request: HttpRequest, pk: int, number: int) -> selectors.YearDetail:
+def _year_detail(request: HttpRequest, pk: int, number: int) -> holder_pages.YearDetail:
     certification = _certification(request, pk)
-    detail = selectors.year_detail(certification=certification, number=number, today=_today())
+    detail = holder_pages.year_detail(certification=certification, number=number, today=_today())
     if detail is None:
         raise Http404
     return detail

@@ -13,7 +13,7 @@ from activities.models import ActivityType
 from certifications.models import Certification, CertificationTitle
 from submissions.enums import EntryState
 from submissions.models import Entry
-from submissions.standings import recount_entry_years
+from submissions.standings.recount import recount_entry_years
 
 PASSWORD = "correct horse battery staple"
 

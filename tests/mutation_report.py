@@ -11,15 +11,16 @@ import sys
 from pathlib import Path
 
 # The rule modules, and which of their functions are tried (mutant name patterns, as given to
-# `mutmut run`). Of submissions/standings.py only the checker's pure parts.
+# `mutmut run`). Of the standings checker only its pure parts.
 MODULES: dict[str, tuple[str, ...]] = {
     "activities/rules.py": ("activities.rules.*",),
     "certifications/rules.py": ("certifications.rules.*",),
     "submissions/counting.py": ("submissions.counting.*",),
     "appeals/rules.py": ("appeals.rules.*",),
-    "submissions/standings.py": ("submissions.standings.x_recount_in_python__mutmut_*",
-                                 "submissions.standings.x__year_differences__mutmut_*",
-                                 "submissions.standings.x*Difference*"),
+    "submissions/standings/check.py": (
+        "submissions.standings.check.x_recount_in_python__mutmut_*",
+        "submissions.standings.check.x__year_differences__mutmut_*",
+        "submissions.standings.check.x*Difference*"),
 }
 KILLED = {1, 3, 24, -24, 36, 152, 255}
 SURVIVED = {0}

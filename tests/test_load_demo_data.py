@@ -18,7 +18,7 @@ from certifications.models import Certification, CertificationYear
 from cpe_portal.management.commands.load_demo_data import HOLDERS, _earliest_current_year_start
 from submissions.enums import EntryState
 from submissions.models import Entry, EntryStateChange
-from submissions.selectors import certification_standings
+from submissions.selectors.holder import certification_standings
 from yearend.closing import close_certification_years
 
 pytestmark = pytest.mark.django_db

@@ -51,7 +51,7 @@ from submissions.counting import Countable, best_case, best_case_credits
 from submissions.enums import COUNTING_STATES, UNDECIDED_STATES, DenialKind
 from submissions.models import Denial, Entry, appeal_until
 from submissions.services import record_denials
-from submissions.standings import lock_holders, recount_years, year_submission_cap
+from submissions.standings.recount import lock_holders, recount_years, year_submission_cap
 
 BATCH_HOLDERS = 1000
 

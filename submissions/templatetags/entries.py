@@ -8,8 +8,8 @@ from django.utils.safestring import SafeString
 from activities.rules import credits_text
 from submissions.enums import UNDECIDED_STATES, EntryState
 from submissions.models import Entry
-from submissions.overview import HeldYears, held_years
-from submissions.selectors import waiting_entries
+from submissions.selectors.overview import HeldYears, held_years
+from submissions.selectors.review import waiting_entries
 
 register = template.Library()
 

@@ -24,7 +24,7 @@ from submissions.attendance import (
 from submissions.enums import EntryState
 from submissions.models import Entry, EntryStateChange
 from submissions.services import EntryDetails, log_entry, withdraw_entry
-from submissions.standings import check_standings
+from submissions.standings.check import check_standings
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity
 
 D = Decimal

@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts.models import User
 from submissions.attendance import Outcome
 from submissions.models import Entry, EntryStateChange
-from submissions.standings import check_standings
+from submissions.standings.check import check_standings
 from tests.factories import CertificationFactory, UserFactory
 from tests.staff import add_totp, sign_in
 

@@ -20,9 +20,10 @@ from accounts.models import User
 from certifications.models import CertificationYear
 from submissions.enums import COUNTING_STATES
 from submissions.models import Entry, YearCredit
-from submissions.selectors import certification_standings
+from submissions.selectors.holder import certification_standings
 from submissions.services import EntryDetails, log_entry
-from submissions.standings import check_standings, recount_holders
+from submissions.standings.check import check_standings
+from submissions.standings.recount import recount_holders
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity
 
 THREADS = 20

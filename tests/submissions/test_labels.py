@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from submissions.selectors import log_form_context
+from submissions.selectors.holder import log_form_context
 from tests.factories import EntryFactory, activity
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("june_2025")]

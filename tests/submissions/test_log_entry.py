@@ -12,7 +12,7 @@ from certifications.models import CertificationYear
 from submissions.counting import StoppedBy
 from submissions.enums import DenialKind, EntryState
 from submissions.models import Denial, Entry, EntryStateChange, ProofFile
-from submissions.selectors import certification_standings, entry_shares, year_detail
+from submissions.selectors.holder import certification_standings, entry_shares, year_detail
 from submissions.services import (
     EntryDetails,
     attach_proof,
@@ -21,7 +21,7 @@ from submissions.services import (
     update_entry,
     withdraw_entry,
 )
-from submissions.standings import recount_entry_years
+from submissions.standings.recount import recount_entry_years
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity, title
 
 D = Decimal
@@ -183,7 +183,7 @@ def test_entry_counts_toward_two_certifications_with_different_years(holder, log
 
 
 def test_assessment_names_the_cap_for_each_certification(holder):
-    from submissions.selectors import assess_entry
+    from submissions.assessment import assess_entry
 
     CertificationFactory(holder=holder, title=title("ISP"), awarded_on=date(2024, 1, 1))
     CertificationFactory(holder=holder, title=title("ISE"), awarded_on=date(2024, 7, 1))

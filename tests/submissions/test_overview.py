@@ -19,7 +19,7 @@ from certifications.services import ensure_certification_years
 from common.admin import EstimatedCountPaginator
 from submissions.counting import Progress, progress
 from submissions.models import Holder
-from submissions.overview import (
+from submissions.selectors.overview import (
     compliance_by_level,
     compliance_by_title,
     deciding_year,

@@ -18,7 +18,7 @@ from submissions.deadlines import expire_proof_requests
 from submissions.enums import DenialKind, EntryState
 from submissions.models import Denial
 from submissions.review import adjust_entry, approve_entry, reject_entry, request_proof
-from submissions.standings import check_standings
+from submissions.standings.check import check_standings
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity
 
 D = Decimal

@@ -8,14 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from certifications.enums import YearState
 from certifications.models import CertificationYear
 from certifications.services import ensure_certification_years
+from submissions.assessment import assess_entry
 from submissions.enums import DenialKind, EntryState
 from submissions.models import Denial
-from submissions.selectors import (
-    HeldFor,
-    assess_entry,
-    certification_history,
-    certification_standings,
-)
+from submissions.selectors.holder import HeldFor, certification_history, certification_standings
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity, title
 
 pytestmark = pytest.mark.django_db
@@ -224,7 +220,7 @@ def test_certification_history_decertified_lists_years_to_the_decertification():
 
 
 def test_certification_years_counts_every_year_newest_first():
-    from submissions.selectors import certification_years
+    from submissions.selectors.holder import certification_years
 
     holder = UserFactory()
     certification = CertificationFactory(holder=holder, awarded_on=date(2023, 1, 1))
@@ -238,7 +234,7 @@ def test_certification_years_counts_every_year_newest_first():
 
 
 def test_year_detail_lists_every_entry_with_what_it_counted():
-    from submissions.selectors import year_detail
+    from submissions.selectors.holder import year_detail
 
     holder = UserFactory()
     certification = CertificationFactory(holder=holder, awarded_on=date(2025, 1, 1))
@@ -260,7 +256,7 @@ def test_year_detail_lists_every_entry_with_what_it_counted():
 
 def test_entry_shares_per_certification():
     from submissions.counting import StoppedBy
-    from submissions.selectors import entry_shares
+    from submissions.selectors.holder import entry_shares
 
     holder = UserFactory()
     CertificationFactory(holder=holder, title=title("ISP"), awarded_on=date(2024, 1, 1))

@@ -47,7 +47,8 @@ from submissions.services import (
     update_entry,
     withdraw_entry,
 )
-from submissions.standings import check_standings, recount_years
+from submissions.standings.check import check_standings
+from submissions.standings.recount import recount_years
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity, title
 from tests.staff import make_staff
 from yearend.closing import close_certification_years

@@ -17,7 +17,7 @@ from certifications.models import (
 from submissions.counting import StoppedBy
 from submissions.enums import EntryState
 from submissions.models import Entry
-from submissions.standings import Difference, _year_differences, recount_in_python
+from submissions.standings.check import Difference, _year_differences, recount_in_python
 
 D = Decimal
 T0 = datetime(2025, 1, 2, 9, 0)

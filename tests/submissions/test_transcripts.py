@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from submissions.selectors import year_detail
+from submissions.selectors.holder import year_detail
 from submissions.transcripts import transcript_csv, transcript_pdf
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity
 

@@ -24,9 +24,9 @@ from submissions.review import (
     reject_entry,
     request_proof,
 )
-from submissions.selectors import entry_shares
+from submissions.selectors.holder import entry_shares
 from submissions.services import EntryDetails, log_entry
-from submissions.standings import check_standings
+from submissions.standings.check import check_standings
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity, title
 from tests.staff import make_staff
 from yearend.closing import close_certification_years

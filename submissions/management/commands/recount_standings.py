@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from accounts.models import User
-from submissions.standings import check_standings, rebuild_standings
+from submissions.standings.check import check_standings
+from submissions.standings.recount import rebuild_standings
 
 
 class Command(BaseCommand):

@@ -26,9 +26,9 @@ from certifications.models import (
 )
 from common.admin import EstimatedCountPaginator
 
-from .counting import Progress
-from .models import Holder
-from .overview import (
+from ..counting import Progress
+from ..models import Holder
+from ..selectors.overview import (
     HELD,
     DecidingYear,
     Standing,

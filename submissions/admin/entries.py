@@ -24,16 +24,12 @@ from certifications.admin import CertificationLevelAdmin
 from certifications.models import CertificationLevel
 from common.admin import EstimatedCountPaginator, HistoryAdmin, ReadOnlyInline
 
-from . import (
-    admin_certifications,  # noqa: F401 (registers certifications with their writes)
-    admin_holders,  # noqa: F401 (registers the holders overview)
-)
-from .admin_review import DecisionFilter, DecisionForm, ReviewAdminMixin
-from .models import Audit, Entry, EntryStateChange, ProofFile
-from .overview import held_since_of_entry
-from .review import check_proof_deadline, draw_audit_sample, proof_deadline
-from .selectors import entry_review
-from .services import EntryDetails, check_entry, log_entry, recount_after_catalogue_change
+from ..models import Audit, Entry, EntryStateChange, ProofFile
+from ..review import check_proof_deadline, draw_audit_sample, proof_deadline
+from ..selectors.overview import held_since_of_entry
+from ..selectors.review import entry_review
+from ..services import EntryDetails, check_entry, log_entry, recount_after_catalogue_change
+from .review import DecisionFilter, DecisionForm, ReviewAdminMixin
 
 
 class EntryStateChangeInline(ReadOnlyInline):

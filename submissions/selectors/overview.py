@@ -36,9 +36,9 @@ from django.utils.translation import gettext_lazy as _
 from certifications.enums import CLOSED_YEAR_STATES, CertificationStatus, YearState
 from certifications.models import Certification, CertificationYear
 
-from .belonging import years_of_outer_entry
-from .counting import AT_RISK_DAYS, LAG_DAYS, Progress, progress
-from .models import Holder
+from ..belonging import years_of_outer_entry
+from ..counting import AT_RISK_DAYS, LAG_DAYS, Progress, progress
+from ..models import Holder
 
 
 class DaysBetween(Func):

@@ -1,26 +1,21 @@
-"""Stored standings: what each counting entry counts toward each certification year, and each
-year's counted credits and credits awaiting a decision, kept in the database so that pages read
-them instead of counting a year.
+"""The stored standings' one writer: what each counting entry counts toward each certification
+year, and each year's counted credits and credits awaiting a decision, kept in the database so
+that pages read them instead of counting a year.
 
-`recount_years` is the one writer. It recounts a set of certification years with a few
-set-based SQL statements (window functions over the years' entries in counting order) inside
-the caller's transaction. Callers hold the holder's lock (logging, editing, withdrawing, review
-decisions) or lock the holders of a batch (a change of a cap or a requirement), so a recount
-never races a change of the same holder's entries.
-
-It applies the same rules as the pure `counting.count_year`; `check_standings` (behind
-`manage.py recount_standings --check`) recounts with that function, independently, and lists
-every difference.
+`recount_years` recounts a set of certification years with a few set-based SQL statements (window
+functions over the years' entries in counting order) inside the caller's transaction. Callers
+hold the holder's lock (logging, editing, withdrawing, review decisions) or lock the holders of a
+batch (a change of a cap or a requirement), so a recount never races a change of the same
+holder's entries. It applies the same rules as the pure `counting.count_year`, which the
+checker (`standings.check`) uses to recount independently.
 
 Which entries count toward a year (`counts_toward`): the entries in a counting state that belong
 to it (`belonging`: the year's holder's, dated inside the year and reported on or before its
 deadline, of a certification that collects CPE). Years without a requirement, and the years of a
-decertified certification, count nothing. A closed year is a record: no recount touches it, and
-the checker compares it with what its close recorded (`counted_at_close`).
+decertified certification, count nothing. A closed year is a record: no recount touches it.
 """
 
-from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -36,10 +31,9 @@ from certifications.models import Certification, CertificationLevel, Certificati
 from certifications.rules import submission_cap, takes_entry
 from certifications.services import ensure_certification_years
 
-from .belonging import belonging_windows, belongs_sql
-from .counting import ZERO, Countable, YearCount, count_year
-from .enums import COUNTING_STATES, UNDECIDED_STATES
-from .models import Entry, YearActivityTotal, YearCredit
+from ..belonging import belonging_windows, belongs_sql
+from ..enums import COUNTING_STATES, UNDECIDED_STATES
+from ..models import Entry, YearActivityTotal, YearCredit
 
 
 def year_submission_cap(required_credits: Decimal, starts_on: date) -> Decimal | None:
@@ -406,98 +400,3 @@ def recount_open_years(*, activity_type_id: int | None = None, level_id: int | N
                     CertificationLevel.objects.filter(pk=level_id).values("required_credits")))
             changed += recount_years(in_batch.values_list("pk", flat=True))
     return changed
-
-
-# --- The independent check ------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Difference:
-    year: CertificationYear
-    what: str
-    stored: object
-    recounted: object
-
-    def __str__(self) -> str:
-        certification = self.year.certification
-        return (f"{certification.holder.email} {certification.title.code} year "
-                f"{self.year.number} ({self.year.starts_on} to {self.year.ends_on}): {self.what} "
-                f"stored {self.stored}, recounted {self.recounted}")
-
-
-def recount_in_python(year: CertificationYear, entries: Iterable[Entry],
-                      caps: dict[int, Decimal | None]) -> tuple[YearCount, Decimal]:
-    """A year counted by the pure `count_year` from the holder's entries (any states): the
-    count, and the credits awaiting a decision."""
-    certification = year.certification
-    if year.required_credits <= 0 or not certification.is_active:
-        return YearCount((), ZERO, {}), ZERO
-    belonging = [e for e in entries
-                 if e.holder_id == certification.holder_id
-                 and takes_entry(year.window, activity_date=e.activity_date,
-                                 reported_on=e.reported_on)]
-    count = count_year(
-        (Countable(key=e.pk, activity=e.activity_type_id, activity_date=e.activity_date,
-                   logged_at=e.logged_at, credits=e.credits)
-         for e in belonging if e.state in COUNTING_STATES),
-        caps=caps, submission_cap=year_submission_cap(year.required_credits, year.starts_on))
-    undecided = sum((e.credits for e in belonging if e.state in UNDECIDED_STATES), ZERO)
-    return count, undecided
-
-
-def check_standings(holders: QuerySet | None = None, *,
-                    batch_size: int = 500) -> Iterator[Difference]:
-    """Every difference between the stored standings and a recount by `count_year`, holder by
-    holder in batches (a fixed number of queries a batch)."""
-    caps = dict(ActivityType.objects.values_list("pk", "annual_cap"))
-    holders = (holders if holders is not None else User.objects.all()).order_by("pk")
-    ids = list(holders.filter(certifications__isnull=False).distinct()
-               .values_list("pk", flat=True))
-    for start in range(0, len(ids), batch_size):
-        batch = ids[start:start + batch_size]
-        years = list(CertificationYear.objects.filter(certification__holder_id__in=batch)
-                     .select_related("certification__holder", "certification__title")
-                     .order_by("certification__holder_id", "certification_id", "number"))
-        entries: dict[int, list[Entry]] = defaultdict(list)
-        for entry in Entry.objects.filter(holder_id__in=batch).order_by("pk"):
-            entries[entry.holder_id].append(entry)
-        stored: dict[int, dict[int, tuple]] = defaultdict(dict)
-        for year_id, entry_id, *standing in YearCredit.objects.filter(
-                year__certification__holder_id__in=batch).values_list(
-                "year_id", "entry_id", "counted", "stopped_by", "credits", "activity_date"):
-            stored[year_id][entry_id] = tuple(standing)
-        totals: dict[int, dict[int, Decimal]] = defaultdict(dict)
-        for year_id, activity_type_id, counted in YearActivityTotal.objects.filter(
-                year__certification__holder_id__in=batch).values_list(
-                "year_id", "activity_type_id", "counted"):
-            totals[year_id][activity_type_id] = counted
-        for year in years:
-            yield from _year_differences(year, entries[year.certification.holder_id], caps,
-                                         stored[year.pk], totals[year.pk])
-
-
-def _year_differences(year: CertificationYear, entries: list[Entry],
-                      caps: dict[int, Decimal | None], stored: dict[int, tuple],
-                      stored_totals: dict[int, Decimal]) -> Iterator[Difference]:
-    if year.is_closed:
-        # A closed year is compared with what its close recorded, not with a recount: later
-        # decisions on its entries do not change it.
-        if year.counted_at_close is not None and year.counted_credits != year.counted_at_close:
-            yield Difference(year, "counted credits of a closed year", year.counted_credits,
-                             year.counted_at_close)
-        return
-    count, undecided = recount_in_python(year, entries, caps)
-    if year.counted_credits != count.total:
-        yield Difference(year, "counted credits", year.counted_credits, count.total)
-    if year.undecided_credits != undecided:
-        yield Difference(year, "credits awaiting a decision", year.undecided_credits, undecided)
-    if stored_totals != dict(count.by_activity):
-        yield Difference(year, "counted credits by activity", stored_totals,
-                         dict(count.by_activity))
-    dates = {e.pk: e.activity_date for e in entries}
-    recounted = {c.key: (c.counted, c.stopped_by.value if c.stopped_by else "", c.credits,
-                         dates[c.key])
-                 for c in count.entries}
-    for entry_id in sorted(stored.keys() | recounted.keys()):
-        if stored.get(entry_id) != recounted.get(entry_id):
-            yield Difference(year, f"entry {entry_id}", stored.get(entry_id),
-                             recounted.get(entry_id))

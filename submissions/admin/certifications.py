@@ -17,7 +17,7 @@ from certifications.services import (
     check_certification_change,
 )
 
-from .awards import correct_certification, register_certification
+from ..awards import correct_certification, register_certification
 
 # The fields an administrator gives: the rest (status, decertification, badge) is the services'.
 AWARD_FIELDS = ("holder", "title", "awarded_on")

@@ -18,11 +18,9 @@ from django.utils.translation import ngettext
 
 from common.admin import message_form_errors
 
-from .admin_attendance import attendance_import_urls
-from .enums import EntryState
-from .models import Entry
-from .overview import holders_with_held_years
-from .review import (
+from ..enums import EntryState
+from ..models import Entry
+from ..review import (
     BulkOutcome,
     adjust_entry,
     approve_entry,
@@ -31,7 +29,9 @@ from .review import (
     reject_entry,
     request_proof,
 )
-from .selectors import WAITING
+from ..selectors.overview import holders_with_held_years
+from ..selectors.review import WAITING
+from .attendance import attendance_import_urls
 
 
 class DecisionFilter(admin.SimpleListFilter):

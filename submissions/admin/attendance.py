@@ -15,7 +15,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .attendance import (
+from ..attendance import (
     COLUMNS,
     MAX_FILE_BYTES,
     AttendancePlan,

@@ -1,32 +1,32 @@
-"""Reads for entries and standings. Pages read the stored standings (each certification year's
-counted credits, what each entry counted toward each year) and database aggregates; none loads a
-year's entries to count them. Every function runs a fixed number of queries, however many
-entries a holder has."""
+"""Reads for the holder's pages: the standing of each certification and its years, a year with
+its entries, what an entry counted where, the dashboard and the entry list. Pages read the stored
+standings (each certification year's counted credits, what each entry counted toward each year)
+and database aggregates; none loads a year's entries to count them. Every function runs a fixed
+number of queries, however many entries a holder has."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from functools import partial
 
 from django.conf import settings
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import formats
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from activities.models import ActivityType
-from activities.rules import credits_text, plain
+from activities.rules import credits_text
 from certifications.enums import UNCLOSED_YEAR_STATES, YearState
 from certifications.models import Certification, CertificationYear
 from certifications.rules import YearWindow, close_outcome
 
-from .belonging import belonging_windows, entries_in
-from .counting import ZERO, Progress, StoppedBy, YearEnd, count_addition, progress, year_end
-from .enums import COUNTING_OR_UNDECIDED_STATES, DenialKind, EntryState
-from .models import CREDITS, Denial, Entry, YearCredit, appeal_until
-from .standings import year_submission_cap
+from ..belonging import belonging_windows, entries_in
+from ..counting import ZERO, Progress, StoppedBy, YearEnd, progress, year_end
+from ..enums import DenialKind
+from ..models import Denial, Entry, YearCredit, appeal_until
+from ..standings.recount import year_submission_cap
 
 
 def _holder_certifications(holder: User) -> list[Certification]:
@@ -447,205 +447,9 @@ def entry_shares(*, entry: Entry) -> list[EntryShare]:
     return shares
 
 
-# What needs a decision: entries waiting for approval, and requested proof that has arrived.
-WAITING = Q(state=EntryState.PENDING_APPROVAL) | Q(state=EntryState.PROOF_REQUESTED,
-                                                   proof_submitted_at__isnull=False)
-
-
-def waiting_entries() -> QuerySet[Entry]:
-    """The review queue."""
-    return Entry.objects.filter(WAITING)
-
-
-@dataclass(frozen=True)
-class YearReview:
-    """One certification year an entry belongs to, as a reviewer weighs the entry: where the
-    year stands, what the capped activities have used, and what this entry adds."""
-
-    year: CertificationYear
-    adds: Decimal
-    stopped_by: StoppedBy | None
-    cap_uses: tuple[CapUse, ...]
-
-    @property
-    def missing(self) -> Decimal:
-        return max(ZERO, self.year.required_credits - self.year.counted_credits)
-
-
-def entry_review(*, entry: Entry) -> list[YearReview]:
-    """Each certification year the entry belongs to, with its stored standing, the use of
-    each capped activity and what the entry counts there (zero until it counts). Four
-    queries."""
-    certifications = _holder_certifications(entry.holder)
-    years = belonging_windows(certifications, activity_date=entry.activity_date,
-                              reported_on=entry.reported_on)
-    match = Q()
-    for certification, window in years:
-        match |= Q(certification=certification, number=window.number)
-    if not match:
-        return []
-    rows = list(CertificationYear.objects.filter(match).select_related("certification__title")
-                .prefetch_related("activity_totals"))
-    adds = {c.year_id: c for c in YearCredit.objects.filter(entry=entry)}
-    capped = [a for a in _capped_activity_types() if a.active]
-    reviews = []
-    for row in rows:
-        used = {t.activity_type_id: t.counted for t in row.activity_totals.all()}
-        credit = adds.get(row.pk)
-        reviews.append(YearReview(
-            year=row, adds=credit.counted if credit else ZERO,
-            stopped_by=StoppedBy(credit.stopped_by) if credit and credit.stopped_by else None,
-            cap_uses=tuple(CapUse(a, used.get(a.pk, ZERO), a.annual_cap) for a in capped)))
-    return reviews
-
-
-# --- What a new entry would count for ------------------------------------------------------
-
-@dataclass(frozen=True)
-class Share:
-    """How much of an entry counts toward one certification year, and the cap that stopped
-    the rest."""
-
-    certification: Certification
-    window: YearWindow
-    counted: Decimal
-    stopped_by: StoppedBy | None
-    cap: Decimal | None
-
-
-@dataclass(frozen=True)
-class EntryAssessment:
-    credits: Decimal
-    shares: tuple[Share, ...] = ()
-    refusal: str = ""
-    # The form field the refusal belongs to, or None for the form as a whole.
-    refusal_field: str | None = None
-    # Every certification of the holder, as the assessment read them.
-    certifications: tuple[Certification, ...] = ()
-
-    @property
-    def counted(self) -> Decimal:
-        """The most the entry counts toward any one certification."""
-        return max((s.counted for s in self.shares), default=ZERO)
-
 
 def _date(day: date) -> str:
     return formats.date_format(day, "j F Y")
-
-
-def _cap_message(activity_type: ActivityType, share: Share) -> str:
-    window = share.window
-    names = {"title": share.certification.title.name, "start": _date(window.starts_on),
-             "end": _date(window.ends_on), "cap": plain(share.cap or ZERO),
-             "activity": activity_type.name}
-    if share.stopped_by == StoppedBy.SUBMISSION_CAP:
-        return _(
-            "The annual submission cap of %(cap)s credits is already reached for your "
-            "%(title)s year from %(start)s to %(end)s."
-        ) % names
-    return _(
-        "The annual cap of %(cap)s credits for “%(activity)s” is already reached in your "
-        "%(title)s year from %(start)s to %(end)s."
-    ) % names
-
-
-def _before(activity_date: date, editing: Entry | None) -> Q:
-    """Entries ahead of the new (or edited) entry in counting order. A new entry is logged now,
-    after every entry of its date; an edited one keeps its logging time."""
-    if editing is None:
-        return Q(activity_date__lte=activity_date)
-    return (Q(activity_date__lt=activity_date)
-            | Q(activity_date=activity_date, logged_at__lt=editing.logged_at)
-            | Q(activity_date=activity_date, logged_at=editing.logged_at, pk__lt=editing.pk))
-
-
-def _room_ahead(holder: User, activity_date: date, windows: list[YearWindow],
-                editing: Entry | None) -> list[tuple[dict[int, Decimal], Decimal]]:
-    """For each window, what the entries ahead of the new one in counting order (waiting ones
-    included: they hold their place) have used of each activity's cap, and of the year's
-    total before the submission cap. One query: credits by activity and window."""
-    rows = (
-        Entry.objects.filter(holder=holder, state__in=sorted(COUNTING_OR_UNDECIDED_STATES),
-                             activity_date__gte=min(w.starts_on for w in windows))
-        .filter(_before(activity_date, editing))
-        .exclude(pk=editing.pk if editing else None)
-        .values("activity_type_id", "activity_type__annual_cap")
-        .annotate(**{f"w{i}": Sum(CREDITS, filter=entries_in(w))
-                     for i, w in enumerate(windows)})
-        .order_by()
-    )
-    rows = list(rows)
-    used = []
-    for i in range(len(windows)):
-        by_activity: dict[int, Decimal] = {}
-        for row in rows:
-            claimed, cap = row[f"w{i}"] or ZERO, row["activity_type__annual_cap"]
-            # Under a cap, entries in order use it up to the cap; the rest does not count.
-            by_activity[row["activity_type_id"]] = claimed if cap is None else min(claimed, cap)
-        used.append((by_activity, sum(by_activity.values(), ZERO)))
-    return used
-
-
-def assess_entry(
-    *,
-    holder: User,
-    activity_type: ActivityType,
-    activity_date: date,
-    credits: Decimal,
-    today: date,
-    editing: Entry | None = None,
-) -> EntryAssessment:
-    """Whether an entry of `credits` may be logged (or an entry changed to it), and how much of
-    it would count toward each of the holder's certifications.
-
-    It is judged in its place in counting order: entries dated before it, waiting ones
-    included, use their room under the caps first; entries after it do not change what it
-    counts. Two queries, whatever the number of entries.
-    """
-    held = tuple(_holder_certifications(holder))
-    refused = partial(EntryAssessment, credits, certifications=held)
-    if not any(c.is_active for c in held):
-        return refused(refusal=_("You have no active certification to log CPE for."))
-    counting = [c for c in held if c.collects_cpe]
-    if not counting:
-        return refused(refusal=_(
-            "Your certifications require no CPE, so there is nothing to log."))
-    if activity_date > today:
-        return refused(refusal=_("The activity date is in the future."),
-                       refusal_field="activity_date")
-    first_award = min(c.awarded_on for c in counting)
-    if activity_date < first_award:
-        return refused(refusal_field="activity_date", refusal=_(
-            "The activity took place before your first certification was awarded "
-            "(%(date)s).") % {"date": _date(first_award)})
-
-    # Reported today: the years it would belong to.
-    open_years = belonging_windows(counting, activity_date=activity_date, reported_on=today)
-    if not open_years:
-        deadline = max(w.deadline for c in counting if (w := c.year_containing(activity_date)))
-        return refused(refusal_field="activity_date", refusal=_(
-            "The certification year that contains this date closed on %(deadline)s; "
-            "activities can no longer be logged for it.") % {"deadline": _date(deadline)})
-
-    used = _room_ahead(holder, activity_date, [w for _c, w in open_years], editing)
-    caps = {activity_type.pk: activity_type.annual_cap}
-    shares = []
-    for (certification, window), (by_activity, total) in zip(open_years, used, strict=True):
-        cap_total = year_submission_cap(certification.title.level.required_credits,
-                                        window.starts_on)
-        counted, stopped_by = count_addition(
-            credits, activity=activity_type.pk, used_by_activity=by_activity,
-            used_total=total if cap_total is None else min(total, cap_total), caps=caps,
-            submission_cap=cap_total,
-        )
-        cap = {StoppedBy.ACTIVITY_CAP: activity_type.annual_cap,
-               StoppedBy.SUBMISSION_CAP: cap_total, None: None}[stopped_by]
-        shares.append(Share(certification, window, counted, stopped_by, cap))
-    if all(s.counted == ZERO for s in shares):
-        return refused(shares=tuple(shares), refusal=" ".join(
-            _cap_message(activity_type, s) for s in shares
-        ) + " " + _("This activity would not count for anything."))
-    return EntryAssessment(credits, tuple(shares), certifications=held)
 
 
 # --- Pages ---------------------------------------------------------------------------------

@@ -1,0 +1,2 @@
+"""The stored standings: `recount` writes them, `check` recounts them independently and lists
+every difference."""
