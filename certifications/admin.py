@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -10,10 +11,12 @@ from accounts.models import User
 from accounts.services import records_changed
 from common.admin import HistoryAdmin, ReadOnlyInline
 
+from .enums import YearState
 from .models import Certification, CertificationLevel, CertificationTitle, CertificationYear
 
 # Written by the year-end job: closing a year decides recertification, so it is not typed in.
-YEAR_CLOSE_FIELDS = ("state", "counted_credits", "closed_at")
+YEAR_CLOSE_FIELDS = ("state", "counted_credits", "closed_at", "counted_at_close", "held_since",
+                     "board_decided_on")
 
 
 @admin.register(CertificationLevel)
@@ -81,12 +84,23 @@ class CertificationYearAdmin(admin.ModelAdmin):
     keeps its standing, the close decides it. Nothing here is typed over."""
 
     list_display = ("certification", "number", "starts_on", "ends_on", "deadline",
-                    "required_credits", "state", "counted_credits")
+                    "required_credits", "outcome", "counted_credits")
     list_filter = ("state", "certification__title__level")
     list_select_related = ("certification__holder", "certification__title")
     search_fields = ("certification__holder__email", "certification__holder__full_name",
                      "certification__title__name", "certification__title__code")
     date_hierarchy = "deadline"
+
+    @admin.display(description=_("state"), ordering="state")
+    def outcome(self, obj: CertificationYear) -> str:
+        """The state, with what only the record says: held since when, or met by the Board."""
+        if obj.board_decided_on is not None:
+            return _("met by the Board's decision of %(date)s") % {
+                "date": date_format(obj.board_decided_on, "j F Y")}
+        if obj.held_since is not None and obj.state == YearState.WAITING:
+            return _("held for decisions since %(date)s") % {
+                "date": date_format(obj.held_since, "j F Y")}
+        return obj.get_state_display()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -245,3 +245,16 @@ def test_appealed_adjustment_holds_the_year_only_by_its_difference(earned, outco
     close_certification_years(today=CLOSE_DAY)
 
     assert year(certification).state == outcome
+
+
+def test_admin_year_list_says_a_year_was_met_by_the_boards_decision(admin_client):
+    certification = certify()
+    earn(certification, "15")
+    close_certification_years(today=CLOSE_DAY)
+    appeal = file_appeal(denial=Denial.objects.get(certification=certification),
+                         by=certification.holder, today=CLOSE_DAY, rationale="Ill.")
+    decide_appeal(appeal=appeal, by=make_staff(BOARD), upheld=True, reason="Medical leave.")
+
+    page = admin_client.get(reverse("admin:certifications_certificationyear_changelist"))
+
+    assert "met by the Board's decision of" in page.content.decode().replace("&#x27;", "'")
