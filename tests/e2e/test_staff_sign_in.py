@@ -39,7 +39,8 @@ def test_staff_first_admin_visit_sets_up_two_factor_then_opens_the_admin(
     page.goto(f"{live_server.url}/admin/submissions/entry/")
 
     # Assert: the entries in the admin, and nothing the role does not hold.
-    expect(page.get_by_role("heading", level=1)).to_have_text("Select entry to change")
+    # Entries are decided, never edited, in the admin: Django titles the list "to view".
+    expect(page.get_by_role("heading", level=1)).to_have_text("Select entry to view")
     expect(page.locator(".breadcrumbs")).to_contain_text("Entries")
     assert page.get_by_role("link", name="Users").count() == 0
     assert staff.authenticator_set.filter(type="totp").count() == 1
