@@ -1,3 +1,5 @@
+from datetime import datetime, timedelta
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -75,7 +77,38 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
-class OutboxMessage(models.Model):
+class ClaimedWork(models.Model):
+    """A row of work done after a commit, once (a message to send, a job to run): a worker
+    claims it before doing it (`claim`), so that two workers never both do it, and a claim
+    older than the work can take is taken to belong to a worker that died. A failure gives the
+    row back (`give_back`) with its error, for the next sweep."""
+
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    # The field that says the work is done (a sent time, a done time).
+    DONE_FIELD = ""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def claim(cls, pk: int, *, now: datetime, timeout: timedelta) -> bool:
+        """Claim the row unless it is done or another worker holds it. Whether this did."""
+        return bool(cls.objects.filter(
+            models.Q(claimed_at__isnull=True) | models.Q(claimed_at__lt=now - timeout),
+            pk=pk, **{f"{cls.DONE_FIELD}__isnull": True},
+        ).update(claimed_at=now, attempts=models.F("attempts") + 1))
+
+    @classmethod
+    def give_back(cls, pk: int, *, error: BaseException) -> None:
+        """Release a claimed row whose work failed, keeping the error."""
+        cls.objects.filter(pk=pk).update(claimed_at=None, last_error=str(error)[:2000])
+
+
+class OutboxMessage(ClaimedWork):
     """A message written in the transaction of the change it tells about, and sent after that
     change commits (`accounts.tasks.deliver_mail`, and a sweep that picks up what is left).
     A change that is rolled back leaves no message; a message is sent at most once."""
@@ -94,12 +127,9 @@ class OutboxMessage(models.Model):
     body_text = models.TextField(_("text"), blank=True)
     body_html = models.TextField(_("HTML"), blank=True)
     context = models.JSONField(_("context"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("written at"), default=timezone.now)
-    # A sender claims a message before sending it, so that two senders never both send it.
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
+
+    DONE_FIELD = "sent_at"
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -115,7 +145,7 @@ class OutboxMessage(models.Model):
         return f"{self.kind} → {self.to}"
 
 
-class PendingJob(models.Model):
+class PendingJob(ClaimedWork):
     """Work a change promised to do once it commits (a recount after a cap or a requirement
     changed), written in the transaction of that change and done after it commits
     (`accounts.pending`): handed to a worker at once, or run by the sweep when the broker did
@@ -125,12 +155,9 @@ class PendingJob(models.Model):
     # names stay when code moves, and this app need not import the apps above it.
     task = models.CharField(_("task"), max_length=200)
     kwargs = models.JSONField(_("arguments"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("written at"), default=timezone.now)
-    # A runner claims a job before doing it, so that two runners never both do it.
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
+
+    DONE_FIELD = "done_at"
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from common.mail import (
@@ -134,19 +133,14 @@ def deliver_message(*, message_id: int, now: datetime) -> bool:
     this call sent it. Raises what the mail backend raised, leaving the message for a retry.
 
     Side effects: claims the row, sends the mail, marks it sent."""
-    claimed = OutboxMessage.objects.filter(
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT),
-        pk=message_id, sent_at__isnull=True,
-    ).update(claimed_at=now, attempts=F("attempts") + 1)
-    if not claimed:
+    if not OutboxMessage.claim(message_id, now=now, timeout=CLAIM_TIMEOUT):
         return False
     message = OutboxMessage.objects.select_related("recipient").get(pk=message_id)
     try:
         mail = _rendered(message)
         send_mail_now(mail, to=[message.to])
     except Exception as error:
-        OutboxMessage.objects.filter(pk=message_id).update(claimed_at=None,
-                                                           last_error=str(error)[:2000])
+        OutboxMessage.give_back(message_id, error=error)
         raise
     OutboxMessage.objects.filter(pk=message_id).update(
         sent_at=timezone.now(), last_error="", subject=mail.subject[:300], body_text=mail.text,

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from celery import Task, current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import PendingJob
@@ -72,18 +72,13 @@ def run_job(*, job_id: int, now: datetime) -> bool:
 
     Side effects: claims the row, runs the job's task in this process (its own side effects),
     marks the job done."""
-    claimed = PendingJob.objects.filter(
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_timeout()),
-        pk=job_id, done_at__isnull=True,
-    ).update(claimed_at=now, attempts=F("attempts") + 1)
-    if not claimed:
+    if not PendingJob.claim(job_id, now=now, timeout=claim_timeout()):
         return False
     job = PendingJob.objects.get(pk=job_id)
     try:
         registered_task(job.task)(**job.kwargs)
     except Exception as error:
-        PendingJob.objects.filter(pk=job_id).update(claimed_at=None,
-                                                    last_error=str(error)[:2000])
+        PendingJob.give_back(job_id, error=error)
         raise
     PendingJob.objects.filter(pk=job_id).update(done_at=timezone.now(), last_error="")
     return True
