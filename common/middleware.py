@@ -15,7 +15,7 @@ from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db.models import AutoField, Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import ResolverMatch, reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 
@@ -82,16 +82,10 @@ def _second_factor_in_session(request: HttpRequest) -> bool:
                for record in get_authentication_records(request, request.user))
 
 
-class StaffTwoFactorMiddleware:
-    """The admin is for staff who signed in with two factors, through the portal's sign-in.
-
-    Every URL of an admin site passes through here before its view: visitors are sent to the
-    portal's sign-in, holders get a 403, staff without a TOTP authenticator are sent to set one
-    up, and staff whose session did not pass it are asked for a code. A middleware rather than
-    an admin-site permission check, because it covers every view under the admin alike (the
-    login and logout pages, views a model admin adds, with or without `admin_view`) without
-    replacing Django's admin site, and sends each person straight to the one page that helps.
-    """
+class _AdminViewMiddleware:
+    """A middleware that looks at the views of an admin site only, before they run:
+    `process_admin_view` is called with the URL's resolver match for those, and its answer, if
+    any, is the response."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -104,6 +98,26 @@ class StaffTwoFactorMiddleware:
         match = request.resolver_match
         if match is None or "admin" not in match.app_names:
             return None
+        return self.process_admin_view(request, view_func, match)
+
+    def process_admin_view(self, request: HttpRequest, view_func: Callable,
+                           match: ResolverMatch) -> HttpResponse | None:
+        raise NotImplementedError
+
+
+class StaffTwoFactorMiddleware(_AdminViewMiddleware):
+    """The admin is for staff who signed in with two factors, through the portal's sign-in.
+
+    Every URL of an admin site passes through here before its view: visitors are sent to the
+    portal's sign-in, holders get a 403, staff without a TOTP authenticator are sent to set one
+    up, and staff whose session did not pass it are asked for a code. A middleware rather than
+    an admin-site permission check, because it covers every view under the admin alike (the
+    login and logout pages, views a model admin adds, with or without `admin_view`) without
+    replacing Django's admin site, and sends each person straight to the one page that helps.
+    """
+
+    def process_admin_view(self, request: HttpRequest, view_func: Callable,
+                           match: ResolverMatch) -> HttpResponse | None:
         user = request.user
         if not user.is_authenticated:
             # The admin's own login page sends visitors on to the sign-in with its `next`.
@@ -129,7 +143,7 @@ class StaffTwoFactorMiddleware:
 SELECT_ACROSS_VALUES = frozenset({"", "0", "1"})
 
 
-class AdminInputMiddleware:
+class AdminInputMiddleware(_AdminViewMiddleware):
     """A request the admin would otherwise answer with a server error is refused first, the way
     the admin refuses a filter it does not know.
 
@@ -143,17 +157,8 @@ class AdminInputMiddleware:
     comes back with a message.
     """
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_view(self, request: HttpRequest, view_func: Callable, view_args: tuple,
-                     view_kwargs: dict) -> HttpResponse | None:
-        match = request.resolver_match
-        if match is None or "admin" not in match.app_names:
-            return None
+    def process_admin_view(self, request: HttpRequest, view_func: Callable,
+                           match: ResolverMatch) -> HttpResponse | None:
         # Django's admin marks each of a model admin's views with the model admin.
         model_admin = getattr(view_func, "model_admin", None)
         changelist = model_admin is not None and match.url_name.endswith("_changelist")
