@@ -27,29 +27,14 @@ from submissions.review import (
 from submissions.selectors.holder import entry_shares
 from submissions.services import EntryDetails, log_entry
 from submissions.standings.check import check_standings
-from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity, title
+from tests.factories import EntryFactory, UserFactory, activity
 from tests.staff import make_staff
+from tests.yearend.test_closing import AWARDED, certify, earn, year
 from yearend.closing import close_certification_years
 
 pytestmark = pytest.mark.django_db
 
-# An ISP (20 credits a year) awarded on 1 March 2024: year 1 ends on 28 February 2025, may be
-# reported until 30 March 2025, and the close on 31 March decides it.
-AWARDED = date(2024, 3, 1)
-CLOSE_DAY = date(2025, 3, 31)
-
-
-def certify(holder=None, code: str = "ISP", awarded_on: date = AWARDED) -> Certification:
-    certification = CertificationFactory(title=title(code), awarded_on=awarded_on,
-                                         **({"holder": holder} if holder else {}))
-    ensure_certification_years(today=awarded_on, certifications=[certification])
-    return certification
-
-
-def earn(certification: Certification, credits: str, *, on: date = date(2024, 6, 1),
-         state: str = EntryState.SUBMITTED, **fields) -> Entry:
-    return EntryFactory(holder=certification.holder, activity_date=on, hours=D(credits),
-                        claimed_credits=D(credits), state=state, **fields)
+CLOSE_DAY = date(2025, 3, 31)  # the day after the ISP's first deadline (tests.yearend.test_closing)
 
 
 def book(certification: Certification, pages: int, *, on: date,
@@ -57,10 +42,6 @@ def book(certification: Certification, pages: int, *, on: date,
     return EntryFactory(holder=certification.holder, activity_type=activity("read-books"),
                         activity_date=on, hours=None, quantity=D(pages),
                         claimed_credits=D(pages) / 100, state=state)
-
-
-def year(certification: Certification, number: int = 1) -> CertificationYear:
-    return CertificationYear.objects.get(certification=certification, number=number)
 
 
 # --- A closed year is a record -----------------------------------------------------------------
