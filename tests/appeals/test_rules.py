@@ -38,6 +38,16 @@ def pdf_bytes(pages: int, *, password: str = "") -> bytes:
     ("", 0),
     ("  -- . ,  ", 0),
     ("one two  three\nfour\tfive", 5),
+    # Scripts without spaces: each character is a word, and a word after one counts again.
+    ("漢字abc", 3),
+    ("漢abc", 2),
+    # Combining marks inside a word are part of it, in a script that never composes them.
+    ("\u0939\u093f\u0928\u094d\u0926\u0940 \u092d\u093e\u0937\u093e", 2),
+    ("re\u0301sume\u0301 review", 2),
+    # A mark on a hyphen is no letter: the word ends there.
+    ("well-\u0301known", 2),
+    # A letter without a Unicode name (a Tangut ideograph) is still a letter.
+    ("\U00017000", 1),
 ])
 def test_words_counts_as_a_reader_would(text, count):
     assert words(text) == count

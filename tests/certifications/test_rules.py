@@ -9,6 +9,7 @@ from certifications.rules import (
     anniversary,
     close_outcome,
     submission_cap,
+    takes_entry,
     year_containing,
     year_window,
 )
@@ -108,3 +109,27 @@ def test_submission_cap_from_the_first_year_starting_on_its_day(starts_on, cap):
 def test_close_outcome_a_requirement_of_one_credit_is_required():
     assert close_outcome(required=Decimal("1"), counted=Decimal("0")) == "not_met"
     assert close_outcome(required=Decimal("1"), counted=Decimal("1")) == "met"
+
+
+@pytest.mark.parametrize(("activity_date", "reported_on", "taken"), [
+    (date(2025, 1, 1), date(2025, 1, 1), True),     # the year's first day
+    (date(2024, 12, 31), date(2025, 1, 1), False),  # the day before it
+    (date(2025, 12, 31), date(2026, 1, 30), True),  # its last day, reported on the deadline
+    (date(2026, 1, 1), date(2026, 1, 1), False),    # the day after its end
+    (date(2025, 6, 1), date(2026, 1, 31), False),   # reported the day after the deadline
+])
+def test_takes_entry_dated_in_the_year_and_reported_by_its_deadline(activity_date, reported_on,
+                                                                    taken):
+    window = year_window(date(2024, 1, 1), 2, grace_days=30)
+
+    assert takes_entry(window, activity_date=activity_date, reported_on=reported_on) is taken
+
+
+@pytest.mark.parametrize(("best_case", "outcome"), [
+    (None, "not_met"), (Decimal("19.99"), "not_met"), (Decimal("20"), "waiting"),
+    (Decimal("25"), "waiting"),
+])
+def test_close_outcome_holds_a_short_year_only_when_its_best_case_reaches_the_requirement(
+        best_case, outcome):
+    assert close_outcome(required=Decimal("20"), counted=Decimal("12"),
+                         best_case=best_case) == outcome

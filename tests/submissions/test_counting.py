@@ -14,6 +14,8 @@ from submissions.counting import (
     StoppedBy,
     YearCount,
     YearEnd,
+    best_case,
+    best_case_credits,
     count_addition,
     count_year,
     progress,
@@ -224,3 +226,28 @@ def test_progress_nobody_is_behind_in_the_first_90_days():
 def test_year_end_a_requirement_of_one_credit_is_required():
     assert year_end(state="open", counted=D("0"), requirement=D("1"),
                     deadline=date(2026, 1, 30), today=date(2025, 12, 1)) == YearEnd.IN_PROGRESS
+
+
+@pytest.mark.parametrize(("counts", "undecided", "appealed", "approved", "best"), [
+    (False, True, False, None, D("6")),      # awaiting a decision: approved as claimed
+    (False, True, True, None, D("6")),
+    (True, False, False, None, D("6")),      # counting as claimed
+    (True, False, False, D("4"), D("4")),    # counting at its adjusted value
+    (True, False, True, D("4"), D("6")),     # an appealed adjustment wins back the difference
+    (False, False, True, None, D("6")),      # an appealed rejection counts its claim
+    (False, False, False, None, None),       # rejected or withdrawn, nothing open
+])
+def test_best_case_credits_of_an_entry(counts, undecided, appealed, approved, best):
+    assert best_case_credits(counts=counts, undecided=undecided, appealed=appealed,
+                             claimed=D("6"), approved=approved) == best
+
+
+def test_best_case_counts_under_the_activity_caps_and_the_submission_cap():
+    books = [Countable(key=n, activity="books", activity_date=date(2025, 1, n), logged_at=T0,
+                       credits=D("3")) for n in (1, 2)]
+    course = Countable(key=3, activity="course", activity_date=date(2025, 1, 3), logged_at=T0,
+                       credits=D("40"))
+
+    assert best_case(books, caps={"books": D("5")}, submission_cap=None) == D("5")
+    assert best_case([*books, course], caps={"books": D("5")}, submission_cap=D("40")) == D("40")
+    assert best_case([], caps={}, submission_cap=None) == D("0")

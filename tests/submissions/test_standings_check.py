@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import User
+from certifications.enums import CertificationStatus, YearState
 from certifications.models import (
     Certification,
     CertificationLevel,
@@ -232,3 +233,28 @@ def test_difference_reads_as_one_line_naming_holder_title_year_and_values():
 
     assert line == ("hanna@example.com ISP year 2 (2025-01-01 to 2025-12-31): counted credits "
                     "stored 5.00, recounted 4.00")
+
+
+def test_year_differences_compare_a_closed_year_with_what_its_close_recorded():
+    year = make_year(counted="19")
+    year.state, year.counted_at_close = YearState.NOT_MET, D("19")
+    # Decided after the close: a recount would make it 25, but a closed year is a record.
+    entries = [make_entry(1, credits="25")]
+
+    assert list(_year_differences(year, entries, CAPS, {}, {})) == []
+
+    year.counted_credits = D("2.50")
+    assert list(_year_differences(year, entries, CAPS, {}, {})) == [
+        Difference(year, "counted credits of a closed year", D("2.50"), D("19"))]
+
+    year.counted_at_close = None
+    assert list(_year_differences(year, entries, CAPS, {}, {})) == []
+
+
+def test_recount_of_a_decertified_certifications_year_counts_nothing():
+    year = make_year()
+    year.certification.status = CertificationStatus.DECERTIFIED
+
+    count, undecided = recount_in_python(year, [make_entry(1, credits="5")], CAPS)
+
+    assert (count.total, count.entries, undecided) == (D("0"), (), D("0"))
