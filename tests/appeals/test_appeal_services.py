@@ -1,6 +1,5 @@
 """Filing, scheduling and deciding appeals: the services, at their boundaries."""
 
-import io
 import unicodedata
 from datetime import date, timedelta
 from decimal import Decimal as D
@@ -11,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import given
 from hypothesis import strategies as st
-from pypdf import PdfWriter
 
 from accounts.models import OutboxMessage
 from appeals.enums import AppealState
@@ -24,6 +22,7 @@ from certifications.services import ensure_certification_years
 from submissions.enums import DenialKind, EntryState
 from submissions.models import Denial
 from submissions.review import reject_entry
+from tests.appeals.test_rules import pdf_bytes
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, title
 from tests.staff import make_staff
 from yearend.closing import close_certification_years
@@ -34,14 +33,8 @@ DENIED_ON = date(2025, 4, 1)
 
 
 def pdf(pages: int, *, password: str = "") -> SimpleUploadedFile:
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=595, height=842)
-    if password:
-        writer.encrypt(password)
-    out = io.BytesIO()
-    writer.write(out)
-    return SimpleUploadedFile("rationale.pdf", out.getvalue(), content_type="application/pdf")
+    return SimpleUploadedFile("rationale.pdf", pdf_bytes(pages, password=password),
+                              content_type="application/pdf")
 
 
 @pytest.fixture
