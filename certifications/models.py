@@ -204,6 +204,10 @@ class CertificationYear(models.Model):
         indexes = [
             # Reminders and the year-end job: "open years whose deadline is on/before D".
             models.Index(fields=["state", "deadline"], name="cert_year_state_deadline"),
+            # The review queue: the held years an entry belongs to, found by its holder's
+            # certifications among the few years held for decisions.
+            models.Index(fields=["certification"], condition=Q(state="waiting"),
+                         name="cert_year_held"),
         ]
 
     def __str__(self) -> str:
