@@ -159,11 +159,12 @@ def _run(parts: list[str], seconds: float, environment: dict[str, str], workdir:
         inserted = time.perf_counter() - started
         started = time.perf_counter()
         data.fill_standings(today=today)
+        held = admin.hold_years(today=today)
         standings = time.perf_counter() - started
         progress(f"admin data ready: inserts {inserted:.0f} s, years and standings "
                  f"{standings:.0f} s")
-        print(f"Admin data: {admin.sizes()}; inserted in {inserted:.0f} s, years and stored "
-              f"standings in {standings:.0f} s.\n")
+        print(f"Admin data: {admin.sizes()}, {held:,} of them held for decisions; inserted in "
+              f"{inserted:.0f} s, years and stored standings in {standings:.0f} s.\n")
         text, found = admin.run(staff=staff, environment=environment,
                                 log=workdir / "gunicorn-admin.log", seconds=seconds)
         print(text, flush=True)

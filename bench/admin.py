@@ -23,6 +23,7 @@ from pathlib import Path
 from django.db import connection
 
 from accounts.models import User
+from certifications.enums import CertificationStatus, YearState
 
 from . import wrk
 from .data import HISTORY_MIX, claim_variants, insert_certifications, insert_entries, insert_holders
@@ -77,6 +78,25 @@ def make_data(*, today: date) -> User:
                    variants=claim_variants(mix=HISTORY_MIX, count=VARIANTS, seed=7), seed=0.42)
     return User.objects.create_superuser("bench-admin@bench.example", None,
                                          full_name="Bench Admin")
+
+
+def hold_years(*, today: date) -> int:
+    """Hold, as the close would, the years of active certifications past their deadline short
+    of the requirement with credits awaiting a decision, so that the review queue sorts their
+    entries first and counts their days held. Returns how many years are held."""
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            UPDATE certifications_certificationyear y
+            SET state = %s, held_since = y.deadline + 1
+            FROM certifications_certification c
+            WHERE c.id = y.certification_id AND c.status = %s AND y.state = %s
+              AND y.deadline < %s AND y.counted_credits < y.required_credits
+              AND y.undecided_credits > 0
+        """, [YearState.WAITING, CertificationStatus.ACTIVE, YearState.OPEN, today])
+        held = cursor.rowcount
+        # As the close does after it moves years' states.
+        cursor.execute("ANALYZE certifications_certificationyear")
+        return held
 
 
 def run(*, staff: User, environment: dict[str, str], log: Path,
