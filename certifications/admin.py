@@ -14,9 +14,20 @@ from common.admin import HistoryAdmin, ReadOnlyInline
 from .enums import YearState
 from .models import Certification, CertificationLevel, CertificationTitle, CertificationYear
 
-# Written by the year-end job: closing a year decides recertification, so it is not typed in.
-YEAR_CLOSE_FIELDS = ("state", "counted_credits", "closed_at", "counted_at_close", "held_since",
-                     "board_decided_on")
+
+class YearOutcomeMixin:
+    """A certification year's state as staff read it, with what only the record says: held for
+    decisions since when, or met by the Board's decision of which day."""
+
+    @admin.display(description=_("state"), ordering="state")
+    def outcome(self, obj: CertificationYear) -> str:
+        if obj.board_decided_on is not None:
+            return _("met by the Board's decision of %(date)s") % {
+                "date": date_format(obj.board_decided_on, "j F Y")}
+        if obj.held_since is not None and obj.state == YearState.WAITING:
+            return _("held for decisions since %(date)s") % {
+                "date": date_format(obj.held_since, "j F Y")}
+        return obj.get_state_display()
 
 
 @admin.register(CertificationLevel)
@@ -34,10 +45,12 @@ class CertificationTitleAdmin(HistoryAdmin):
     search_fields = ("name", "code")
 
 
-class CertificationYearInline(ReadOnlyInline):
+class CertificationYearInline(YearOutcomeMixin, ReadOnlyInline):
+    # The close writes the outcome and keeps what it counted; a year opens on its own page for
+    # the rest of its record (closed at, counted at the close).
     model = CertificationYear
     fields = ("number", "starts_on", "ends_on", "deadline", "required_credits",
-              *YEAR_CLOSE_FIELDS)
+              "counted_credits", "outcome")
     show_change_link = True
 
 
@@ -79,7 +92,7 @@ class CertificationAdmin(HistoryAdmin):
 
 
 @admin.register(CertificationYear)
-class CertificationYearAdmin(admin.ModelAdmin):
+class CertificationYearAdmin(YearOutcomeMixin, admin.ModelAdmin):
     """A certification year, to read: the award lays its dates and requirement, the recount
     keeps its standing, the close decides it. Nothing here is typed over."""
 
@@ -90,17 +103,6 @@ class CertificationYearAdmin(admin.ModelAdmin):
     search_fields = ("certification__holder__email", "certification__holder__full_name",
                      "certification__title__name", "certification__title__code")
     date_hierarchy = "deadline"
-
-    @admin.display(description=_("state"), ordering="state")
-    def outcome(self, obj: CertificationYear) -> str:
-        """The state, with what only the record says: held since when, or met by the Board."""
-        if obj.board_decided_on is not None:
-            return _("met by the Board's decision of %(date)s") % {
-                "date": date_format(obj.board_decided_on, "j F Y")}
-        if obj.held_since is not None and obj.state == YearState.WAITING:
-            return _("held for decisions since %(date)s") % {
-                "date": date_format(obj.held_since, "j F Y")}
-        return obj.get_state_display()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
