@@ -23,10 +23,10 @@ class YearOutcomeMixin:
     def outcome(self, obj: CertificationYear) -> str:
         if obj.board_decided_on is not None:
             return _("met by the Board's decision of %(date)s") % {
-                "date": date_format(obj.board_decided_on, "j F Y")}
+                "date": date_format(obj.board_decided_on)}
         if obj.held_since is not None and obj.state == YearState.WAITING:
             return _("held for decisions since %(date)s") % {
-                "date": date_format(obj.held_since, "j F Y")}
+                "date": date_format(obj.held_since)}
         return obj.get_state_display()
 
 

@@ -16,6 +16,7 @@ class ReadOnlyInline(admin.TabularInline):
     """Rows only the services write (audit trails, private files, an agenda): shown, never
     edited, added or deleted here. `select_related` names what the rows show of other tables."""
 
+    template = "admin/edit_inline/read_only_table.html"
     extra = 0
     max_num = 0
     can_delete = False

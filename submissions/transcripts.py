@@ -121,7 +121,7 @@ def transcript_pdf(detail: YearDetail) -> bytes:
                                                  styles["BodyText"]),
         Spacer(1, 6 * mm),
         Paragraph(_("Issued %(date)s by CPE Portal.") % {
-            "date": formats.date_format(detail.standing.today, "j F Y")}, styles["Italic"]),
+            "date": formats.date_format(detail.standing.today)}, styles["Italic"]),
     ]
     document.build(story)
     return buffer.getvalue()

@@ -146,6 +146,8 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date style everywhere ("2 December 2026"): cpe_portal/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["cpe_portal.formats"]
 TIME_ZONE = env("TIME_ZONE", default="Europe/Amsterdam")
 USE_I18N = True
 USE_TZ = True

@@ -196,7 +196,7 @@ class EntryAdmin(ReviewAdminMixin, HistoryAdmin):
 
     @admin.display(description=_("date"), ordering="activity_date")
     def day(self, obj: Entry) -> str:
-        return date_format(obj.activity_date, "j M Y")
+        return date_format(obj.activity_date)
 
     @admin.display(description=_("logged"), ordering="logged_at")
     def waiting(self, obj: Entry) -> str:

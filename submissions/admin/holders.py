@@ -50,7 +50,7 @@ STANDING_LABELS = {
 
 
 def long_date(day: date) -> str:
-    return date_format(day, "j F Y")
+    return date_format(day)
 
 
 def deadline_text(year: CertificationYear, *, today: date) -> str:

@@ -449,7 +449,7 @@ def entry_shares(*, entry: Entry) -> list[EntryShare]:
 
 
 def _date(day: date) -> str:
-    return formats.date_format(day, "j F Y")
+    return formats.date_format(day)
 
 
 # --- Pages ---------------------------------------------------------------------------------

@@ -41,7 +41,9 @@ from accounts.models import User
 from accounts.services import mark_email_verified
 from submissions.models import Entry
 from submissions.services import EntryDetails, attach_proof, log_entry
+from tests.e2e.checks import PageChecks
 from tests.factories import PASSWORD, CertificationFactory, UserFactory, activity, title
+from tests.staff import totp_code
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -151,6 +153,20 @@ def context(new_context: Callable[..., BrowserContext]) -> BrowserContext:
 
 
 @pytest.fixture
+def checks() -> PageChecks:
+    """axe-core and the sideways-scroll check on every page a journey passes (see checks.py)."""
+    return PageChecks()
+
+
+@pytest.fixture
+def sized_page(context: BrowserContext, viewport: dict) -> Page:
+    """A page of the test's context at the viewport the test is parametrized with (SIZES)."""
+    page = context.new_page()
+    page.set_viewport_size(viewport)
+    return page
+
+
+@pytest.fixture
 def today() -> date:
     """The live server uses the real clock, so every date in these tests is relative to it."""
     return timezone.localdate()
@@ -211,6 +227,23 @@ def sign_in(live_server) -> Callable[[Page, str], None]:
         page.locator("input[name=password]").fill(password)
         page.get_by_role("button", name="Sign In").click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
+
+    return _sign_in
+
+
+@pytest.fixture
+def sign_in_staff(live_server) -> Callable[..., None]:
+    """Sign a staff member with a TOTP authenticator (tests.staff.make_staff) in through the
+    portal's one sign-in: password, then the code, landing on `next_path`."""
+
+    def _sign_in(page: Page, user: User, next_path: str = "/admin/") -> None:
+        page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
+        page.get_by_label("Email").fill(user.email)
+        page.locator("input[name=password]").fill(PASSWORD)
+        page.get_by_role("button", name="Sign In").click()
+        page.locator("input[name=code]").fill(totp_code())
+        page.locator("input[name=code]").press("Enter")
+        expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))
 
     return _sign_in
 

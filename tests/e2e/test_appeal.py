@@ -58,7 +58,7 @@ def test_a_decertified_holder_appeals_and_the_board_reinstates(
 
     page.reload()
     expect(page.get_by_text(f"Appeal on the Board's agenda of "
-                            f"{meeting_day:%-d %b %Y}")).to_be_visible()
+                            f"{meeting_day:%-d %B %Y}")).to_be_visible()
 
     # A Board member records the decision on the appeal's page.
     board_page = new_context().new_page()

@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 
 
 def long_date(day) -> str:
-    return date_format(day, "j F Y")
+    return date_format(day)
 
 
 def pending_book(holder, day, **fields):
