@@ -1,6 +1,7 @@
 """The holders overview and the compliance summary: read-only admin pages for staff, from the
 stored standings of each certification's deciding year (`submissions.overview`)."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.contrib import admin
@@ -30,8 +31,10 @@ from ..counting import Progress
 from ..models import Holder
 from ..selectors.overview import (
     HELD,
+    SEGMENT_KINDS,
     DecidingYear,
     Standing,
+    SummaryRow,
     compliance_by_level,
     compliance_by_title,
     decertified,
@@ -47,6 +50,50 @@ STANDING_LABELS = {
     Progress.AT_RISK: _("at risk"),
     HELD: _("held"),
 }
+# A symbol beside each standing's word and colour, so that neither the colour nor the word
+# alone carries it (WCAG 1.4.1); screen readers read the word only.
+SYMBOLS = {
+    Progress.MET: "✔",
+    Progress.ON_TRACK: "●",
+    Progress.AT_RISK: "▲",
+    HELD: "▲",
+    "decertified": "✖",
+}
+# The compliance chart's series (`SEGMENT_KINDS`), as its legend names them.
+SERIES_LABELS = {
+    "met": _("met"),
+    "on_track": _("on track"),
+    "at_risk": _("at risk or held"),
+    "decertified": _("decertified this year"),
+}
+
+
+def standing_badge(kind: str, label: str) -> str:
+    return format_html(
+        '<strong class="holder-progress holder-progress-{}">'
+        '<span aria-hidden="true">{}</span> {}</strong>', kind, SYMBOLS[kind], label)
+
+
+@dataclass(frozen=True)
+class Series:
+    kind: str
+    symbol: str
+    label: str
+
+
+def chart_series() -> list[Series]:
+    return [Series(kind, SYMBOLS[kind], str(SERIES_LABELS[kind])) for kind in SEGMENT_KINDS]
+
+
+def bar_counts(row: SummaryRow) -> list[Series]:
+    """A bar's numbers in words beside its colours: the holders, then each series it has."""
+    counts = [Series("holders", "", ngettext("%(count)d holder", "%(count)d holders",
+                                             row.holders) % {"count": row.holders})]
+    for kind in SEGMENT_KINDS:
+        count = getattr(row, kind)
+        if count:
+            counts.append(Series(kind, SYMBOLS[kind], f"{count} {SERIES_LABELS[kind]}"))
+    return counts
 
 
 def long_date(day: date) -> str:
@@ -135,8 +182,9 @@ class HolderOverviewAdmin(admin.ModelAdmin):
     counted and required credits, its deadline and the days left (or since when it is held).
     Read-only: a holder's details are changed on their user page, which the name links to."""
 
-    # Where each year stands next to the name: on a phone the first columns are what shows.
-    list_display = ("name", "deciding_years", "email", "decertified_titles")
+    # Where each certification stands next to the name: on a phone the first columns are
+    # what shows.
+    list_display = ("name", "deciding_years", "decertified_titles", "email")
     list_display_links = None
     list_filter = (StandingFilter, TitleFilter, LevelFilter)
     search_fields = ("full_name", "email")
@@ -181,9 +229,9 @@ class HolderOverviewAdmin(admin.ModelAdmin):
         if year is None:
             return format_html("{}: {}", certification.title.name,
                                gettext("no open year yet"))
-        standing = line.standing or ""
+        standing = line.standing
         return format_html(
-            '{} ({}): {} — <strong class="holder-progress holder-progress-{}">{}</strong>',
+            "{} ({}): {} — {}",
             certification.title.name,
             gettext("year %(number)d") % {"number": year.number},
             gettext("%(counted)s of %(required)s credits, %(deadline)s") % {
@@ -191,7 +239,7 @@ class HolderOverviewAdmin(admin.ModelAdmin):
                 "required": credits_text(year.required_credits, always_places=True),
                 "deadline": deadline_text(year, today=line.today),
             },
-            standing, STANDING_LABELS.get(standing, ""),
+            standing_badge(standing, STANDING_LABELS[standing]) if standing else "",
         )
 
     @admin.display(description=_("decertified"))
@@ -199,9 +247,10 @@ class HolderOverviewAdmin(admin.ModelAdmin):
         found = decertified(holder)
         if not found:
             return "—"
-        return format_html_join(mark_safe("<br>"),
-                                 "{} ({})", (
-            (c.title.name, c.decertified_on.isoformat()) for c in found))
+        return format_html_join(mark_safe("<br>"), "{} — {} {}", (
+            (c.title.name, standing_badge("decertified", gettext("decertified")),
+             gettext("on %(day)s") % {"day": long_date(c.decertified_on)})
+            for c in found))
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
                     extra_context: dict | None = None) -> HttpResponse:
@@ -228,6 +277,7 @@ class HolderOverviewAdmin(admin.ModelAdmin):
         today = timezone.localdate()
         by_title = compliance_by_title(today=today)
         by_level = compliance_by_level(by_title)
+        chart = stacked_bars(by_title)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -235,7 +285,9 @@ class HolderOverviewAdmin(admin.ModelAdmin):
             "today": today,
             "by_title": by_title,
             "by_level": by_level,
-            "chart": stacked_bars(by_title),
+            "chart": chart,
+            "bars": [(bar, bar_counts(bar.row)) for bar in chart.bars],
+            "series": chart_series(),
             "changelist_url": reverse("admin:submissions_holder_changelist"),
         }
         return TemplateResponse(request, "admin/submissions/holder/summary.html", context)

@@ -207,8 +207,10 @@ class SummaryRow:
     decertified: int
 
     @property
-    def percent_met(self) -> int:
-        return round(self.met * 100 / self.holders) if self.holders else 0
+    def percent_met(self) -> int | None:
+        """The share of the holders met, in whole percent; None without holders (no share to
+        give: 0 would read as "none of them met")."""
+        return round(self.met * 100 / self.holders) if self.holders else None
 
 
 def compliance_by_title(*, today: date) -> list[SummaryRow]:
@@ -310,6 +312,8 @@ def held_years(*, today: date) -> HeldYears:
 
 @dataclass(frozen=True)
 class Segment:
+    """One series of a bar: how many, and where it lies on the bar's scale of 0 to SCALE."""
+
     kind: str
     count: int
     x: int
@@ -319,37 +323,33 @@ class Segment:
 @dataclass(frozen=True)
 class Bar:
     row: SummaryRow
-    y: int
     segments: tuple[Segment, ...]
-    end: int
 
 
 @dataclass(frozen=True)
 class Chart:
     bars: tuple[Bar, ...]
-    height: int
-    label_width: int
-    bar_width: int
-    row_height: int
+    scale: int
 
 
-SEGMENT_KINDS = ("met", "on_track", "at_risk")
+SEGMENT_KINDS = ("met", "on_track", "at_risk", "decertified")
+"""The chart's series, in the order they stack: the deciding years met, on track and at risk
+(held among them), then the certifications decertified this calendar year."""
 
 
-def stacked_bars(rows: list[SummaryRow], *, label_width: int = 260, bar_width: int = 420,
-                 row_height: int = 28) -> Chart:
-    """A horizontal bar per row, met, on track and at risk stacked, on one scale: the most
-    holders any row has fills `bar_width`. Whole pixels, so the SVG carries no fractions."""
+def stacked_bars(rows: list[SummaryRow], *, scale: int = 1000) -> Chart:
+    """A horizontal bar per row, its series stacked, all bars on one scale: the longest fills
+    `scale`. Whole units, so the SVG carries no fractions; the page stretches the scale to the
+    bar's width, so that the labels and counts beside it are text that wraps, not SVG."""
     largest = max((sum(getattr(r, k) for k in SEGMENT_KINDS) for r in rows), default=0) or 1
     bars = []
-    for index, row in enumerate(rows):
-        x, segments = label_width, []
+    for row in rows:
+        x, segments = 0, []
         for kind in SEGMENT_KINDS:
             count = getattr(row, kind)
-            width = round(count * bar_width / largest)
+            width = round(count * scale / largest)
             if count:
                 segments.append(Segment(kind, count, x, width))
             x += width
-        bars.append(Bar(row, index * row_height, tuple(segments), x))
-    return Chart(tuple(bars), len(rows) * row_height, label_width, bar_width, row_height)
-
+        bars.append(Bar(row, tuple(segments)))
+    return Chart(tuple(bars), scale)

@@ -78,6 +78,12 @@ def listed(response) -> list[str]:
     return [h.email for h in response.context["cl"].result_list]
 
 
+def chart_counts(response) -> dict[str, list[str]]:
+    """The compliance chart's numbers in words beside each title's bar, symbol first."""
+    return {bar.row.name: [f"{c.symbol} {c.label}".strip() for c in counts]
+            for bar, counts in response.context["bars"]}
+
+
 # --- At risk, in SQL and in Python ------------------------------------------------------------
 
 def test_year_at_risk_in_sql_agrees_with_progress():
@@ -164,7 +170,8 @@ def test_holders_overview_shows_deciding_years_of_certifications_that_collect_cp
     assert listed(response) == [hanna.email]
     assert ("Information Security Practitioner (year 2): 5.00 of 20.00 credits, deadline "
             "30 January 2026, 243 days left — "
-            '<strong class="holder-progress holder-progress-on_track">on track</strong>') in page
+            '<strong class="holder-progress holder-progress-on_track">'
+            '<span aria-hidden="true">●</span> on track</strong>') in page
     assert ("Information Security Expert (year 2): 40.00 of 40.00 credits, deadline "
             "30 January 2026, 243 days left") in page
     # Foundation titles collect no CPE.
@@ -187,7 +194,10 @@ def test_holders_overview_shows_decertified_titles(staff_client):
 
     response = staff_client.get(CHANGELIST)
 
-    assert "Data Protection Practitioner (2025-03-01)" in response.content.decode()
+    # A symbol and a word beside the colour, and the date as every date in the admin reads.
+    assert ('Data Protection Practitioner — <strong class="holder-progress '
+            'holder-progress-decertified"><span aria-hidden="true">✖</span> decertified</strong> '
+            "on 1 March 2025") in response.content.decode()
 
 
 @pytest.mark.parametrize(("standing", "expected"), [
@@ -278,7 +288,8 @@ def test_holders_overview_shows_a_year_past_its_end_inside_its_window_at_risk(st
 
     assert ("Data Protection Expert (year 1): 3.00 of 40.00 credits, deadline 8 June 2025, "
             "7 days left — "
-            '<strong class="holder-progress holder-progress-at_risk">at risk</strong>') in page
+            '<strong class="holder-progress holder-progress-at_risk">'
+            '<span aria-hidden="true">▲</span> at risk</strong>') in page
     assert "1.00 of 40.00" not in page
 
 
@@ -289,7 +300,8 @@ def test_holders_overview_says_a_held_year_is_held_and_since_when(staff_client):
 
     assert ("Information Security Practitioner (year 1): 5.00 of 20.00 credits, deadline "
             "30 January 2025, held for decisions since 1 February 2025 (120 days) — "
-            '<strong class="holder-progress holder-progress-held">held</strong>') in page
+            '<strong class="holder-progress holder-progress-held">'
+            '<span aria-hidden="true">▲</span> held</strong>') in page
     assert "12.00 of 20.00" not in page
 
 
@@ -314,12 +326,13 @@ def test_compliance_summary_counts_deciding_years(staff_client):
     holder(("ISP", Decimal("20")))
 
     rows = {row.name: row for row in compliance_by_title(today=TODAY)}
-    page = staff_client.get(SUMMARY).content.decode()
+    response = staff_client.get(SUMMARY)
 
     dpe, isp = rows["Data Protection Expert"], rows["Information Security Practitioner"]
     assert (dpe.holders, dpe.met, dpe.on_track, dpe.at_risk) == (1, 0, 0, 1)
     assert (isp.holders, isp.met, isp.on_track, isp.at_risk) == (2, 1, 0, 1)
-    assert "Data Protection Expert: 0 met, 0 on track, 1 at risk." in page
+    assert chart_counts(response)["Data Protection Expert"] == [
+        "1 holder", "▲ 1 at risk or held"]
 
 
 def test_holders_overview_and_summary_queries_do_not_grow_with_held_and_past_years(
@@ -437,15 +450,63 @@ def test_compliance_summary_page_draws_the_chart_and_tables(staff_client, popula
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert '<svg viewBox="0 0 760' in page
-    assert 'aria-labelledby="chart-title chart-desc"' in page
-    assert ("<desc id=\"chart-desc\">Data Protection Practitioner: 0 met, 0 on track, 1 at risk."
-            in page)
+    assert '<figure class="compliance-chart" aria-labelledby="chart-heading">' in page
+    # The bars are drawn; their numbers are the text beside them.
+    assert ('<svg class="chart-bar" viewBox="0 0 1000 20" preserveAspectRatio="none" '
+            'aria-hidden="true" focusable="false">') in page
     assert "<script" not in page.split('id="content-main"')[1]
     assert [row.name for row in response.context["by_level"]] == ["Practitioner", "Expert"]
     assert '<th scope="row">Information Security Practitioner</th>' in page
     assert reverse("admin:submissions_holder_summary") in staff_client.get(
         CHANGELIST).content.decode()
+
+
+def test_compliance_chart_has_every_series_decertified_too(staff_client, population):
+    response = staff_client.get(SUMMARY)
+
+    series = [(s.kind, s.symbol, s.label) for s in response.context["series"]]
+    bars = {bar.row.name: bar for bar, _counts in response.context["bars"]}
+    assert series == [("met", "✔", "met"), ("on_track", "●", "on track"),
+                      ("at_risk", "▲", "at risk or held"),
+                      ("decertified", "✖", "decertified this year")]
+    # ISP, the longest bar: 2 met, 1 on track, 1 at risk, 1 decertified this year.
+    assert [(s.kind, s.count, s.x, s.width)
+            for s in bars["Information Security Practitioner"].segments] == [
+        ("met", 2, 0, 400), ("on_track", 1, 400, 200), ("at_risk", 1, 600, 200),
+        ("decertified", 1, 800, 200)]
+    assert '<rect class="chart-decertified" x="800" y="0" width="200" height="20">' in (
+        response.content.decode())
+    assert chart_counts(response)["Information Security Practitioner"] == [
+        "4 holders", "✔ 2 met", "● 1 on track", "▲ 1 at risk or held",
+        "✖ 1 decertified this year"]
+
+
+def test_compliance_chart_shows_a_long_title_whole(staff_client):
+    holder(("CISO", Decimal("1")))
+
+    page = staff_client.get(SUMMARY).content.decode()
+
+    assert '<span class="chart-label">Certified Information Security Officer</span>' in page
+    assert "…" not in page.split('id="content-main"')[1]
+
+
+def test_compliance_summary_shows_no_share_met_for_a_title_without_holders(staff_client):
+    holder(("DPP", None))
+    holder(("ISP", Decimal("0")))
+    holder(("ISP", Decimal("20")))
+
+    response = staff_client.get(SUMMARY)
+
+    rows = {row.name: row for row in response.context["by_title"]}
+    page = response.content.decode()
+    assert rows["Data Protection Practitioner"].percent_met is None
+    assert rows["Information Security Practitioner"].percent_met == 50
+    assert ('<th scope="row">Data Protection Practitioner</th>\n      <td>Practitioner</td>\n'
+            "      <td>0</td>\n      <td>0</td>\n      <td>0</td>\n      <td>0</td>\n"
+            "      <td>—</td>") in page
+    assert "<td>50%</td>" in page
+    assert chart_counts(response)["Data Protection Practitioner"] == [
+        "0 holders", "✖ 1 decertified this year"]
 
 
 def test_compliance_summary_queries_do_not_grow_with_holders(staff_client):
