@@ -59,12 +59,19 @@ SYMBOLS = {
     HELD: "▲",
     "decertified": "✖",
 }
-# The compliance chart's series (`SEGMENT_KINDS`), as its legend names them.
+# The compliance chart's series (`SEGMENT_KINDS`), as its legend names them and as a bar
+# counts them.
 SERIES_LABELS = {
     "met": _("met"),
     "on_track": _("on track"),
     "at_risk": _("at risk or held"),
     "decertified": _("decertified this year"),
+}
+SERIES_COUNTS = {
+    "met": _("%(count)d met"),
+    "on_track": _("%(count)d on track"),
+    "at_risk": _("%(count)d at risk or held"),
+    "decertified": _("%(count)d decertified this year"),
 }
 
 
@@ -92,7 +99,7 @@ def bar_counts(row: SummaryRow) -> list[Series]:
     for kind in SEGMENT_KINDS:
         count = getattr(row, kind)
         if count:
-            counts.append(Series(kind, SYMBOLS[kind], f"{count} {SERIES_LABELS[kind]}"))
+            counts.append(Series(kind, SYMBOLS[kind], SERIES_COUNTS[kind] % {"count": count}))
     return counts
 
 
