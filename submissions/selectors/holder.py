@@ -526,15 +526,21 @@ def chart_bars(year: YearStanding) -> list[ChartBar]:
             for name, counted in year.by_activity]
 
 
+# How long the dashboard keeps showing an appeal the Board decided: the decision's mail links
+# to the dashboard, and the holder finds it there.
+RECENTLY_DECIDED_DAYS = 30
+
+
 def open_decisions(*, holder: User, today: date) -> list[tuple[Denial, object | None]]:
-    """The decisions against the holder still in play, as (denial, its appeal or None): those
-    with an appeal the Board has yet to decide, and those the holder may still appeal (within
-    the window, none filed), newest first. Each with its entry or certification title and its
-    appeal's meeting. One query."""
+    """The decisions against the holder in play, as (denial, its appeal or None): those the
+    holder may still appeal (within the window, none filed), those with an appeal the Board
+    has yet to decide or decided in the last RECENTLY_DECIDED_DAYS days, newest first. Each
+    with its entry or certification title and its appeal's meeting. One query."""
     # The appeal's states belong to the app above: an open appeal is one not decided yet.
     denials = (
         Denial.objects.filter(holder=holder)
         .filter(Q(appeal__isnull=False, appeal__decided_at__isnull=True)
+                | Q(appeal__decided_at__date__gte=today - timedelta(days=RECENTLY_DECIDED_DAYS))
                 | Q(appeal__isnull=True,
                     denied_on__gte=today - timedelta(days=settings.CPE_APPEAL_WINDOW_DAYS)))
         .select_related("entry", "certification__title", "appeal__meeting")
