@@ -369,7 +369,7 @@ def certification_standings(*, holder: User, today: date,
     standings = []
     for certification in certifications:
         end_row = ends.get(certification.pk)
-        ended = (_standing(certification, end_row.window, end_row, today)
+        ended = (_standing(certification, end_row.window, end_row, today, proof_owed=owed)
                  if end_row is not None else None)
         standings.append(CertificationStanding(
             certification,

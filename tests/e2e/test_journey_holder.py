@@ -37,6 +37,7 @@ def test_holder_owing_proof_uploads_it_from_the_dashboard(
         sized_page: Page, checks, make_holder, sign_in, today, shoot, viewport, tmp_path):
     page = sized_page
     holder = make_holder("ISP", full_name="Olga Owing")
+    log_course(holder, today, "Risk workshop", hours="2")
     course = log_course(holder, today, "Cloud security course")
     due = today + timedelta(days=14)
     request_proof(entry=course, by=make_staff(REVIEWER), today=today, due_on=due)
@@ -45,6 +46,8 @@ def test_holder_owing_proof_uploads_it_from_the_dashboard(
     owed = f"3.00 credits wait for your proof, due by {date_format(due)}"
     expect(page.get_by_text(owed)).to_be_visible()
     expect(page.get_by_text("3.00 credits awaiting review")).to_have_count(0)
+    # What counted, by activity, with its unit.
+    expect(page.locator("svg.activity-chart .chart-value")).to_have_text(["2.00 credits"])
     checks(page)
     shoot(page, f"holder-proof-owed-{viewport['width']}.png")
 

@@ -246,3 +246,19 @@ def test_entry_page_of_sent_proof_says_it_arrived(client, owed):
     assert "your proof arrived on 1 June 2025" in page
     assert "due by" not in page
 
+
+
+def test_a_held_year_says_which_of_its_undecided_credits_wait_for_proof(client, practitioner):
+    # Year 1 (2024) is past its deadline short of its requirement, held for its one entry.
+    entry = EntryFactory(holder=practitioner.holder, activity_type=activity("other-course"),
+                         hours=Decimal(20), claimed_credits=Decimal(20),
+                         activity_date=date(2024, 6, 1), reported_on=date(2024, 6, 2),
+                         state=EntryState.PENDING_APPROVAL)
+    request_proof(entry=entry, by=make_staff(REVIEWER), today=TODAY, due_on=DUE)
+    client.force_login(practitioner.holder)
+
+    page = text(client.get(reverse("home")))
+
+    assert ("20.00 credits from that year still await a reviewer’s decision"  # noqa: RUF001
+            in page)
+    assert "Of these, 20.00 credits wait for your proof." in page
