@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from common.jobs import job_lock
@@ -38,7 +39,8 @@ def expired_proof_requests(*, today: date):
 
 
 def _reason(due_on: date) -> str:
-    return _("No proof arrived by the deadline of %(date)s.") % {"date": due_on.isoformat()}
+    return _("No proof arrived by the deadline of %(date)s.") % {
+        "date": formats.date_format(due_on)}
 
 
 @transaction.atomic

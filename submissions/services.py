@@ -331,7 +331,8 @@ def attach_proof(*, entry: Entry, upload: UploadedFile, by: User,
 
     Checks the file by its content (PDF, PNG or JPEG) and size, stores it privately under a
     generated name and records it; proof for an entry whose proof was requested puts the entry
-    in the review queue. Raises ValidationError, storing nothing, for a wrong file or an entry
+    in the review queue, and moves the holder's records version (the dashboard stops saying
+    the proof is owed). Raises ValidationError, storing nothing, for a wrong file or an entry
     that takes no more proof.
     """
     content_type = check_proof(upload)
@@ -343,6 +344,7 @@ def attach_proof(*, entry: Entry, upload: UploadedFile, by: User,
         if state == EntryState.PROOF_REQUESTED:
             # Requested proof has arrived: the entry joins the review queue.
             Entry.objects.filter(pk=entry.pk).update(proof_submitted_at=timezone.now())
+            records_changed(holder_ids=[entry.holder_id])
         original = (upload.name or "proof").rsplit("/", 1)[-1][:255]
         proof = ProofFile(entry=entry, original_name=original, content_type=content_type,
                           size=upload.size or 0, uploaded_by=by, form_token=form_token)

@@ -3,6 +3,7 @@
 import csv
 import io
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from html import escape
 
@@ -27,14 +28,20 @@ def spreadsheet_text(text: str) -> str:
 
 
 # `text` is applied to every text cell (what holders and administrators typed, and our labels);
-# dates and credits are written as they are.
+# credits are written as they are. `day` writes a date: as ISO in the CSV, where a spreadsheet
+# reads and sorts it, and in the portal's one date style in the PDF, which people read.
 Text = Callable[[str], str]
+Day = Callable[[date], str]
 
 
-def _rows(detail: YearDetail, text: Text = str) -> list[list[str]]:
+def _iso(day: date) -> str:
+    return day.isoformat()
+
+
+def _rows(detail: YearDetail, text: Text = str, day: Day = _iso) -> list[list[str]]:
     return [
         [
-            entry.activity_date.isoformat(),
+            day(entry.activity_date),
             text(entry.activity_type.name),
             text(entry.title),
             text(entry.provider),
@@ -51,7 +58,7 @@ def _header(text: Text = str) -> list[str]:
                                       _("State"), _("Claimed"), _("Counted"))]
 
 
-def _summary(detail: YearDetail, text: Text = str) -> list[tuple[str, str]]:
+def _summary(detail: YearDetail, text: Text = str, day: Day = _iso) -> list[tuple[str, str]]:
     standing = detail.standing
     certification = standing.certification
     window = standing.window
@@ -60,9 +67,9 @@ def _summary(detail: YearDetail, text: Text = str) -> list[tuple[str, str]]:
         (text(_("Certification")),
          text(f"{certification.title.name} ({certification.title.level.name})")),
         (text(_("Certification year")), text(_("%(number)d: %(start)s to %(end)s") % {
-            "number": window.number, "start": window.starts_on.isoformat(),
-            "end": window.ends_on.isoformat()})),
-        (text(_("Reporting deadline")), window.deadline.isoformat()),
+            "number": window.number, "start": day(window.starts_on),
+            "end": day(window.ends_on)})),
+        (text(_("Reporting deadline")), day(window.deadline)),
         (text(_("Required")), f"{standing.requirement:.2f}"),
         (text(_("Counted")), f"{standing.counted:.2f}"),
         (text(_("Requirement met")), text(_("yes") if standing.met else _("no"))),
@@ -96,11 +103,12 @@ def transcript_pdf(detail: YearDetail) -> bytes:
         bottomMargin=15 * mm, title=_("CPE transcript"), author="CPE Portal",
         subject=certification.title.name,
     )
-    summary = Table([[label, value] for label, value in _summary(detail)],
+    summary = Table([[label, value] for label, value in _summary(detail, day=formats.date_format)],
                     colWidths=[45 * mm, None], hAlign="LEFT")
     summary.setStyle(TableStyle([("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold")]))
     # Paragraph reads markup: what holders typed is escaped so it prints as typed.
-    rows = [[Paragraph(escape(text), cell) for text in row] for row in _rows(detail)]
+    rows = [[Paragraph(escape(text), cell) for text in row]
+            for row in _rows(detail, day=formats.date_format)]
     total = ["", Paragraph(f"<b>{_('Total')}</b>", cell), "", "", "",
              f"{_claimed_total(detail):.2f}", f"{detail.standing.counted:.2f}"]
     entries = Table([_header(), *rows, total], repeatRows=1,

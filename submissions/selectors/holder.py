@@ -6,13 +6,13 @@ number of queries, however many entries a holder has."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
 from django.conf import settings
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -20,12 +20,12 @@ from activities.models import ActivityType
 from activities.rules import credits_text
 from certifications.enums import UNCLOSED_YEAR_STATES, YearState
 from certifications.models import Certification, CertificationYear
-from certifications.rules import YearWindow, close_outcome
+from certifications.rules import YearWindow, close_outcome, takes_entry
 
 from ..belonging import belonging_windows, entries_in
 from ..counting import ZERO, Progress, StoppedBy, YearEnd, progress, year_end
-from ..enums import DenialKind
-from ..models import Denial, Entry, YearCredit, appeal_until
+from ..enums import DenialKind, EntryState
+from ..models import CREDITS, Denial, Entry, YearCredit, appeal_until
 from ..standings.recount import year_submission_cap
 
 
@@ -97,11 +97,12 @@ class CapUse:
 
     @property
     def label(self) -> str:
-        """“Attend a webinar: 7 of 10 credits”. Written here rather than in the template: the
-        dashboard shows one for every capped activity of every current year."""
-        return _("%(activity)s: %(used)s of %(cap)s credits") % {
-            "activity": self.activity_type.name, "used": credits_text(self.used),
-            "cap": credits_text(self.cap)}
+        """“Attend a webinar: used 7.00 of 10.00 credits”. Written here rather than in the
+        template: the dashboard shows one for every capped activity of every current year."""
+        return _("%(activity)s: used %(used)s of %(cap)s credits") % {
+            "activity": self.activity_type.name,
+            "used": credits_text(self.used, always_places=True),
+            "cap": credits_text(self.cap, always_places=True)}
 
 
 class HeldFor(StrEnum):
@@ -132,6 +133,14 @@ class YearStanding:
     after_short_year: bool = False
     # The day of the Board's decision that made this closed year met (an upheld appeal).
     board_decided_on: date | None = None
+    # Of the undecided credits, those waiting for the holder's own proof (requested, not sent):
+    # a reviewer can do nothing with them yet. Filled on the dashboard only.
+    proof_owed: Decimal = ZERO
+
+    @property
+    def awaiting_review(self) -> Decimal:
+        """Undecided credits a reviewer can decide now (those owed proof wait for the holder)."""
+        return max(ZERO, self.undecided - self.proof_owed)
 
     @property
     def met(self) -> bool:
@@ -183,7 +192,8 @@ class YearStanding:
 def _standing(certification: Certification, window: YearWindow,
               stored: StoredYear | CertificationYear | None, today: date,
               capped: Iterable[ActivityType] = (), *,
-              after_short_year: bool = False) -> YearStanding:
+              after_short_year: bool = False,
+              proof_owed: Iterable["ProofOwed"] = ()) -> YearStanding:
     """A year's standing from its stored row. A year without a row has counted nothing yet:
     every change that makes a year count creates its row."""
     requirement = (stored.required_credits if stored
@@ -206,7 +216,34 @@ def _standing(certification: Certification, window: YearWindow,
         state=stored.state if stored else YearState.OPEN,
         after_short_year=after_short_year,
         board_decided_on=stored.board_decided_on if stored else None,
+        proof_owed=sum((owed.credits for owed in proof_owed
+                        if takes_entry(window, activity_date=owed.activity_date,
+                                       reported_on=owed.reported_on)), ZERO),
     )
+
+
+@dataclass(frozen=True)
+class ProofOwed:
+    """An entry a reviewer asked proof for that the holder has not sent yet."""
+
+    entry_id: int
+    title: str
+    credits: Decimal
+    due_on: date | None
+    activity_date: date
+    reported_on: date
+
+
+def proof_owed(*, holder: User) -> list[ProofOwed]:
+    """The holder's entries waiting for their proof, the soonest due first. One query (the
+    few entries in an undecided state, by their partial index)."""
+    return [ProofOwed(*row) for row in
+            Entry.objects.filter(holder=holder, state=EntryState.PROOF_REQUESTED,
+                                 proof_submitted_at__isnull=True)
+            .annotate(worth=CREDITS)
+            .order_by(F("proof_due_on").asc(nulls_last=True), "activity_date", "pk")
+            .values_list("pk", "title", "worth", "proof_due_on", "activity_date",
+                         "reported_on")]
 
 
 @dataclass(frozen=True)
@@ -287,6 +324,9 @@ class CertificationStanding:
     # for an active one (the oldest such year), closed as not met for a decertified one.
     year_end: YearStanding | None = None
     decertification: Decertification | None = None
+    # The day the Board reinstated the certification by upholding the appeal against its
+    # latest decertification; None for one never decertified, or decertified still.
+    reinstated_on: date | None = None
 
     @property
     def requires_cpe(self) -> bool:
@@ -303,18 +343,24 @@ def _open_windows(certification: Certification, today: date) -> list[YearWindow]
     return [w for w in certification.years_through(today)[-2:] if w.deadline >= today]
 
 
-def certification_standings(*, holder: User, today: date) -> list[CertificationStanding]:
+def certification_standings(*, holder: User, today: date,
+                            owed: Iterable[ProofOwed] = ()) -> list[CertificationStanding]:
     """Per certification of the holder, each open year's counted credits, requirement,
     deadline and use of each capped activity, from the stored standings; a year that ended
-    short and is not closed, or the decertification and the year that caused it. Four queries,
-    whatever the number of entries or years."""
+    short and is not closed, or the decertification and the year that caused it, or the day
+    an upheld appeal reinstated it. With `owed` (`proof_owed`), each open year says how many
+    of its undecided credits wait for the holder's proof. Four queries, whatever the number
+    of entries or years."""
+    owed = list(owed)
     certifications = list(
         Certification.objects.filter(holder=holder).select_related("title__level")
         .annotate(decertification_denied_on=_decertified_on_denial(),
                   decertification_denial_id=_decertified_on_denial("pk"),
                   decertification_appeal_state=_decertified_on_denial("appeal__state"),
                   decertification_appeal_meets_on=_decertified_on_denial(
-                      "appeal__meeting__meets_on"))
+                      "appeal__meeting__meets_on"),
+                  decertification_appeal_decided_at=_decertified_on_denial(
+                      "appeal__decided_at"))
         .order_by("-title__level__position", "awarded_on", "pk"))
     windows = {c.pk: _open_windows(c, today) for c in certifications if c.collects_cpe}
     capped = _capped_activity_types()
@@ -323,13 +369,14 @@ def certification_standings(*, holder: User, today: date) -> list[CertificationS
     standings = []
     for certification in certifications:
         end_row = ends.get(certification.pk)
-        ended = (_standing(certification, end_row.window, end_row, today)
+        ended = (_standing(certification, end_row.window, end_row, today, proof_owed=owed)
                  if end_row is not None else None)
         standings.append(CertificationStanding(
             certification,
             tuple(_standing(certification, window,
                             rows.get((certification.pk, window.number)), today, capped,
-                            after_short_year=ended is not None and certification.is_active)
+                            after_short_year=ended is not None and certification.is_active,
+                            proof_owed=owed)
                   for window in windows.get(certification.pk, [])),
             year_end=ended,
             decertification=_decertification(
@@ -337,8 +384,19 @@ def certification_standings(*, holder: User, today: date) -> list[CertificationS
                 certification.decertification_denial_id,
                 certification.decertification_appeal_state,
                 certification.decertification_appeal_meets_on),
+            reinstated_on=_reinstated_on(certification),
         ))
     return standings
+
+
+def _reinstated_on(certification: Certification) -> date | None:
+    """The day of the Board's decision that undid the certification's latest decertification
+    (from `certification_standings`' annotations)."""
+    decided_at = certification.decertification_appeal_decided_at
+    if (certification.is_active and decided_at is not None
+            and certification.decertification_appeal_state == "upheld"):
+        return timezone.localdate(decided_at)
+    return None
 
 
 def certification_years(*, certification: Certification, today: date) -> list[YearStanding]:
@@ -468,14 +526,40 @@ def chart_bars(year: YearStanding) -> list[ChartBar]:
             for name, counted in year.by_activity]
 
 
-DASHBOARD_PARTS = ("standings", "can_log", "recent_entries", "chart", "chart_year")
+# How long the dashboard keeps showing an appeal the Board decided: the decision's mail links
+# to the dashboard, and the holder finds it there.
+RECENTLY_DECIDED_DAYS = 30
+
+
+def open_decisions(*, holder: User, today: date) -> list[tuple[Denial, object | None]]:
+    """The decisions against the holder in play, as (denial, its appeal or None): those the
+    holder may still appeal (within the window, none filed), those with an appeal the Board
+    has yet to decide or decided in the last RECENTLY_DECIDED_DAYS days, newest first. Each
+    with its entry or certification title and its appeal's meeting. One query."""
+    # The appeal's states belong to the app above: an open appeal is one not decided yet.
+    denials = (
+        Denial.objects.filter(holder=holder)
+        .filter(Q(appeal__isnull=False, appeal__decided_at__isnull=True)
+                | Q(appeal__decided_at__date__gte=today - timedelta(days=RECENTLY_DECIDED_DAYS))
+                | Q(appeal__isnull=True,
+                    denied_on__gte=today - timedelta(days=settings.CPE_APPEAL_WINDOW_DAYS)))
+        .select_related("entry", "certification__title", "appeal__meeting")
+        .order_by("-denied_on", "-pk"))
+    return [(denial, getattr(denial, "appeal", None)) for denial in denials]
+
+
+DASHBOARD_PARTS = ("standings", "can_log", "recent_entries", "chart", "chart_year",
+                   "proof_owed", "decisions")
 
 
 def dashboard(*, holder: User, today: date) -> dict[str, object]:
     """Everything the dashboard shows, from the stored standings, in a fixed number of
-    queries whatever the number of entries. The chart shows the current year of the first
-    certification that counts CPE (the highest level, the first card)."""
-    standings = certification_standings(holder=holder, today=today)
+    queries whatever the number of entries: the standings, the proof the holder owes, the
+    decisions still open to appeal or under appeal, the latest entries. The chart shows the
+    current year of the first certification that counts CPE (the highest level, the first
+    card)."""
+    owed = proof_owed(holder=holder)
+    standings = certification_standings(holder=holder, today=today, owed=owed)
     chart_year = next((s.current for s in standings if s.current), None)
     return {
         "standings": standings,
@@ -483,6 +567,8 @@ def dashboard(*, holder: User, today: date) -> dict[str, object]:
         "recent_entries": list(holder_entries(holder=holder)[:5]),
         "chart": chart_bars(chart_year) if chart_year else [],
         "chart_year": chart_year,
+        "proof_owed": owed,
+        "decisions": open_decisions(holder=holder, today=today),
     }
 
 

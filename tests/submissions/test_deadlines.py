@@ -58,7 +58,7 @@ def test_a_missed_proof_deadline_rejects_the_entry_with_a_denial_and_a_mail(cert
     change = entry.state_changes.last()
     assert (change.from_state, change.to_state, change.changed_by, change.reason) == (
         EntryState.PROOF_REQUESTED, EntryState.REJECTED, None,
-        "No proof arrived by the deadline of 2025-07-01.")
+        "No proof arrived by the deadline of 1 July 2025.")
     assert entry.history.first().history_change_reason == "Proof deadline missed"
     denial = Denial.objects.get(entry=entry)
     assert (denial.kind, denial.denied_on) == (DenialKind.ENTRY_REJECTED, date(2025, 7, 2))

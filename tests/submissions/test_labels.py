@@ -100,7 +100,7 @@ def test_credits_are_called_credits_on_the_holders_pages(client, owner, practiti
 
     assert "<strong>1.50 credits</strong>" in dashboard
     assert "2.00 credits awaiting review" in dashboard
-    assert "Read books: 0 of 5 credits" in dashboard
+    assert "Read books: used 0.00 of 5.00 credits" in dashboard
     assert "<dt class=\"col-sm-5\">Claimed</dt><dd class=\"col-sm-7\">1.50 credits</dd>" in detail
     assert "): 1.50 credits</li>" in detail
     assert "1.50 of 20 credits" in years

@@ -43,8 +43,10 @@ def test_transcript_pdf_opens_and_reads(detail):
     text = " ".join(PdfReader(io.BytesIO(transcript_pdf(detail))).pages[0].extract_text().split())
     for expected in ("CPE transcript", "Hanna de Vries", "Information Security Practitioner",
                      "Threat modelling <course> & more", "Security Engineering", "14.50",
-                     "12.00", "Total"):
+                     "12.00", "Total", "1 January 2025 to 31 December 2025",
+                     "1 February 2025"):
         assert expected in text
+    assert "2025-" not in text
 
 
 @pytest.mark.parametrize("typed", [

@@ -260,8 +260,8 @@ def test_dashboard_one_webinar_counts_toward_both_cards(client):
                  attended_minutes=120, claimed_credits=Decimal("2"))
     client.force_login(holder)
     html = client.get(reverse("home")).content.decode()
-    assert "Attend a webinar (SECO webinars included): 2 of 10" in html
-    assert "Attend a webinar (SECO webinars included): 8 of 10" in html
+    assert "Attend a webinar (SECO webinars included): used 2.00 of 10.00 credits" in html
+    assert "Attend a webinar (SECO webinars included): used 8.00 of 10.00 credits" in html
 
 
 def test_foundation_only_holder_sees_no_cpe_required_and_cannot_log(client):

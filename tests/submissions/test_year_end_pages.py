@@ -174,9 +174,10 @@ def test_years_page_year_past_its_deadline_short_is_missed_and_being_closed(
 
     page = years_page(client, expert)
 
-    assert "Year 1 1 Sep 2024 \u2013 31 Aug 2025 30 Sep 2025 21.00 of 40 credits Missed — being " \
-        "closed" in page
-    assert "Year 2 1 Sep 2025 \u2013 31 Aug 2026 30 Sep 2026 0.00 of 40 credits In progress" in page
+    assert ("Year 1 1 September 2024 \u2013 31 August 2025 30 September 2025 21.00 of 40 "
+            "credits Missed — being closed") in page
+    assert ("Year 2 1 September 2025 \u2013 31 August 2026 30 September 2026 0.00 of 40 "
+            "credits In progress") in page
     assert YEAR_1 in page
     assert WILL_BE_DECERTIFIED in page
     assert "On track" not in page
@@ -287,10 +288,10 @@ def test_years_page_decertified_year_is_missed_with_the_appeal(
 
     assert f"Decertified {DECERTIFIED_BECAUSE} {appeal}" in page
     # Year 2 was still open for reporting on the day: it no longer counts.
-    assert "Year 2 1 Sep 2025 \u2013 31 Aug 2026 30 Sep 2026 0.00 of 40 credits Not counted — " \
-        "decertified" in page
-    assert "Year 1 1 Sep 2024 \u2013 31 Aug 2025 30 Sep 2025 21.00 of 40 credits Missed — " \
-        "decertified" in page
+    assert ("Year 2 1 September 2025 \u2013 31 August 2026 30 September 2026 0.00 of 40 "
+            "credits Not counted — decertified") in page
+    assert ("Year 1 1 September 2024 \u2013 31 August 2025 30 September 2025 21.00 of 40 "
+            "credits Missed — decertified") in page
     assert "On track" not in page
 
 
@@ -357,7 +358,8 @@ def test_years_page_year_closed_as_met_says_met(client, met_in_year_1, on_day):
 
     page = years_page(client, met_in_year_1)
 
-    assert "Year 1 1 Sep 2024 \u2013 31 Aug 2025 30 Sep 2025 40.00 of 40 credits Met" in page
+    assert ("Year 1 1 September 2024 \u2013 31 August 2025 30 September 2025 40.00 of 40 "
+            "credits Met") in page
     assert "Missed" not in page
     assert "On track" not in page
 
