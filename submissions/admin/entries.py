@@ -148,6 +148,13 @@ class EntryAdmin(ReviewAdminMixin, HistoryAdmin):
     readonly_fields = ("claimed_credits", "approved_credits", "state", "logged_at", "updated_at")
     inlines = (EntryStateChangeInline, ProofFileInline)
 
+    def get_model_perms(self, request: HttpRequest) -> dict[str, bool]:
+        # The list opens on the review queue: the admin's front page offers it to those who
+        # review. Others who may read entries (the Board) open them from an appeal.
+        if not request.user.has_perm("submissions.review_entry"):
+            return {}
+        return super().get_model_perms(request)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Entry | None = None):
         # What the holder wrote is theirs: staff decide on it (the decision buttons), they never
         # type over it. The holder edits it through the rules, before a review decision.
