@@ -105,6 +105,10 @@ class _AdminViewMiddleware:
         raise NotImplementedError
 
 
+# The admin page a staff member sent to set up two-factor authentication was going to.
+ADMIN_DESTINATION_SESSION_KEY = "staff_admin_destination"
+
+
 class StaffTwoFactorMiddleware(_AdminViewMiddleware):
     """The admin is for staff who signed in with two factors, through the portal's sign-in.
 
@@ -126,6 +130,9 @@ class StaffTwoFactorMiddleware(_AdminViewMiddleware):
         if not (user.is_active and user.is_staff):
             raise PermissionDenied
         if not _has_totp(user):
+            # Where they were going: the page after the set-up (the recovery codes) leads on.
+            if request.method == "GET":
+                request.session[ADMIN_DESTINATION_SESSION_KEY] = request.get_full_path()
             messages.warning(request, _(
                 "Staff need two-factor authentication to use the admin. Set up an "
                 "authenticator app; the admin opens as soon as it is active."))

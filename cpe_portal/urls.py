@@ -13,3 +13,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "cpe_portal.views.permission_denied"
+handler404 = "cpe_portal.views.page_not_found"
+handler500 = "cpe_portal.views.server_error"

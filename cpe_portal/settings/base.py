@@ -18,6 +18,8 @@ SECRET_KEY = env("SECRET_KEY", default="insecure-local-key-change-me-for-anythin
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A form refused for its security token says what to do, in the site's look.
+CSRF_FAILURE_VIEW = "cpe_portal.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -2,7 +2,7 @@ from collections.abc import Mapping
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import ORDER_VAR, ChangeList
+from django.contrib.admin.views.main import ALL_VAR, ORDER_VAR, PAGE_VAR, ChangeList
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OrderBy, OuterRef, QuerySet
@@ -24,6 +24,7 @@ from certifications.admin import CertificationLevelAdmin
 from certifications.models import CertificationLevel
 from common.admin import EstimatedCountPaginator, HistoryAdmin, ReadOnlyInline
 
+from ..enums import EntryState
 from ..models import Audit, Entry, EntryStateChange, ProofFile
 from ..review import check_proof_deadline, draw_audit_sample, proof_deadline
 from ..selectors.overview import held_since_of_entry
@@ -94,6 +95,21 @@ class QueueChangeList(ChangeList):
     """Sorts as `changelist_ordering` unless a column is chosen, and marks the columns the list
     is sorted by so (Django reads the arrows from a fixed ordering otherwise)."""
 
+    # Query parameters that choose how the list is shown, not which entries it holds.
+    PRESENTATION = frozenset({ORDER_VAR, PAGE_VAR, ALL_VAR, DecisionFilter.parameter_name})
+
+    @property
+    def decision(self) -> str:
+        """Which of the lists (DecisionFilter) this is: its empty page says what it means."""
+        value = self.params.get(DecisionFilter.parameter_name) or "waiting"
+        # Anything else lists every entry, as DecisionFilter reads it.
+        return value if value in DecisionFilter.QUEUES else "all"
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether a search or a filter besides the decision narrows the list."""
+        return bool(self.query) or any(name not in self.PRESENTATION for name in self.params)
+
     def _get_default_ordering(self) -> tuple[str | OrderBy, ...]:
         return changelist_ordering(self.params)
 
@@ -131,6 +147,13 @@ class EntryAdmin(ReviewAdminMixin, HistoryAdmin):
     # why: never typed into this form.
     readonly_fields = ("claimed_credits", "approved_credits", "state", "logged_at", "updated_at")
     inlines = (EntryStateChangeInline, ProofFileInline)
+
+    def get_model_perms(self, request: HttpRequest) -> dict[str, bool]:
+        # The list opens on the review queue: the admin's front page offers it to those who
+        # review. Others who may read entries (the Board) open them from an appeal.
+        if not request.user.has_perm("submissions.review_entry"):
+            return {}
+        return super().get_model_perms(request)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Entry | None = None):
         # What the holder wrote is theirs: staff decide on it (the decision buttons), they never
@@ -220,9 +243,15 @@ class EntryAdmin(ReviewAdminMixin, HistoryAdmin):
             return f"{obj.approved_credits} / {obj.claimed_credits}"
         return str(obj.claimed_credits)
 
-    @admin.display(description=_("proof"), boolean=True)
-    def proof(self, obj: Entry) -> bool:
-        return obj.has_proof
+    @admin.display(description=_("proof"))
+    def proof(self, obj: Entry) -> str:
+        """Proof is optional unless a reviewer asks for it: an entry without any and not asked
+        for shows nothing, not a mark that reads as a fault."""
+        if obj.has_proof:
+            return _("attached")
+        if obj.state == EntryState.PROOF_REQUESTED:
+            return _("requested")
+        return ""
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
                     extra_context: dict | None = None) -> HttpResponse:

@@ -2,9 +2,12 @@
 authentication. Staff reach the admin only with a TOTP authenticator and a session that
 passed it; holders get no admin at all."""
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.urls import reverse
@@ -12,7 +15,7 @@ from django.urls import reverse
 from accounts.roles import REVIEWER
 from cpe_portal.settings.base import ACCOUNT_RATE_LIMITS
 from tests.factories import PASSWORD, UserFactory
-from tests.staff import TOTP_SECRET, make_staff, sign_in, totp_code
+from tests.staff import TOTP_SECRET, add_totp, make_staff, sign_in, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +39,13 @@ def redirect_of(response) -> tuple[str, list[str]]:
     assert response.status_code == 302
     url = urlsplit(response["Location"])
     return url.path, parse_qs(url.query).get("next", [])
+
+
+def continue_link(response) -> tuple[str, str] | None:
+    """The text and address of the page's "Continue to the admin" button, if any."""
+    found = re.search(r'<a class="btn btn-primary" href="([^"]*)">([^<]*)</a>',
+                      response.content.decode())
+    return (found.group(2), found.group(1)) if found else None
 
 
 def messages_of(response) -> list[str]:
@@ -117,15 +127,17 @@ def test_staff_who_set_up_totp_reach_the_admin(client):
     staff = make_staff(REVIEWER, totp=False)
     client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
     set_up = client.get(ENTRIES)["Location"]
-    # Turning on two-factor authentication asks for the password again first.
-    client.post(client.get(set_up)["Location"], {"password": PASSWORD})
+    # The password was typed a moment ago: the set-up does not ask for it again.
     form_page = client.get(set_up)
     secret = form_page.context["form"].secret
 
     activated = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+    codes_page = client.get(activated["Location"])
     response = client.get(ENTRIES)
 
-    assert activated.status_code == 302
+    assert form_page.status_code == 200
+    assert activated["Location"] == reverse("mfa_view_recovery_codes")
+    assert continue_link(codes_page) == ("Continue to the admin", ENTRIES)
     assert sorted(staff.authenticator_set.values_list("type", flat=True)) == [
         "recovery_codes", "totp"]
     assert response.status_code == 200
@@ -177,3 +189,75 @@ def test_admin_password_change_is_the_portals(client):
 
     assert response.status_code == 302
     assert response["Location"] == reverse("account_change_password")
+
+
+def test_staff_signing_in_without_a_next_land_in_the_admin(client):
+    staff = make_staff(REVIEWER)
+
+    client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
+    code = client.post(reverse("mfa_authenticate"), {"code": totp_code(TOTP_SECRET)})
+
+    assert code["Location"] == ADMIN
+    assert client.get(ADMIN).status_code == 200
+
+
+def test_holders_signing_in_land_on_their_dashboard(client):
+    holder = UserFactory()
+    EmailAddress.objects.create(user=holder, email=holder.email, verified=True, primary=True)
+
+    response = client.post(reverse("account_login"), {"login": holder.email,
+                                                      "password": PASSWORD})
+
+    assert response["Location"] == reverse("home")
+
+
+def test_staff_first_visit_asks_for_the_password_once(client):
+    staff = make_staff(REVIEWER, totp=False)
+    client.post(f"{reverse('account_login')}?next={ENTRIES}",
+                {"login": staff.email, "password": PASSWORD})
+
+    set_up = client.get(ENTRIES)
+    form_page = client.get(set_up["Location"])
+
+    assert set_up["Location"] == reverse("mfa_activate_totp")
+    assert form_page.status_code == 200
+    assert form_page.templates[0].name == "mfa/totp/activate_form.html"
+
+
+def test_setting_up_two_factor_later_asks_for_the_password_again(client):
+    # Signed in long ago (no password typed in this session's recent steps): allauth's rule.
+    staff = make_staff(REVIEWER, totp=False)
+    client.force_login(staff)
+
+    response = client.get(reverse("mfa_activate_totp"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+
+
+def test_recovery_codes_offer_holders_no_admin(client):
+    holder = UserFactory()
+    EmailAddress.objects.create(user=holder, email=holder.email, verified=True, primary=True)
+    sign_in_with_codes(client, holder)
+
+    response = client.get(reverse("mfa_view_recovery_codes"))
+
+    assert response.status_code == 200
+    assert continue_link(response) is None
+
+
+def test_recovery_codes_lead_staff_to_the_admin_front_page(client):
+    staff = make_staff(REVIEWER, totp=False)
+    sign_in_with_codes(client, staff)
+
+    response = client.get(reverse("mfa_view_recovery_codes"))
+
+    assert continue_link(response) == ("Continue to the admin", ADMIN)
+
+
+def sign_in_with_codes(client, user) -> None:
+    """`user` gets a TOTP authenticator and recovery codes and signs in with both factors."""
+    add_totp(user)
+    RecoveryCodes.activate(user)
+    client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(TOTP_SECRET)})
