@@ -130,11 +130,13 @@ class EntryAdmin(ReviewAdminMixin, HistoryAdmin):
                            "description")}),
         (_("What the holder did"), {"fields": INPUT_FIELDS}),
         (_("Credits and state"), {"fields": ("claimed_credits", "approved_credits", "state",
-                                             "relevance_confirmed", "logged_at", "updated_at")}),
+                                             "relevance_confirmed", "logged_at", "logged_by",
+                                             "updated_at")}),
     )
     # Computed when logged, or changed only by the review workflow, which records who, when and
     # why: never typed into this form.
-    readonly_fields = ("claimed_credits", "approved_credits", "state", "logged_at", "updated_at")
+    readonly_fields = ("claimed_credits", "approved_credits", "state", "logged_at", "logged_by",
+                       "updated_at")
     inlines = (EntryStateChangeInline, ProofFileInline)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Entry | None = None):
@@ -190,6 +192,22 @@ class EntryAdmin(ReviewAdminMixin, HistoryAdmin):
             if isinstance(response, TemplateResponse):
                 response.render()
         return response
+
+    @admin.display(description=_("logged by"))
+    def logged_by(self, obj: Entry) -> str:
+        """Who logged the entry: the holder, staff for them, or staff from an attendance
+        import (with the import's date)."""
+        first = (obj.state_changes.filter(from_state="").select_related("changed_by")
+                 .order_by("changed_at", "pk").first())
+        by = first.changed_by if first is not None else None
+        name = (by.full_name or by.email) if by is not None else _("staff")
+        when = date_format(timezone.localtime(obj.logged_at), "DATETIME_FORMAT")
+        if obj.imported:
+            return _("%(staff)s (staff), from a webinar attendance import on %(when)s") % {
+                "staff": name, "when": when}
+        if by is not None and by.pk != obj.holder_id:
+            return _("%(staff)s (staff), for the holder") % {"staff": name}
+        return _("the holder")
 
     @admin.display(description=_("entry"), ordering="title")
     def short_title(self, obj: Entry) -> str:
