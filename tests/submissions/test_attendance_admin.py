@@ -85,7 +85,7 @@ def test_import_page_imports_and_reports_each_row(client, reviewer, anna):
     assert list(check_standings()) == []
     page = response.content.decode()
     assert "Rows: 3. Logged: 1. Attended too little: 1. Unknown email: 1." in page
-    assert '<td data-label="Credits">1.00</td>' in page
+    assert '<td data-label="Credits">1.00 credits</td>' in page
     assert 'id="outcome-created"' in page
     assert reverse("admin:submissions_entry_change", args=[entry.pk]) in page
     assert "no holder has the email address nobody@example.com" in page
