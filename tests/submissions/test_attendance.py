@@ -200,6 +200,7 @@ def test_import_mails_each_holder_once_listing_the_entries_logged_for_them(revie
     assert "Threat Intel 101 (20 May 2025): 1.00 credits" in body
     assert "Cloud Logging (21 May 2025): 1.50 credits" in body
     assert "On 1 June 2025 the certification body's staff logged these webinars" in body
+    assert ">Threat Intel 101</a> (20 May 2025): 1.00 credits" in mails[0].body_html
 
 
 def test_import_again_mails_nobody(reviewer, anna):
