@@ -27,16 +27,22 @@ from django.core.validators import validate_email
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from accounts.outbox import queue_mail
 from activities.models import ActivityType
+from activities.rules import plain
 from common.csvfiles import HEADER_ROW, csv_records, past_date, row_problem
+from common.mail import site_url
 
+from .assessment import Share
+from .counting import StoppedBy
 from .enums import EntryState
 from .models import Entry
-from .services import EntryDetails, log_entry
+from .services import EntryDetails, assess_inputs, log_entry
 from .standings.recount import lock_holders
 
 COLUMNS = ("email", "webinar title", "webinar date", "webinar minutes", "attended minutes")
@@ -275,6 +281,8 @@ class RowResult:
     # The entry logged, or the one already there for a duplicate of an earlier import or entry.
     entry_id: int | None = None
     credits: Decimal | None = None
+    # The entry logged by this row (none for a duplicate): its holder's mail lists it.
+    entry: Entry | None = None
 
 
 @dataclass(frozen=True)
@@ -353,9 +361,9 @@ def _already_logged(holder: User, row: AttendanceRow,
 
 def _import_row(row: AttendanceRow, holder: User, webinar: ActivityType, *, reviewer: User,
                 today: date) -> RowResult:
+    # Inside the holder's transaction (`_import_holder`): a savepoint, so that a refused row
+    # leaves the holder's other rows as they are.
     with transaction.atomic():
-        # Under the holder's lock, nothing else logs for them between the look and the log.
-        lock_holders([holder.pk])
         duplicate = _already_logged(holder, row, webinar)
         if duplicate is not None:
             return duplicate
@@ -371,8 +379,79 @@ def _import_row(row: AttendanceRow, holder: User, webinar: ActivityType, *, revi
             entry = log_entry(holder=holder, details=details, today=today, by=reviewer,
                               form_token=row.token)
         except ValidationError as error:
-            return RowResult(row, Outcome.REFUSED, " ".join(error.messages))
-    return RowResult(row, Outcome.CREATED, entry_id=entry.pk, credits=entry.claimed_credits)
+            return RowResult(row, Outcome.REFUSED,
+                             _staff_refusal(holder, details, today=today, error=error))
+    return RowResult(row, Outcome.CREATED, entry_id=entry.pk, credits=entry.claimed_credits,
+                     entry=entry)
+
+
+def _holder_name(holder: User) -> str:
+    return holder.full_name or holder.email
+
+
+def _staff_refusal(holder: User, details: EntryDetails, *, today: date,
+                   error: ValidationError) -> str:
+    """Why the rules refused a row, written to the staff member reading the report (the
+    service's own message speaks to the holder at the log form)."""
+    try:
+        _kept, assessment = assess_inputs(
+            holder=holder, activity_type=details.activity_type,
+            activity_date=details.activity_date, inputs=details.inputs, today=today)
+    except ValidationError:
+        return " ".join(error.messages)
+    names = {"holder": _holder_name(holder), "date": date_format(details.activity_date)}
+    counting = [c for c in assessment.certifications if c.collects_cpe]
+    if not any(c.is_active for c in assessment.certifications):
+        return _("Holder %(holder)s has no active certification to log CPE for.") % names
+    if not counting:
+        return _("Holder %(holder)s's certifications require no CPE, so there is nothing to "
+                 "log.") % names
+    first_award = min(c.awarded_on for c in counting)
+    if details.activity_date < first_award:
+        return _("The webinar of %(date)s took place before holder %(holder)s's first "
+                 "certification was awarded (%(award)s).") % {
+                     **names, "award": date_format(first_award)}
+    if not assessment.shares:
+        deadline = max(w.deadline for c in counting
+                       if (w := c.year_containing(details.activity_date)))
+        return _("Holder %(holder)s's certification year that contains %(date)s closed for "
+                 "reporting on %(deadline)s; nothing can be logged for it any more.") % {
+                     **names, "deadline": date_format(deadline)}
+    if assessment.refusal and all(share.counted == 0 for share in assessment.shares):
+        return " ".join(_staff_cap_message(details.activity_type, share, names)
+                        for share in assessment.shares) + " " + _(
+            "The webinar would not count for anything.")
+    return " ".join(error.messages)
+
+
+def _staff_cap_message(activity_type: ActivityType, share: Share, names: dict) -> str:
+    names = {**names, "title": share.certification.title.name,
+             "start": date_format(share.window.starts_on),
+             "end": date_format(share.window.ends_on), "cap": plain(share.cap or 0),
+             "activity": activity_type.name}
+    if share.stopped_by == StoppedBy.SUBMISSION_CAP:
+        return _("The annual submission cap of %(cap)s credits is already reached in holder "
+                 "%(holder)s's %(title)s year from %(start)s to %(end)s.") % names
+    return _("The annual cap of %(cap)s credits for “%(activity)s” is already reached in "
+             "holder %(holder)s's %(title)s year from %(start)s to %(end)s.") % names
+
+
+@transaction.atomic
+def _import_holder(holder: User, rows: list[AttendanceRow], webinar: ActivityType, *,
+                   reviewer: User, today: date) -> list[RowResult]:
+    """One holder's rows, in file order, in one transaction under the holder's lock, with the
+    one mail that lists the entries logged for them."""
+    # Under the holder's lock, nothing else logs for them between the look and the log.
+    lock_holders([holder.pk])
+    results = [_import_row(row, holder, webinar, reviewer=reviewer, today=today)
+               for row in rows]
+    logged = [result.entry for result in results if result.entry is not None]
+    if logged:
+        queue_mail("entries_imported", to=holder, context={
+            "entries": [(entry, site_url("submissions:entry_detail", entry.pk))
+                        for entry in logged],
+            "imported_on": today})
+    return results
 
 
 def webinar_minimum_percent() -> int:
@@ -390,12 +469,13 @@ def import_attendance(*, plan: AttendancePlan, reviewer: User, today: date) -> A
     webinar activity's minimum share of it; it logs nothing, and the report says why, when it
     repeats an earlier row of the file, names an unknown email, attended too little, names a
     webinar already imported for the holder (or one the holder logged themselves with the same
-    title and date), or is refused by `log_entry` (with its message: a closed year, no
-    certification, a full cap). Each row is its own transaction under the holder's lock, so
-    holders can log meanwhile and an import cut short can simply be run again.
+    title and date), or is refused by `log_entry` (with why, written to staff: a closed year,
+    no certification, a full cap). Each holder's rows are one transaction under the holder's
+    lock, so holders can log meanwhile and an import cut short can simply be run again.
 
     Side effects per logged row, those of `log_entry`: the entry, its first state change by
-    `reviewer`, and the recount of the stored standings.
+    `reviewer`, and the recount of the stored standings; per holder with entries logged, one
+    mail listing them, written to the outbox in the holder's transaction.
     """
     webinar = ActivityType.objects.filter(code=WEBINAR_ACTIVITY).first()
     if webinar is None:
@@ -405,22 +485,27 @@ def import_attendance(*, plan: AttendancePlan, reviewer: User, today: date) -> A
     minimum = webinar.min_attendance_percent or 0
     holders = _holders_by_email([row.email for row in plan.rows])
     first_rows: dict[tuple[str, str], int] = {}
-    results = []
+    results: dict[int, RowResult] = {}
+    to_import: dict[str, list[AttendanceRow]] = {}
     for row in plan.rows:
         first = first_rows.setdefault((row.email, row.webinar_key), row.number)
         holder = holders.get(row.email)
         if first != row.number:
-            results.append(RowResult(row, Outcome.DUPLICATE, _(
-                "the same webinar for the same email as row %(row)d") % {"row": first}))
+            results[row.number] = RowResult(row, Outcome.DUPLICATE, _(
+                "the same webinar for the same email as row %(row)d") % {"row": first})
         elif holder is None:
-            results.append(RowResult(row, Outcome.UNKNOWN_EMAIL, _(
-                "no holder has the email address %(email)s") % {"email": row.email}))
+            results[row.number] = RowResult(row, Outcome.UNKNOWN_EMAIL, _(
+                "no holder has the email address %(email)s") % {"email": row.email})
         elif not row.attended_enough(minimum):
-            results.append(RowResult(row, Outcome.BELOW_MINIMUM, _(
+            results[row.number] = RowResult(row, Outcome.BELOW_MINIMUM, _(
                 "attended %(attended)d of %(length)d minutes (%(percent)d %%); at least "
                 "%(minimum)d %% is needed") % {
                 "attended": row.attended_minutes, "length": row.webinar_minutes,
-                "percent": row.attended_percent(), "minimum": minimum}))
+                "percent": row.attended_percent(), "minimum": minimum})
         else:
-            results.append(_import_row(row, holder, webinar, reviewer=reviewer, today=today))
-    return AttendanceReport(tuple(results))
+            to_import.setdefault(row.email, []).append(row)
+    for email, rows in to_import.items():
+        for result in _import_holder(holders[email], rows, webinar, reviewer=reviewer,
+                                     today=today):
+            results[result.row.number] = result
+    return AttendanceReport(tuple(results[row.number] for row in plan.rows))

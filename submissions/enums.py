@@ -32,6 +32,10 @@ DECIDABLE_STATES = frozenset(
     {EntryState.SUBMITTED, EntryState.PENDING_APPROVAL, EntryState.PROOF_REQUESTED})
 # What a reviewer (or an audit) may ask proof of.
 PROOF_REQUESTABLE_STATES = frozenset({EntryState.SUBMITTED, EntryState.PENDING_APPROVAL})
+# What an audit sample asks proof of: any entry of a year not yet closed that counts or waits
+# (PRODUCT.md, "Proof and audit"), approved ones included; an approved entry stops counting
+# until its proof is accepted.
+AUDITABLE_STATES = PROOF_REQUESTABLE_STATES | {EntryState.APPROVED}
 # What the Board reinstates: a rejected entry, or one approved at an adjusted value.
 REINSTATABLE_STATES = frozenset({EntryState.REJECTED, EntryState.APPROVED})
 

@@ -138,6 +138,13 @@ class Entry(models.Model):
         return f"{self.title} ({self.activity_date})"
 
     @property
+    def imported(self) -> bool:
+        """Logged by staff from a webinar attendance list (`submissions.attendance`): imported
+        entries carry a name-based (version 5) form token, the log form a random (version 4)
+        one."""
+        return self.form_token is not None and self.form_token.version == 5
+
+    @property
     def credits(self) -> Decimal:
         """What the entry is worth when it counts: the approved value after an adjustment.
         `CREDITS` below is the same rule for queries."""
@@ -315,7 +322,7 @@ class Denial(models.Model):
 
 class Audit(models.Model):
     """A random audit sample: a share of the holders with entries in a period, drawn
-    reproducibly from a seed, asked for proof of their entries without proof."""
+    reproducibly from a seed, asked for proof of their entries without proof (`entries`)."""
 
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period to"))
@@ -330,6 +337,11 @@ class Audit(models.Model):
     holders = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="audits",
                                      verbose_name=_("holders drawn"))
     requests = models.PositiveIntegerField(_("proof requests sent"))
+    entries = models.ManyToManyField(Entry, related_name="audits", blank=True,
+                                     verbose_name=_("entries asked for proof"))
+    # The key of the preview the reviewer confirmed: a confirmation posted twice draws once.
+    draw_key = models.UUIDField(_("draw key"), unique=True, null=True, blank=True,
+                                editable=False)
 
     class Meta:
         ordering = ["-drawn_at", "-pk"]

@@ -10,6 +10,7 @@ not decided twice.
 
 import hashlib
 import math
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,16 +18,21 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.outbox import queue_mail
 from activities.enums import RuleKind
 from activities.rules import plain, round_down
+from certifications.enums import CLOSED_YEAR_STATES
+from certifications.models import CertificationYear
 from common.mail import site_url
 
+from .belonging import years_of_outer_entry
 from .enums import (
+    AUDITABLE_STATES,
     COUNTING_OR_UNDECIDED_STATES,
     DECIDABLE_STATES,
     PROOF_REQUESTABLE_STATES,
@@ -34,7 +40,7 @@ from .enums import (
     DenialKind,
     EntryState,
 )
-from .models import Audit, Entry, appeal_until
+from .models import Audit, Denial, Entry, ProofFile, appeal_until
 from .rejections import Rejection, reject_entries
 from .services import certifications_of, record_denial, record_state_change, recount_change
 from .standings.recount import entry_years, lock_holders
@@ -212,6 +218,13 @@ def request_proof(*, entry: Entry, by: User, today: date, due_on: date | None = 
     entries). Raises ValidationError for a deadline not after today or past the longest
     allowed (CPE_PROOF_DEADLINE_MAX_DAYS), or an entry already decided or already waiting for
     proof."""
+    return _request_proof(entry=entry, by=by, today=today, due_on=due_on, reason=reason,
+                          seen_state=seen_state, notify=notify,
+                          allowed=PROOF_REQUESTABLE_STATES)
+
+
+def _request_proof(*, entry: Entry, by: User, today: date, due_on: date | None, reason: str,
+                   seen_state: str | None, notify: bool, allowed: frozenset[str]) -> Entry:
     due_on = due_on or proof_deadline(today)
     check_proof_deadline(due_on, today=today)
 
@@ -225,7 +238,7 @@ def request_proof(*, entry: Entry, by: User, today: date, due_on: date | None = 
         locked.state, locked.proof_due_on = EntryState.PROOF_REQUESTED, due_on
         locked.proof_submitted_at = None
 
-    asked = _decide(entry, by=by, allowed=PROOF_REQUESTABLE_STATES, seen_state=seen_state,
+    asked = _decide(entry, by=by, allowed=allowed, seen_state=seen_state,
                     reason=reason.strip() or _("Proof requested"), change=ask)
     if notify:
         queue_mail("proof_requested", to=asked.holder, context={
@@ -273,49 +286,82 @@ def draw_holders(population: list[int], *, percent: Decimal, seed: str) -> list[
     return sorted(sorted(population, key=lambda holder_id: _draw_order(seed, holder_id))[:count])
 
 
-def draw_audit_sample(*, period_start: date, period_end: date, percent: Decimal, seed: str,
-                      by: User, today: date, due_on: date | None = None) -> Audit:
-    """Draw an audit sample and ask the drawn holders for proof of their entries in the period
-    that have none and are not decided (submitted or waiting for approval).
-
-    Side effects: one Audit row naming the holders drawn and how many requests went out; per
-    entry, the `request_proof` decision (recorded, recounted); one mail per holder asked,
-    listing their entries. Drawing the same sample again asks nothing twice: entries already
-    waiting for proof, or with proof, are left as they are. Each holder is asked in a
-    transaction of their own. Raises ValidationError, before asking anyone, for a deadline
-    `request_proof` would refuse."""
-    due_on = due_on or proof_deadline(today)
-    check_proof_deadline(due_on, today=today)
-    population = audit_population(period_start=period_start, period_end=period_end)
-    drawn = draw_holders(population, percent=percent, seed=seed)
-    requests = 0
-    for holder_id in drawn:
-        requests += _ask_holder(holder_id, period_start=period_start, period_end=period_end,
-                                by=by, today=today, due_on=due_on)
-    audit = Audit.objects.create(
-        period_start=period_start, period_end=period_end, percent=percent, seed=seed,
-        due_on=due_on, drawn_by=by, population=len(population), requests=requests)
-    audit.holders.set(drawn)
-    return audit
+def auditable_entries(*, holder_ids: list[int], period_start: date,
+                      period_end: date) -> QuerySet[Entry]:
+    """The entries of these holders in the period that an audit asks proof of: any that counts
+    or waits for a decision (approved ones included), that has no proof yet, that no denial
+    settled (an adjusted value, or the Board's reinstatement), and that belongs to a
+    certification year not yet closed. The preview and the draw both read this."""
+    open_year = CertificationYear.objects.filter(years_of_outer_entry()).exclude(
+        state__in=sorted(CLOSED_YEAR_STATES))
+    return (Entry.objects.filter(holder_id__in=holder_ids,
+                                 activity_date__range=(period_start, period_end),
+                                 state__in=sorted(AUDITABLE_STATES))
+            .filter(~Exists(ProofFile.objects.filter(entry=OuterRef("pk"))),
+                    ~Exists(Denial.objects.filter(entry=OuterRef("pk"))),
+                    Exists(open_year))
+            .order_by("holder_id", "activity_date", "logged_at", "pk"))
 
 
 @transaction.atomic
-def _ask_holder(holder_id: int, *, period_start: date, period_end: date, by: User, today: date,
-                due_on: date) -> int:
-    entries = list(
-        Entry.objects.filter(holder_id=holder_id, activity_date__range=(period_start, period_end),
-                             state__in=list(PROOF_REQUESTABLE_STATES), proof_files__isnull=True)
-        .order_by("activity_date", "pk"))
+def draw_audit_sample(*, period_start: date, period_end: date, percent: Decimal, seed: str,
+                      by: User, today: date, due_on: date | None = None,
+                      key: uuid.UUID | None = None) -> Audit:
+    """Draw an audit sample and ask the drawn holders for proof of their entries in the period
+    (`auditable_entries`: approved ones included, which stop counting until the proof is
+    accepted).
+
+    Side effects: one Audit row naming the holders drawn and the entries asked; per entry, the
+    proof request (state `proof requested` with the deadline, recorded, recounted); one mail per
+    holder asked, listing their entries. All in one transaction: nothing is half asked. Drawing
+    the same sample again asks nothing twice: entries already waiting for proof, or with proof,
+    are left as they are. With `key` (the preview the reviewer confirmed), a key already drawn
+    returns that sample and asks nothing: a confirmation posted twice draws once. Raises
+    ValidationError, before asking anyone, for a deadline `request_proof` would refuse."""
+    due_on = due_on or proof_deadline(today)
+    check_proof_deadline(due_on, today=today)
+    if key is not None and (earlier := Audit.objects.filter(draw_key=key).first()):
+        return earlier
+    population = audit_population(period_start=period_start, period_end=period_end)
+    drawn = draw_holders(population, percent=percent, seed=seed)
+    try:
+        # Claimed first: a second confirmation waits here for the first, then finds it.
+        with transaction.atomic():
+            audit = Audit.objects.create(
+                period_start=period_start, period_end=period_end, percent=percent, seed=seed,
+                due_on=due_on, drawn_by=by, population=len(population), requests=0,
+                draw_key=key)
+    except IntegrityError:
+        return Audit.objects.get(draw_key=key)
+    entries = auditable_entries(holder_ids=drawn, period_start=period_start,
+                                period_end=period_end).select_related("holder")
+    by_holder: dict[int, list[Entry]] = {}
+    for entry in entries:
+        by_holder.setdefault(entry.holder_id, []).append(entry)
+    asked: list[Entry] = []
+    for holder_id in drawn:
+        asked += _ask_holder(by_holder.get(holder_id, []), by=by, today=today, due_on=due_on)
+    audit.requests = len(asked)
+    audit.save(update_fields=["requests"])
+    audit.holders.set(drawn)
+    audit.entries.set(asked)
+    return audit
+
+
+def _ask_holder(entries: list[Entry], *, by: User, today: date, due_on: date) -> list[Entry]:
     asked = []
     for entry in entries:
         try:
-            asked.append(request_proof(entry=entry, by=by, today=today, due_on=due_on,
-                                       notify=False, reason=_("Selected for a random audit")))
+            asked.append(_request_proof(
+                entry=entry, by=by, today=today, due_on=due_on, seen_state=entry.state,
+                notify=False, reason=_("Selected for a random audit"),
+                allowed=AUDITABLE_STATES))
         except ValidationError:
-            # Its years are all closed: an audit asks only for what can still change a year.
+            # Decided in the meantime, or its years all closed: an audit asks only for what
+            # can still change a year.
             continue
     if asked:
         holder = asked[0].holder
         queue_mail("audit_proof_requested", to=holder, context={
             "entries": [(entry, _entry_url(entry)) for entry in asked], "due_on": due_on})
-    return len(asked)
+    return asked

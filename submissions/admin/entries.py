@@ -1,12 +1,16 @@
+import secrets
+import uuid
 from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ALL_VAR, ORDER_VAR, PAGE_VAR, ChangeList
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OrderBy, OuterRef, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +31,7 @@ from common.admin import EstimatedCountPaginator, HistoryAdmin, ReadOnlyInline
 from ..enums import EntryState
 from ..models import Audit, Entry, EntryStateChange, ProofFile
 from ..review import check_proof_deadline, draw_audit_sample, proof_deadline
+from ..selectors.audit import audit_entries, audit_preview
 from ..selectors.overview import held_since_of_entry
 from ..selectors.review import entry_review
 from ..services import EntryDetails, check_entry, log_entry, recount_after_catalogue_change
@@ -141,11 +146,13 @@ class EntryAdmin(ReviewAdminMixin, HistoryAdmin):
                            "description")}),
         (_("What the holder did"), {"fields": INPUT_FIELDS}),
         (_("Credits and state"), {"fields": ("claimed_credits", "approved_credits", "state",
-                                             "relevance_confirmed", "logged_at", "updated_at")}),
+                                             "relevance_confirmed", "logged_at", "logged_by",
+                                             "updated_at")}),
     )
     # Computed when logged, or changed only by the review workflow, which records who, when and
     # why: never typed into this form.
-    readonly_fields = ("claimed_credits", "approved_credits", "state", "logged_at", "updated_at")
+    readonly_fields = ("claimed_credits", "approved_credits", "state", "logged_at", "logged_by",
+                       "updated_at")
     inlines = (EntryStateChangeInline, ProofFileInline)
 
     def get_model_perms(self, request: HttpRequest) -> dict[str, bool]:
@@ -208,6 +215,22 @@ class EntryAdmin(ReviewAdminMixin, HistoryAdmin):
             if isinstance(response, TemplateResponse):
                 response.render()
         return response
+
+    @admin.display(description=_("logged by"))
+    def logged_by(self, obj: Entry) -> str:
+        """Who logged the entry: the holder, staff for them, or staff from an attendance
+        import (with the import's date)."""
+        first = (obj.state_changes.filter(from_state="").select_related("changed_by")
+                 .order_by("changed_at", "pk").first())
+        by = first.changed_by if first is not None else None
+        name = (by.full_name or by.email) if by is not None else _("staff")
+        when = date_format(timezone.localtime(obj.logged_at), "DATETIME_FORMAT")
+        if obj.imported:
+            return _("%(staff)s (staff), from a webinar attendance import on %(when)s") % {
+                "staff": name, "when": when}
+        if by is not None and by.pk != obj.holder_id:
+            return _("%(staff)s (staff), for the holder") % {"staff": name}
+        return _("the holder")
 
     @admin.display(description=_("entry"), ordering="title")
     def short_title(self, obj: Entry) -> str:
@@ -349,15 +372,39 @@ class AuditForm(forms.ModelForm):
         return data
 
 
+class AuditDrawForm(AuditForm):
+    """The sample's settings, with what the preview adds: its key (a confirmation posted
+    twice draws once) and what it showed (a confirmation of another draw is refused)."""
+
+    draw_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    fingerprint = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["seed"].help_text = _(
+            "Any word or number. Keep it with the sample: the same seed, period and share "
+            "draw the same holders again.")
+        self.fields["percent"].help_text = _(
+            "Rounded up to whole holders: 10 % of 25 holders draws 3.")
+
+
+def default_seed(today: date) -> str:
+    """A new seed, shown in the form so that the draw can be repeated."""
+    return f"{today.isoformat()}-{secrets.token_hex(3)}"
+
+
 @admin.register(Audit)
 class AuditAdmin(admin.ModelAdmin):
-    """Drawing a sample is adding one; what it did is read-only afterwards."""
+    """Drawing a sample is adding one, in two steps: the settings and a preview of who would be
+    drawn and which entries asked (and what that does to their years), then the confirmation,
+    which alone writes. What it did is read-only afterwards, with the entries it asked."""
 
     form = AuditForm
     list_display = ("__str__", "population", "drawn_count", "requests", "drawn_by", "drawn_at")
     list_select_related = ("drawn_by",)
     readonly_fields = ("drawn_by", "drawn_at", "population", "requests", "drawn_holders")
     date_hierarchy = "drawn_at"
+    change_form_template = "admin/submissions/audit/change_form.html"
 
     def has_change_permission(self, request: HttpRequest, obj: Audit | None = None) -> bool:
         return False
@@ -383,23 +430,81 @@ class AuditAdmin(admin.ModelAdmin):
             (reverse("admin:accounts_user_change", args=[holder.pk]), holder)
             for holder in obj.holders.order_by("full_name")))
 
-    def save_model(self, request: HttpRequest, obj: Audit, form: forms.ModelForm,
-                   change: bool) -> None:
-        data = form.cleaned_data
-        drawn = draw_audit_sample(
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict | None = None) -> HttpResponse:
+        audit = self.get_object(request, object_id)
+        if audit is not None:
+            extra_context = {**(extra_context or {}), "asked": list(audit_entries(audit)),
+                             "entry_opts": Entry._meta}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def add_view(self, request: HttpRequest, form_url: str = "",
+                 extra_context: dict | None = None) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate()
+        preview, changed = None, False
+        if request.method == "POST":
+            form = AuditDrawForm(request.POST)
+            if form.is_valid():
+                data = form.cleaned_data
+                key = data["draw_key"] if "_confirm" in request.POST else None
+                if key and (earlier := Audit.objects.filter(draw_key=key).first()):
+                    return self._drawn_already(request, earlier)
+                preview = audit_preview(
+                    period_start=data["period_start"], period_end=data["period_end"],
+                    percent=data["percent"], seed=data["seed"],
+                    due_on=data.get("due_on") or proof_deadline(today), today=today)
+                if "_confirm" in request.POST:
+                    if data["draw_key"] and data["fingerprint"] == preview.fingerprint:
+                        return self._confirm(request, data, today=today)
+                    changed = True
+                # Each preview gets a key of its own, and the confirmation names what it saw.
+                form = AuditDrawForm(data={**request.POST.dict(), "draw_key": uuid.uuid4(),
+                                           "fingerprint": preview.fingerprint})
+                form.is_valid()
+        else:
+            form = AuditDrawForm(initial={
+                "period_start": today.replace(month=1, day=1), "period_end": today,
+                "percent": Decimal("10"), "seed": default_seed(today),
+                "due_on": proof_deadline(today)})
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Draw an audit sample"),
+            "subtitle": None,
+            "opts": opts,
+            "app_label": opts.app_label,
+            "form": form,
+            "preview": preview,
+            "changed": changed,
+            "today": today,
+            "due_on": preview and (form.cleaned_data.get("due_on") or proof_deadline(today)),
+            "entry_opts": Entry._meta,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/submissions/audit/draw.html", context)
+
+    def _confirm(self, request: HttpRequest, data: dict, *, today: date) -> HttpResponse:
+        started = timezone.now()
+        audit = draw_audit_sample(
             period_start=data["period_start"], period_end=data["period_end"],
             percent=data["percent"], seed=data["seed"], due_on=data.get("due_on"),
-            by=request.user, today=timezone.localdate())
-        # The admin goes on with the form's instance (its message, the redirect).
-        vars(obj).update(vars(drawn))
+            by=request.user, today=today, key=data["draw_key"])
+        if audit.drawn_at < started:
+            # Another post of the same preview drew it while this one waited.
+            return self._drawn_already(request, audit)
+        drawn = audit.holders.count()
         self.message_user(request, ngettext(
             "%(drawn)d holder of %(population)d drawn; %(requests)d proof request sent.",
             "%(drawn)d holders of %(population)d drawn; %(requests)d proof requests sent.",
-            drawn.holders.count()) % {"drawn": drawn.holders.count(),
-                                       "population": drawn.population,
-                                       "requests": drawn.requests}, messages.SUCCESS)
+            drawn) % {"drawn": drawn, "population": audit.population,
+                      "requests": audit.requests}, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:submissions_audit_change", args=[audit.pk]))
 
-    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: list,
-                     change: bool) -> None:
-        # The service set the holders drawn.
-        pass
+    def _drawn_already(self, request: HttpRequest, audit: Audit) -> HttpResponse:
+        self.message_user(request, _(
+            "This sample was drawn already, on %(when)s: nothing was asked twice.") % {
+                "when": date_format(timezone.localtime(audit.drawn_at), "DATETIME_FORMAT")},
+            messages.WARNING)
+        return HttpResponseRedirect(reverse("admin:submissions_audit_change", args=[audit.pk]))

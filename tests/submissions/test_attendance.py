@@ -1,6 +1,7 @@
 """Webinar attendance import: the file is checked whole before anything is logged; each row then
 logs an entry through the logging service, or is reported with the reason it logged nothing."""
 
+import uuid
 from datetime import date
 from decimal import Decimal
 from io import StringIO
@@ -11,7 +12,7 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from accounts.models import User
+from accounts.models import OutboxMessage, User
 from submissions.attendance import (
     MAX_FILE_BYTES,
     MAX_ROWS,
@@ -25,7 +26,7 @@ from submissions.enums import EntryState
 from submissions.models import Entry, EntryStateChange
 from submissions.services import EntryDetails, log_entry, withdraw_entry
 from submissions.standings.check import check_standings
-from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity
+from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity, title
 
 D = Decimal
 TODAY = date(2025, 6, 1)
@@ -153,10 +154,75 @@ def test_import_reports_refusals_for_a_closed_year_and_no_certification(reviewer
                           "former@example.com,Threat Intel 101,2025-05-20,60,60"), reviewer)
 
     assert outcomes(report) == [
-        (2, Outcome.REFUSED, "The certification year that contains this date closed on 30 "
-                             "January 2025; activities can no longer be logged for it."),
-        (3, Outcome.REFUSED, "You have no active certification to log CPE for.")]
+        (2, Outcome.REFUSED, f"Holder {anna.full_name}'s certification year that contains 1 "
+                             "June 2024 closed for reporting on 30 January 2025; nothing can "
+                             "be logged for it any more."),
+        (3, Outcome.REFUSED, f"Holder {User.objects.get(email='former@example.com').full_name}"
+                             " has no active certification to log CPE for.")]
     assert Entry.objects.count() == 0
+
+
+def test_import_refusals_speak_to_staff_about_the_holder(reviewer):
+    foundation = CertificationFactory(holder=UserFactory(email="f@example.com",
+                                                         full_name="Fay Foundation"),
+                                      title=title("ISF")).holder
+    capped = CertificationFactory(holder=UserFactory(email="c@example.com",
+                                                     full_name="Cas Capped")).holder
+    EntryFactory(holder=capped, activity_type=activity("attend-webinar"), hours=None,
+                 length_minutes=600, attended_minutes=600, claimed_credits=D("10"),
+                 activity_date=date(2025, 2, 1))
+
+    report = run(csv_text("f@example.com,Threat Intel 101,2025-05-20,60,60",
+                          "c@example.com,Threat Intel 101,2025-05-20,60,60"), reviewer)
+
+    messages = [r.message for r in report.results]
+    assert messages[0] == ("Holder Fay Foundation's certifications require no CPE, so there "
+                           "is nothing to log.")
+    assert messages[1].startswith("The annual cap of 10 credits for “Attend a webinar")
+    assert "is already reached in holder Cas Capped's" in messages[1]
+    assert all("you" not in message.lower().split() and "your" not in message.lower()
+               for message in messages)
+    assert foundation.entries.count() == 0
+
+
+def test_import_mails_each_holder_once_listing_the_entries_logged_for_them(reviewer, anna,
+                                                                           joost):
+    run(csv_text("anna@example.com,Threat Intel 101,2025-05-20,60,60",
+                 "joost@example.com,Threat Intel 101,2025-05-20,60,60",
+                 "anna@example.com,Cloud Logging,2025-05-21,90,90",
+                 "nobody@example.com,Cloud Logging,2025-05-21,90,90"), reviewer)
+
+    mails = OutboxMessage.objects.filter(kind="entries_imported").order_by("to")
+    assert [(m.to, m.subject) for m in mails] == [
+        ("anna@example.com", "2 webinars were added to your CPE record"),
+        ("joost@example.com", "A webinar was added to your CPE record")]
+    body = mails[0].body_text
+    assert "Threat Intel 101 (20 May 2025): 1.00 credits" in body
+    assert "Cloud Logging (21 May 2025): 1.50 credits" in body
+    assert "On 1 June 2025 the certification body's staff logged these webinars" in body
+    assert ">Threat Intel 101</a> (20 May 2025): 1.00 credits" in mails[0].body_html
+
+
+def test_import_again_mails_nobody(reviewer, anna):
+    text = csv_text("anna@example.com,Threat Intel 101,2025-05-20,60,60")
+    run(text, reviewer)
+
+    run(text, reviewer)
+
+    assert OutboxMessage.objects.filter(kind="entries_imported").count() == 1
+
+
+def test_imported_entry_says_so_and_a_logged_one_does_not(reviewer, anna):
+    run(csv_text("anna@example.com,Threat Intel 101,2025-05-20,60,60"), reviewer)
+    own = log_entry(holder=anna, today=TODAY, form_token=uuid.uuid4(),
+                    details=EntryDetails.from_data({
+                        "activity_type": activity("attend-webinar"),
+                        "activity_date": date(2025, 5, 1), "title": "Own webinar",
+                        "length_minutes": 60, "attended_minutes": 60,
+                        "relevance_confirmed": True}))
+
+    imported = Entry.objects.get(title="Threat Intel 101")
+    assert (imported.imported, own.imported) == (True, False)
 
 
 def test_import_of_the_same_file_twice_logs_nothing_the_second_time(reviewer, anna, joost):

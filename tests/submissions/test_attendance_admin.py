@@ -85,7 +85,7 @@ def test_import_page_imports_and_reports_each_row(client, reviewer, anna):
     assert list(check_standings()) == []
     page = response.content.decode()
     assert "Rows: 3. Logged: 1. Attended too little: 1. Unknown email: 1." in page
-    assert "<td>1.00</td>" in page
+    assert '<td data-label="Credits">1.00 credits</td>' in page
     assert 'id="outcome-created"' in page
     assert reverse("admin:submissions_entry_change", args=[entry.pk]) in page
     assert "no holder has the email address nobody@example.com" in page
@@ -225,3 +225,32 @@ def test_import_page_takes_fewer_rows_than_the_command(client, reviewer):
         "the file has 1001 rows; at most 1000 can be imported at once: split it into smaller "
         "files."]
     assert Entry.objects.count() == 0
+
+
+def test_imported_entry_says_staff_logged_it_from_an_import_on_both_pages(client, reviewer,
+                                                                          anna):
+    client.post(import_url(), {"file": upload(GOOD)})
+    entry = Entry.objects.get()
+
+    admin_page = client.get(reverse("admin:submissions_entry_change", args=[entry.pk]))
+    client.force_login(anna)
+    holder_page = client.get(reverse("submissions:entry_detail", args=[entry.pk]))
+
+    assert (f"{reviewer.full_name} (staff), from a webinar attendance import on 1 June 2025, "
+            in admin_page.content.decode())
+    assert ("Logged for you by staff from a webinar attendance import on 1 June 2025."
+            in holder_page.content.decode())
+
+
+def test_entry_the_holder_logged_says_so_in_the_admin(client, reviewer, anna):
+    from submissions.services import EntryDetails, log_entry
+    from tests.factories import activity
+
+    entry = log_entry(holder=anna, today=date(2025, 6, 1), details=EntryDetails.from_data({
+        "activity_type": activity("other-course"), "activity_date": date(2025, 5, 1),
+        "title": "Own course", "hours": 2, "relevance_confirmed": True}))
+
+    page = client.get(reverse("admin:submissions_entry_change", args=[entry.pk])).content.decode()
+
+    assert "the holder" in page
+    assert "attendance import" not in page
