@@ -40,6 +40,19 @@ from .services import certifications_of, record_denial, record_state_change, rec
 from .standings.recount import entry_years, lock_holders
 
 
+def state_phrase(state: str) -> str:
+    """An entry's state as the end of “This entry is …”, in plain English (a state's label,
+    “proof requested”, is a name, not a phrase)."""
+    return {
+        EntryState.SUBMITTED: _("submitted and counting"),
+        EntryState.PENDING_APPROVAL: _("waiting for approval"),
+        EntryState.APPROVED: _("approved"),
+        EntryState.PROOF_REQUESTED: _("waiting for proof from the holder"),
+        EntryState.REJECTED: _("rejected"),
+        EntryState.WITHDRAWN: _("withdrawn by the holder"),
+    }[EntryState(state)]
+
+
 def _locked(entry: Entry, *, allowed: frozenset[str], seen_state: str | None) -> Entry:
     lock_holders([entry.holder_id])
     locked = (Entry.objects.select_for_update(of=("self",))
@@ -49,11 +62,11 @@ def _locked(entry: Entry, *, allowed: frozenset[str], seen_state: str | None) ->
         raise ValidationError(_(
             "This entry changed while you had it open: it is now %(state)s (%(who)s). Look at "
             "it again before deciding.") % {
-                "state": locked.get_state_display(),
+                "state": state_phrase(locked.state),
                 "who": last.changed_by if last and last.changed_by else _("unknown")})
     if locked.state not in allowed:
-        raise ValidationError(_("This entry is %(state)s: that decision is not open for it.")
-                              % {"state": locked.get_state_display()})
+        raise ValidationError(_("This entry is %(state)s: that decision is no longer open for "
+                                "it.") % {"state": state_phrase(locked.state)})
     return locked
 
 
