@@ -539,3 +539,26 @@ def test_entry_history_shows_a_past_version_and_puts_nothing_back(admin_client):
     assert posted.status_code == 405
     entry.refresh_from_db()
     assert entry.title == "The holder's edit"
+
+
+def test_an_unknown_path_under_an_entry_page_is_not_a_server_error(admin_client, practitioner):
+    book = pending_book(practitioner.holder)
+
+    response = admin_client.get(f"{QUEUE}{book.pk}/change/widgets.css/")
+
+    assert response.status_code in (301, 302, 404)
+
+
+def test_a_decision_with_a_forged_action_or_state_decides_nothing_and_says_why(admin_client,
+                                                                             practitioner):
+    book = pending_book(practitioner.holder)
+
+    forged_action = decide(admin_client, book, action="delete")
+    forged_state = admin_client.post(reverse("admin:submissions_entry_decide", args=[book.pk]),
+                                     {"action": "approve", "seen_state": "\x00"})
+
+    assert (forged_action.status_code, forged_state.status_code) == (200, 200)
+    assert "Select a valid choice. delete is not one of the available choices." in (
+        forged_action.content.decode())
+    assert "Nothing was decided." in forged_state.content.decode()
+    assert Entry.objects.get(pk=book.pk).state == EntryState.PENDING_APPROVAL
