@@ -239,6 +239,8 @@ class EntryAdmin(ReviewAdminMixin, HistoryAdmin):
                 "decision_form": DecisionForm(initial={
                     "seen_state": entry.state, "due_on": proof_deadline(today),
                     "credits": entry.credits}),
+                # A browser shows a date field in its own format: the usual day in words.
+                "proof_due": proof_deadline(today),
                 "decision_url": reverse("admin:submissions_entry_decide", args=[entry.pk]),
                 **(extra_context or {}),
             }
