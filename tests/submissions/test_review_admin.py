@@ -562,3 +562,15 @@ def test_a_decision_with_a_forged_action_or_state_decides_nothing_and_says_why(a
         forged_action.content.decode())
     assert "Nothing was decided." in forged_state.content.decode()
     assert Entry.objects.get(pk=book.pk).state == EntryState.PENDING_APPROVAL
+
+
+def test_bulk_confirmation_runs_the_same_queries_with_2_and_20_entries(admin_client,
+                                                                        practitioner):
+    counts = []
+    for many in (2, 20):
+        selected = [pending_book(practitioner.holder).pk for _ in range(many)]
+        with CaptureQueriesContext(connection) as captured:
+            admin_client.post(QUEUE + "?decision=all", {"action": "approve_selected",
+                                                        ACTION_CHECKBOX_NAME: selected})
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
