@@ -574,3 +574,14 @@ def test_bulk_confirmation_runs_the_same_queries_with_2_and_20_entries(admin_cli
                                                         ACTION_CHECKBOX_NAME: selected})
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_review_of_an_entry_of_a_closed_year_says_a_decision_does_not_change_it(
+        admin_client, practitioner, december_2026):
+    book = pending_book(practitioner.holder)
+    practitioner.years.filter(number=2).update(state=YearState.MET)
+
+    html = entry_page(admin_client, book)
+
+    assert "Status: Closed as met</strong>; deadline 30 January 2026, passed." in html
+    assert "This year is closed: a decision on this entry does not change what it counted." in html
