@@ -18,12 +18,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.outbox import queue_mail
 from activities.enums import RuleKind
-from activities.rules import plain, round_down
+from activities.rules import credits_text, plain, round_down
 from common.mail import site_url
 
 from .enums import (
@@ -115,8 +116,9 @@ def _check_adjusted(entry: Entry, credits: Decimal) -> Decimal:
             "Give the credits as a number of at least 0 with at most two decimals.")})
     if credits >= entry.claimed_credits:
         raise ValidationError({"credits": _(
-            "An adjusted value is lower than the %(claimed)s credits claimed; to keep them, "
-            "approve the entry.") % {"claimed": plain(entry.claimed_credits)}})
+            "An adjusted value must be lower than the %(claimed)s credits claimed; to keep "
+            "them, approve the entry.") % {
+                "claimed": credits_text(entry.claimed_credits, always_places=True)}})
     rule = entry.activity_type.rule
     if rule.kind == RuleKind.RANGE and rule.range_min is not None and credits < rule.range_min:
         raise ValidationError({"credits": _(
@@ -210,7 +212,7 @@ def check_proof_deadline(due_on: date, *, today: date) -> None:
         raise ValidationError({"due_on": _(
             "Give the holder a deadline at most %(days)d days ahead, on %(latest)s or "
             "earlier.") % {"days": settings.CPE_PROOF_DEADLINE_MAX_DAYS,
-                          "latest": latest.isoformat()}})
+                          "latest": date_format(latest)}})
 
 
 @transaction.atomic

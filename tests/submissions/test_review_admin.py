@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import OutboxMessage, User
 from certifications.enums import CertificationStatus, YearState
@@ -350,7 +351,7 @@ def test_adjust_too_high_keeps_the_reason_typed(admin_client, practitioner):
     response = decide(admin_client, book, action="adjust", credits="3", reason="Only half")
 
     html = response.content.decode()
-    assert "An adjusted value is lower than the 2.5 credits claimed" in html
+    assert "An adjusted value must be lower than the 2.50 credits claimed" in html
     assert "Only half</textarea>" in html
     assert Entry.objects.get(pk=book.pk).state == EntryState.PENDING_APPROVAL
 
@@ -409,7 +410,9 @@ def test_request_proof_button_refuses_a_deadline_of_9999_12_31(admin_client, pra
     response = decide(admin_client, course, action="request_proof", due_on="9999-12-31")
 
     course.refresh_from_db()
-    assert "Give the holder a deadline at most 90 days ahead" in response.content.decode()
+    latest = date_format(timezone.localdate() + timedelta(days=90))
+    assert (f"Give the holder a deadline at most 90 days ahead, on {latest} or earlier."
+            in response.content.decode())
     assert (course.state, course.proof_due_on, OutboxMessage.objects.count()) == (
         EntryState.SUBMITTED, None, 0)
 
