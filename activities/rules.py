@@ -216,3 +216,25 @@ def describe_rule(rule: Rule, *, unit_label: str = "", annual_cap: Decimal | Non
     if annual_cap is not None:
         text += _("; at most %(cap)s a year") % {"cap": plain(annual_cap)}
     return text
+
+
+def amount_text(rule: Rule, inputs: Inputs, *, unit_label: str = "") -> str:
+    """What a holder entered for an activity, in its unit, as a reviewer reads it: “250
+    pages”, “3.5 hours”, “90 of 120 minutes attended”, “5.50 credits proposed”. Empty for a
+    fixed activity, which has nothing to enter, or for inputs missing."""
+    if rule.needs_attendance:
+        if inputs.attended_minutes is None or inputs.length_minutes is None:
+            return ""
+        return ngettext("%(attended)d of %(length)d minute attended",
+                        "%(attended)d of %(length)d minutes attended", inputs.length_minutes) % {
+            "attended": inputs.attended_minutes, "length": inputs.length_minutes}
+    if rule.kind == RuleKind.PER_HOUR and inputs.hours is not None:
+        return ngettext("%(hours)s hour", "%(hours)s hours", 1 if inputs.hours == 1 else 2) % {
+            "hours": plain(inputs.hours)}
+    if rule.kind == RuleKind.PER_UNIT and inputs.quantity is not None:
+        # Catalogue units are stored in English and translated where the translation has them.
+        return f"{plain(inputs.quantity)} {_(unit_label) if unit_label else ''}".strip()
+    if rule.kind == RuleKind.RANGE and inputs.proposed_credits is not None:
+        return _("%(credits)s credits proposed") % {
+            "credits": credits_text(inputs.proposed_credits, always_places=True)}
+    return ""

@@ -18,7 +18,7 @@ from certifications.rules import YearWindow
 
 from .belonging import belonging_windows, entries_in
 from .counting import ZERO, StoppedBy, count_addition
-from .enums import COUNTING_OR_UNDECIDED_STATES
+from .enums import COUNTING_OR_UNDECIDED_STATES, COUNTING_STATES
 from .models import CREDITS, Entry
 from .selectors.holder import _date, _holder_certifications
 from .standings.recount import year_submission_cap
@@ -81,12 +81,14 @@ def _before(activity_date: date, editing: Entry | None) -> Q:
 
 
 def _room_ahead(holder: User, activity_date: date, windows: list[YearWindow],
-                editing: Entry | None) -> list[tuple[dict[int, Decimal], Decimal]]:
-    """For each window, what the entries ahead of the new one in counting order (waiting ones
-    included: they hold their place) have used of each activity's cap, and of the year's
-    total before the submission cap. One query: credits by activity and window."""
+                editing: Entry | None, holding: frozenset[str] = COUNTING_OR_UNDECIDED_STATES,
+                ) -> list[tuple[dict[int, Decimal], Decimal]]:
+    """For each window, what the entries ahead of the new one in counting order, in the
+    `holding` states (by default waiting ones included: they hold their place), have used of
+    each activity's cap, and of the year's total before the submission cap. One query:
+    credits by activity and window."""
     rows = (
-        Entry.objects.filter(holder=holder, state__in=sorted(COUNTING_OR_UNDECIDED_STATES),
+        Entry.objects.filter(holder=holder, state__in=sorted(holding),
                              activity_date__gte=min(w.starts_on for w in windows))
         .filter(_before(activity_date, editing))
         .exclude(pk=editing.pk if editing else None)
@@ -105,6 +107,44 @@ def _room_ahead(holder: User, activity_date: date, windows: list[YearWindow],
             by_activity[row["activity_type_id"]] = claimed if cap is None else min(claimed, cap)
         used.append((by_activity, sum(by_activity.values(), ZERO)))
     return used
+
+
+def _shares_in_place(*, holder: User, activity_type: ActivityType, activity_date: date,
+                     credits: Decimal, years: list[tuple[Certification, YearWindow]],
+                     editing: Entry | None,
+                     holding: frozenset[str] = COUNTING_OR_UNDECIDED_STATES) -> list[Share]:
+    """How much of `credits` counts toward each of `years`, in its place in counting order
+    after the entries ahead of it in the `holding` states. One query."""
+    used = _room_ahead(holder, activity_date, [w for _c, w in years], editing, holding)
+    caps = {activity_type.pk: activity_type.annual_cap}
+    shares = []
+    for (certification, window), (by_activity, total) in zip(years, used, strict=True):
+        cap_total = year_submission_cap(certification.title.level.required_credits,
+                                        window.starts_on)
+        counted, stopped_by = count_addition(
+            credits, activity=activity_type.pk, used_by_activity=by_activity,
+            used_total=total if cap_total is None else min(total, cap_total), caps=caps,
+            submission_cap=cap_total,
+        )
+        cap = {StoppedBy.ACTIVITY_CAP: activity_type.annual_cap,
+               StoppedBy.SUBMISSION_CAP: cap_total, None: None}[stopped_by]
+        shares.append(Share(certification, window, counted, stopped_by, cap))
+    return shares
+
+
+def shares_once_approved(*, entry: Entry, years: list[tuple[Certification, YearWindow]]
+                         ) -> dict[int, Share]:
+    """What an entry awaiting a decision would count toward each of `years` (by
+    certification id) if it were approved now at its claim: the entries ahead of it in
+    counting order that count use their room under the caps first; those still awaiting a
+    decision take none until they are approved. The review panel's answer. One query; none
+    without years."""
+    if not years:
+        return {}
+    shares = _shares_in_place(holder=entry.holder, activity_type=entry.activity_type,
+                              activity_date=entry.activity_date, credits=entry.credits,
+                              years=years, editing=entry, holding=COUNTING_STATES)
+    return {share.certification.pk: share for share in shares}
 
 
 def assess_entry(
@@ -148,20 +188,9 @@ def assess_entry(
             "The certification year that contains this date closed on %(deadline)s; "
             "activities can no longer be logged for it.") % {"deadline": _date(deadline)})
 
-    used = _room_ahead(holder, activity_date, [w for _c, w in open_years], editing)
-    caps = {activity_type.pk: activity_type.annual_cap}
-    shares = []
-    for (certification, window), (by_activity, total) in zip(open_years, used, strict=True):
-        cap_total = year_submission_cap(certification.title.level.required_credits,
-                                        window.starts_on)
-        counted, stopped_by = count_addition(
-            credits, activity=activity_type.pk, used_by_activity=by_activity,
-            used_total=total if cap_total is None else min(total, cap_total), caps=caps,
-            submission_cap=cap_total,
-        )
-        cap = {StoppedBy.ACTIVITY_CAP: activity_type.annual_cap,
-               StoppedBy.SUBMISSION_CAP: cap_total, None: None}[stopped_by]
-        shares.append(Share(certification, window, counted, stopped_by, cap))
+    shares = _shares_in_place(holder=holder, activity_type=activity_type,
+                              activity_date=activity_date, credits=credits, years=open_years,
+                              editing=editing)
     if all(s.counted == ZERO for s in shares):
         return refused(shares=tuple(shares), refusal=" ".join(
             _cap_message(activity_type, s) for s in shares

@@ -6,11 +6,13 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import User
 from activities.models import ActivityType
+from activities.rules import INPUT_FIELDS, Inputs, amount_text
 from certifications.models import Certification, CertificationYear
 from common.storage import GeneratedName, private_storage
 
@@ -135,7 +137,7 @@ class Entry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.activity_date})"
+        return f"{self.title} ({date_format(self.activity_date)})"
 
     @property
     def imported(self) -> bool:
@@ -149,6 +151,13 @@ class Entry(models.Model):
         """What the entry is worth when it counts: the approved value after an adjustment.
         `CREDITS` below is the same rule for queries."""
         return self.approved_credits if self.approved_credits is not None else self.claimed_credits
+
+    @property
+    def amount(self) -> str:
+        """What the holder entered, in its unit (“250 pages”); empty for a fixed activity."""
+        inputs = Inputs(**{name: getattr(self, name) for name in INPUT_FIELDS})
+        return amount_text(self.activity_type.rule, inputs,
+                           unit_label=self.activity_type.unit_label)
 
 
 # What an entry is worth when it counts, as a query expression (see Entry.credits).

@@ -20,12 +20,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.outbox import queue_mail
 from activities.enums import RuleKind
-from activities.rules import plain, round_down
+from activities.rules import credits_text, plain, round_down
 from certifications.enums import CLOSED_YEAR_STATES
 from certifications.models import CertificationYear
 from common.mail import site_url
@@ -46,6 +47,19 @@ from .services import certifications_of, record_denial, record_state_change, rec
 from .standings.recount import entry_years, lock_holders
 
 
+def state_phrase(state: str) -> str:
+    """An entry's state as the end of “This entry is …”, in plain English (a state's label,
+    “proof requested”, is a name, not a phrase)."""
+    return {
+        EntryState.SUBMITTED: _("submitted and counting"),
+        EntryState.PENDING_APPROVAL: _("waiting for approval"),
+        EntryState.APPROVED: _("approved"),
+        EntryState.PROOF_REQUESTED: _("waiting for proof from the holder"),
+        EntryState.REJECTED: _("rejected"),
+        EntryState.WITHDRAWN: _("withdrawn by the holder"),
+    }[EntryState(state)]
+
+
 def _locked(entry: Entry, *, allowed: frozenset[str], seen_state: str | None) -> Entry:
     lock_holders([entry.holder_id])
     locked = (Entry.objects.select_for_update(of=("self",))
@@ -55,11 +69,11 @@ def _locked(entry: Entry, *, allowed: frozenset[str], seen_state: str | None) ->
         raise ValidationError(_(
             "This entry changed while you had it open: it is now %(state)s (%(who)s). Look at "
             "it again before deciding.") % {
-                "state": locked.get_state_display(),
+                "state": state_phrase(locked.state),
                 "who": last.changed_by if last and last.changed_by else _("unknown")})
     if locked.state not in allowed:
-        raise ValidationError(_("This entry is %(state)s: that decision is not open for it.")
-                              % {"state": locked.get_state_display()})
+        raise ValidationError(_("This entry is %(state)s: that decision is no longer open for "
+                                "it.") % {"state": state_phrase(locked.state)})
     return locked
 
 
@@ -108,8 +122,9 @@ def _check_adjusted(entry: Entry, credits: Decimal) -> Decimal:
             "Give the credits as a number of at least 0 with at most two decimals.")})
     if credits >= entry.claimed_credits:
         raise ValidationError({"credits": _(
-            "An adjusted value is lower than the %(claimed)s credits claimed; to keep them, "
-            "approve the entry.") % {"claimed": plain(entry.claimed_credits)}})
+            "An adjusted value must be lower than the %(claimed)s credits claimed; to keep "
+            "them, approve the entry.") % {
+                "claimed": credits_text(entry.claimed_credits, always_places=True)}})
     rule = entry.activity_type.rule
     if rule.kind == RuleKind.RANGE and rule.range_min is not None and credits < rule.range_min:
         raise ValidationError({"credits": _(
@@ -203,7 +218,7 @@ def check_proof_deadline(due_on: date, *, today: date) -> None:
         raise ValidationError({"due_on": _(
             "Give the holder a deadline at most %(days)d days ahead, on %(latest)s or "
             "earlier.") % {"days": settings.CPE_PROOF_DEADLINE_MAX_DAYS,
-                          "latest": latest.isoformat()}})
+                          "latest": date_format(latest)}})
 
 
 @transaction.atomic

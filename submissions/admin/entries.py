@@ -35,6 +35,7 @@ from ..selectors.audit import audit_entries, audit_preview
 from ..selectors.overview import held_since_of_entry
 from ..selectors.review import entry_review
 from ..services import EntryDetails, check_entry, log_entry, recount_after_catalogue_change
+from .holders import deadline_text
 from .review import DecisionFilter, DecisionForm, ReviewAdminMixin
 
 
@@ -280,15 +281,20 @@ class EntryAdmin(ReviewAdminMixin, HistoryAdmin):
                     extra_context: dict | None = None) -> HttpResponse:
         entry = self.get_object(request, object_id)
         if entry is not None:
+            today = timezone.localdate()
             extra_context = {
-                **(extra_context or {}),
-                "review": entry_review(entry=entry),
+                "review": [(year, deadline_text(year.row, today=today))
+                           for year in entry_review(entry=entry, today=today)],
                 "proof_files": list(entry.proof_files.all()),
                 "can_decide": self.has_review_permission(request),
+                # A decision refused for what it lacks comes back with what was typed.
                 "decision_form": DecisionForm(initial={
-                    "seen_state": entry.state, "due_on": proof_deadline(timezone.localdate()),
+                    "seen_state": entry.state, "due_on": proof_deadline(today),
                     "credits": entry.credits}),
+                # A browser shows a date field in its own format: the usual day in words.
+                "proof_due": proof_deadline(today),
                 "decision_url": reverse("admin:submissions_entry_decide", args=[entry.pk]),
+                **(extra_context or {}),
             }
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -18,6 +18,7 @@ from activities.rules import (
     Inputs,
     InvalidInput,
     Rule,
+    amount_text,
     credits_text,
     describe_rule,
     earned_credits,
@@ -367,3 +368,17 @@ def test_inputs_from_data_take_only_inputs_and_a_rule_keeps_what_it_reads():
     assert inputs.kept_for(RULES["read-books"]) == Inputs(quantity=D("3"))
     assert inputs.kept_for(RULES["give-webinar"]) == Inputs(proposed_credits=D("5"))
     assert inputs.kept_for(RULES["seco-short-course"]) == Inputs()
+
+
+@pytest.mark.parametrize(("code", "inputs", "unit", "expected"), [
+    ("read-books", {"quantity": D("250")}, "pages", "250 pages"),
+    ("listen-podcasts", {"quantity": D("7.25")}, "hours of podcast", "7.25 hours of podcast"),
+    ("attend-webinar", {"length_minutes": 120, "attended_minutes": 90}, "",
+     "90 of 120 minutes attended"),
+    ("other-course", {"hours": D("1")}, "", "1 hour"),
+    ("other-course", {"hours": D("3.50")}, "", "3.5 hours"),
+    ("give-webinar", {"proposed_credits": D("5.5")}, "", "5.50 credits proposed"),
+    ("seco-short-course", {}, "", ""),
+])
+def test_amount_text_gives_what_the_holder_entered_in_its_unit(code, inputs, unit, expected):
+    assert amount_text(RULES[code], Inputs(**inputs), unit_label=unit) == expected

@@ -50,12 +50,13 @@ def test_reviewer_signs_in_with_totp_approves_one_book_and_rejects_another(
     expect(page.get_by_role("heading", name="Where the holder stands")).to_be_visible()
     shoot(page, "review-entry.png")
     page.get_by_role("button", name="Approve", exact=True).click()
-    expect(page.get_by_text("“Security Engineering” is now approved")).to_be_visible()
+    expect(page.get_by_text("“Security Engineering” approved at 2.50 credits.")).to_be_visible()
 
     page.get_by_role("link", name="The Phoenix Project").click()
     page.get_by_label("Reason (the holder reads it)").fill("Not about information security.")
     page.get_by_role("button", name="Reject (reason required)").click()
-    expect(page.get_by_text("“The Phoenix Project” is now rejected")).to_be_visible()
+    expect(page.get_by_text("“The Phoenix Project” rejected; the holder may appeal until")
+           ).to_be_visible()
 
     # Assert: the entries, the holder's dashboard and mail.
     states = dict(Entry.objects.filter(holder=holder).values_list("title", "state"))
