@@ -40,6 +40,10 @@ class Appeal(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("recorded by"))
+    # The Board may decide before the meeting the appeal is on (or with no meeting yet); the
+    # record says so, as the confirmation did.
+    decided_before_meeting = models.BooleanField(_("decided before its Board meeting"),
+                                                 default=False)
 
     class Meta:
         ordering = ["-filed_at"]
