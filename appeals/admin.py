@@ -27,10 +27,6 @@ from .models import Appeal, AppealDocument, BoardMeeting
 from .selectors import Case, Waiting, appeal_case, waiting_for_a_meeting
 from .services import decide_appeal, record_meeting_moved, schedule_waiting_appeals
 
-# Scheduling and the Board's decision are workflow steps with mail and consequences (an entry
-# counts again, a badge is restored): the services write them, not a field edit.
-WORKFLOW_FIELDS = ("meeting", "state", "decision_reason", "decided_at", "decided_by")
-
 
 @admin.register(Denial)
 class DenialAdmin(admin.ModelAdmin):
@@ -237,8 +233,10 @@ class AppealAdmin(admin.ModelAdmin):
     list_select_related = ("denial__holder", "meeting")
     search_fields = ("denial__holder__email", "denial__holder__full_name", "rationale")
     date_hierarchy = "filed_at"
-    fields = ("filed_at", "rationale", "rationale_pdf_attached", *WORKFLOW_FIELDS,
-              "decided_before_meeting")
+    # The denial, the meeting and the decision are shown above the fields, in words; scheduling
+    # and the Board's decision are workflow steps with mail and consequences (an entry counts
+    # again, a badge is restored), written by the services, never a field edit.
+    fields = ("rationale", "rationale_pdf_attached")
     readonly_fields = fields
     inlines = (AppealDocumentInline,)
 
@@ -308,7 +306,7 @@ class AppealAdmin(admin.ModelAdmin):
             if "change" not in request.POST:
                 messages.error(request, _("The decision is not recorded yet: see below."))
             return HttpResponseRedirect(back + "#board-decision-heading")
-        if request.POST.get("confirm") != "yes":
+        if "confirm" not in request.POST:
             return self._confirm(request, appeal, case, form)
         try:
             decided = decide_appeal(appeal=appeal, by=request.user, upheld=form.upheld,

@@ -161,7 +161,8 @@ class AdminInputMiddleware(_AdminViewMiddleware):
                            match: ResolverMatch) -> HttpResponse | None:
         # Django's admin marks each of a model admin's views with the model admin.
         model_admin = getattr(view_func, "model_admin", None)
-        changelist = model_admin is not None and match.url_name.endswith("_changelist")
+        # The admin's catch-all URL (a redirect to the login or a 404) has no name.
+        changelist = model_admin is not None and (match.url_name or "").endswith("_changelist")
         if _has_nul(request.GET) or (changelist and _no_date_range(request.GET, model_admin)):
             if changelist:
                 return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")

@@ -450,3 +450,52 @@ def test_a_meeting_with_nothing_waiting_says_so(client):
     page = add_meeting(client, "2027-05-01").content.decode()
 
     assert "The meeting of 1 May 2027 took no appeal: none is waiting for a meeting." in page
+
+
+def test_a_path_below_the_appeal_page_is_not_a_server_error(client, appeal):
+    # Browsers and checkers resolve a stylesheet's relative @import against the page's URL.
+    sign_in(client, make_staff(BOARD))
+
+    response = client.get(reverse("admin:appeals_appeal_change", args=[appeal.pk])
+                          + "widgets.css/")
+
+    assert response.status_code in (302, 404)
+
+
+@pytest.mark.parametrize("data", [
+    {"decision": "maybe"}, {"reason": "   "}, {"credits": "1e9"}, {"credits": "NaN"},
+    {"decision": "", "reason": "", "credits": ""}])
+def test_a_tampered_or_empty_decision_is_refused_without_an_error_page(client, appeal, data):
+    sign_in(client, make_staff(BOARD))
+
+    response = post_decision(client, appeal, confirm="yes", **data)
+
+    assert response.status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.state == AppealState.FILED
+
+
+def test_the_decision_url_of_no_appeal_is_a_404(client):
+    sign_in(client, make_staff(BOARD))
+
+    response = client.post(reverse("admin:appeals_appeal_decide", args=[999_999]),
+                           {"decision": "upheld", "reason": "Yes.", "confirm": "yes"})
+
+    assert response.status_code == 404
+
+
+def test_the_appeal_page_reads_a_fixed_number_of_queries(client, book_appeal,
+                                                         django_assert_max_num_queries):
+    from submissions.models import ProofFile
+
+    sign_in(client, make_staff(BOARD))
+    entry = book_appeal.denial.entry
+    for number in range(5):
+        ProofFile.objects.create(entry=entry, original_name=f"page-{number}.pdf",
+                                 content_type="application/pdf", size=10,
+                                 file=f"proof/x{number}.pdf")
+
+    with django_assert_max_num_queries(25):
+        page = page_of(client, book_appeal)
+
+    assert "page-4.pdf" in page

@@ -106,9 +106,9 @@ def test_a_short_year_decertifies_with_a_denial_the_badge_and_a_mail_to_appeal(c
     assert (denial.kind, denial.certification, denial.holder, denial.denied_on) == (
         DenialKind.DECERTIFIED, certification, certification.holder, closing_day)
     assert denial.reason == (
-        "Year 1 of Information Security Practitioner (2024-03-01 to 2025-02-28) ended with "
-        "11.50 of the 20.00 CPE credits it requires, and nothing left to decide could make up "
-        "the rest by the reporting deadline of 2025-03-30.")
+        "Year 1 of Information Security Practitioner (1 March 2024 to 28 February 2025) ended "
+        "with 11.50 of the 20.00 CPE credits it requires, and nothing left to decide could make "
+        "up the rest by the reporting deadline of 30 March 2025.")
     history = certification.history.order_by("-history_id").first()
     assert (history.status, history.history_change_reason) == (
         CertificationStatus.DECERTIFIED, "Decertified at the year-end close")
