@@ -62,8 +62,12 @@ class AgendaInline(ReadOnlyInline):
     verbose_name = _("appeal on the agenda")
     verbose_name_plural = _("agenda")
     select_related = ("denial__holder",)
-    fields = ("denial", "filed_at", "state", "decided_at")
+    fields = ("appeal", "filed_at", "state", "decided_at")
     show_change_link = True
+
+    @admin.display(description=_("appeal"))
+    def appeal(self, obj: Appeal) -> str:
+        return str(obj)
 
 
 @admin.register(BoardMeeting)
