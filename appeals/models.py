@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from common.storage import GeneratedName, private_storage
@@ -21,7 +22,7 @@ class BoardMeeting(models.Model):
         verbose_name_plural = _("Board meetings")
 
     def __str__(self) -> str:
-        return str(self.meets_on)
+        return date_format(self.meets_on)
 
 
 class Appeal(models.Model):
@@ -40,6 +41,10 @@ class Appeal(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("recorded by"))
+    # The Board may decide before the meeting the appeal is on (or with no meeting yet); the
+    # record says so, as the confirmation did.
+    decided_before_meeting = models.BooleanField(_("decided before its Board meeting"),
+                                                 default=False)
 
     class Meta:
         ordering = ["-filed_at"]
@@ -73,7 +78,10 @@ class Appeal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{_('Appeal')} — {self.denial}"
+        denial = self.denial
+        return _("Appeal of %(holder)s against “%(kind)s” of %(date)s") % {
+            "holder": denial.holder, "kind": denial.get_kind_display(),
+            "date": date_format(denial.denied_on)}
 
 
 class AppealDocument(models.Model):

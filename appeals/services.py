@@ -14,11 +14,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.outbox import queue_mail
 from accounts.services import records_changed
+from activities.rules import credits_text
 from certifications.services import reinstate_certification
 from common.mail import site_url
 from submissions.enums import DenialKind
@@ -74,10 +76,12 @@ def _check_rationale(rationale: str, pdf: UploadedFile | None) -> bytes | None:
     return data
 
 
-def _schedule(appeal: Appeal) -> bool:
-    """Put a filed appeal on the first meeting at least the preparation period after filing."""
-    earliest = earliest_meeting_day(filed_on=timezone.localdate(appeal.filed_at),
-                                    preparation_days=settings.CPE_APPEAL_PREPARATION_DAYS)
+def _schedule(appeal: Appeal, *, today: date) -> bool:
+    """Put a filed appeal on the first meeting at least the preparation period after filing,
+    and not before `today` (a meeting already held takes no new appeal)."""
+    earliest = max(today, earliest_meeting_day(
+        filed_on=timezone.localdate(appeal.filed_at),
+        preparation_days=settings.CPE_APPEAL_PREPARATION_DAYS))
     meeting = BoardMeeting.objects.filter(meets_on__gte=earliest).order_by("meets_on").first()
     if meeting is None:
         return False
@@ -105,7 +109,7 @@ def file_appeal(*, denial: Denial, by: User, today: date, rationale: str = "",
         raise ValidationError(_("You can appeal only your own decisions."))
     if today > denial.appeal_until:
         raise ValidationError(_("The time to appeal this decision ended on %(date)s.") % {
-            "date": denial.appeal_until.isoformat()})
+            "date": date_format(denial.appeal_until)})
     Denial.objects.select_for_update().filter(pk=denial.pk).values_list("pk").get()
     if Appeal.objects.filter(denial=denial).exists():
         raise ValidationError(_("This decision has been appealed already: one appeal per "
@@ -128,22 +132,24 @@ def file_appeal(*, denial: Denial, by: User, today: date, rationale: str = "",
     queue_mail("appeal_filed", to=by, context={
         "appeal": appeal, "denial": denial, "dashboard_url": site_url("home")},
         dedupe_key=f"appeal-filed:{appeal.pk}")
-    _schedule(appeal)
+    _schedule(appeal, today=today)
     records_changed(holder_ids=[by.pk])
     return appeal
 
 
 @transaction.atomic
-def schedule_waiting_appeals() -> int:
+def schedule_waiting_appeals(*, today: date | None = None) -> int:
     """Put every filed appeal without a meeting on the first meeting it can go to (after an
-    administrator adds a meeting). Returns how many were scheduled.
+    administrator adds a meeting), none before `today` (default: the local date). Returns how
+    many were scheduled.
 
     Side effects: each appeal scheduled (meeting and state), its holder mailed through the
     outbox, and the records version of those holders moved, so their pages show the meeting
     at once."""
     waiting = (Appeal.objects.select_for_update(of=("self",)).filter(state=AppealState.FILED)
                .select_related("denial__holder").order_by("filed_at"))
-    scheduled = [appeal for appeal in waiting if _schedule(appeal)]
+    today = today or timezone.localdate()
+    scheduled = [appeal for appeal in waiting if _schedule(appeal, today=today)]
     records_changed(holder_ids={appeal.denial.holder_id for appeal in scheduled})
     return len(scheduled)
 
@@ -156,6 +162,22 @@ def record_meeting_moved(*, meeting: BoardMeeting) -> None:
     records_changed(holder_ids=meeting.appeals.values_list("denial__holder_id", flat=True))
 
 
+def _check_board_credits(denial: Denial, credits: Decimal) -> None:
+    if denial.kind == DenialKind.DECERTIFIED:
+        raise ValidationError({"credits": _(
+            "A decertification appeal sets no credits: upheld, the certification is "
+            "reinstated.")})
+    adjusted = denial.entry.approved_credits
+    if (denial.kind == DenialKind.CREDITS_ADJUSTED and adjusted is not None
+            and credits <= adjusted):
+        raise ValidationError({"credits": _(
+            "Upholding the appeal counts more than the %(adjusted)s credits the review "
+            "approved: give more than that, at most the %(claimed)s claimed, or leave it empty "
+            "to count the credits claimed.") % {
+                "adjusted": credits_text(adjusted, always_places=True),
+                "claimed": credits_text(denial.entry.claimed_credits, always_places=True)}})
+
+
 @transaction.atomic
 def decide_appeal(*, appeal: Appeal, by: User, upheld: bool, reason: str,
                   credits: Decimal | None = None) -> Appeal:
@@ -165,17 +187,23 @@ def decide_appeal(*, appeal: Appeal, by: User, upheld: bool, reason: str,
     the Board sets a value (at most the credits claimed), and the stored standings follow; a
     decertification is undone (the certification active and its badge restored at once, the
     year that was closed as not met closed as met by decision). Dismissed changes nothing but
-    the appeal. Either way the holder is mailed. Raises ValidationError for a decision already
-    recorded, or one without reasons."""
+    the appeal. Either way the holder is mailed. A decision taken before the date of the
+    appeal's Board meeting (or with no meeting yet) is allowed and recorded as such
+    (`decided_before_meeting`). Raises ValidationError for a decision already recorded, one
+    without reasons, credits set on a decertification, or, for an adjusted entry, credits
+    that do not exceed the adjusted value."""
     if not reason.strip():
         raise ValidationError({"decision_reason": _("Give the Board's reasons: the holder "
                                                     "reads them.")})
     locked = Appeal.objects.select_for_update(of=("self",)).select_related(
-        "denial__holder", "denial__entry", "denial__certification").get(pk=appeal.pk)
+        "denial__holder", "denial__entry", "denial__certification", "meeting").get(pk=appeal.pk)
     if locked.state not in OPEN_APPEAL_STATES:
         raise ValidationError(_("This appeal was decided on %(date)s; the Board's decision is "
-                                "final.") % {"date": timezone.localdate(locked.decided_at)})
+                                "final.") % {
+            "date": date_format(timezone.localdate(locked.decided_at))})
     denial = locked.denial
+    if credits is not None and upheld:
+        _check_board_credits(denial, credits)
     if upheld:
         why = _("Appeal upheld by the Board: %(reason)s") % {"reason": reason.strip()}
         if denial.kind == DenialKind.DECERTIFIED:
@@ -190,6 +218,8 @@ def decide_appeal(*, appeal: Appeal, by: User, upheld: bool, reason: str,
     locked.state = AppealState.UPHELD if upheld else AppealState.DISMISSED
     locked.decision_reason, locked.decided_at, locked.decided_by = (
         reason.strip(), timezone.now(), by)
+    locked.decided_before_meeting = (
+        locked.meeting is None or timezone.localdate(locked.decided_at) < locked.meeting.meets_on)
     locked.save()
     queue_mail("appeal_decided", to=denial.holder, context={
         "appeal": locked, "denial": denial, "upheld": upheld,

@@ -33,7 +33,8 @@ from operator import itemgetter
 
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
-from django.utils import formats, timezone
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.outbox import Mail, queue_mails
@@ -180,10 +181,9 @@ def _reason(row: dict) -> str:
         "%(required)s CPE credits it requires, and nothing left to decide could make up the "
         "rest by the reporting deadline of %(deadline)s.") % {
             "number": row["number"], "title": row["certification__title__name"],
-            "starts": formats.date_format(row["starts_on"]),
-            "ends": formats.date_format(row["ends_on"]),
+            "starts": date_format(row["starts_on"]), "ends": date_format(row["ends_on"]),
             "counted": row["counted_credits"], "required": row["required_credits"],
-            "deadline": formats.date_format(row["deadline"])}
+            "deadline": date_format(row["deadline"])}
 
 
 def _year_context(row: dict) -> dict[str, object]:

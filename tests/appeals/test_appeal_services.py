@@ -67,7 +67,7 @@ def test_appeal_window_counts_day_90_in(rejected, days, accepted):
         assert file(rejected, today=DENIED_ON + timedelta(days=days)).state == AppealState.FILED
     else:
         with pytest.raises(ValidationError, match="The time to appeal this decision ended on "
-                                                  "2025-06-30"):
+                                                  "30 June 2025"):
             file(rejected, today=DENIED_ON + timedelta(days=days))
 
 
@@ -231,8 +231,8 @@ def test_an_appeal_without_a_meeting_is_scheduled_once_one_is_added(rejected):
     assert (appeal.state, appeal.meeting) == (AppealState.FILED, None)
 
     meeting = BoardMeeting.objects.create(meets_on=date(2025, 6, 1))
-    assert schedule_waiting_appeals() == 1
-    assert schedule_waiting_appeals() == 0
+    assert schedule_waiting_appeals(today=date(2025, 4, 10)) == 1
+    assert schedule_waiting_appeals(today=date(2025, 4, 10)) == 0
 
     appeal.refresh_from_db()
     assert (appeal.state, appeal.meeting) == (AppealState.SCHEDULED, meeting)
@@ -304,9 +304,10 @@ def test_upheld_on_a_decertification_restores_the_certification_and_its_badge(cl
 def test_a_meeting_added_in_the_admin_schedules_the_waiting_appeals(rejected, admin_client):
     appeal = file(rejected)
 
-    response = admin_client.post("/admin/appeals/boardmeeting/add/", {
-        "meets_on": "2025-06-01", "location": "Utrecht", "notes": "",
-        "appeals-TOTAL_FORMS": "0", "appeals-INITIAL_FORMS": "0"})
+    with time_machine.travel("2025-04-10 10:00 +02:00", tick=False):
+        response = admin_client.post("/admin/appeals/boardmeeting/add/", {
+            "meets_on": "2025-06-01", "location": "Utrecht", "notes": "",
+            "appeals-TOTAL_FORMS": "0", "appeals-INITIAL_FORMS": "0"})
 
     assert response.status_code == 302
     appeal.refresh_from_db()

@@ -54,7 +54,7 @@ def test_a_decertified_holder_appeals_and_the_board_reinstates(
     admin_page.locator("input[name=meets_on]").fill(meeting_day.isoformat())
     admin_page.locator("input[name=location]").fill("Utrecht")
     admin_page.get_by_role("button", name="Save", exact=True).click()
-    expect(admin_page.get_by_text("1 waiting appeal(s) scheduled.")).to_be_visible()
+    expect(admin_page.get_by_text("took 1 waiting appeal onto its agenda")).to_be_visible()
 
     page.reload()
     expect(page.get_by_text(f"Appeal on the Board's agenda of "
@@ -67,6 +67,7 @@ def test_a_decertified_holder_appeals_and_the_board_reinstates(
     board_page.goto(f"{base}/admin/appeals/appeal/{appeal.pk}/change/")
     board_page.get_by_label("Upheld: reverse the decision").check()
     board_page.get_by_label("The Board's reasons").fill("The records show the credits.")
+    board_page.get_by_role("button", name="Continue to confirmation").click()
     board_page.get_by_role("button", name="Record the decision").click()
     expect(board_page.get_by_text("The appeal is upheld")).to_be_visible()
 
