@@ -8,10 +8,7 @@ from django.conf import settings
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from activities.enums import RuleKind
-from activities.rules import credits_text, plain
 from certifications.enums import YearState
 from certifications.models import CertificationYear
 from submissions.enums import DenialKind
@@ -20,26 +17,6 @@ from submissions.models import Entry, ProofFile
 from .enums import AppealState
 from .models import Appeal
 from .rules import earliest_meeting_day
-
-
-def entry_amount(entry: Entry) -> str:
-    """What the holder entered, in its unit, as they entered it: "250 pages", "6 hours",
-    "attended 90 of 90 minutes", "5 credits proposed"; for a fixed activity, its value."""
-    rule = entry.activity_type.rule
-    if rule.needs_attendance and entry.length_minutes is not None:
-        return ngettext("attended %(attended)d of %(length)d minute",
-                        "attended %(attended)d of %(length)d minutes", entry.length_minutes) % {
-            "attended": entry.attended_minutes or 0, "length": entry.length_minutes}
-    if rule.kind == RuleKind.PER_HOUR and entry.hours is not None:
-        return ngettext("%(hours)s hour", "%(hours)s hours",
-                        1 if entry.hours == 1 else 2) % {"hours": plain(entry.hours)}
-    if rule.kind == RuleKind.PER_UNIT and entry.quantity is not None:
-        unit = entry.activity_type.unit_label or _("units")
-        return f"{plain(entry.quantity)} {unit}"
-    if rule.kind == RuleKind.RANGE and entry.proposed_credits is not None:
-        return _("%(credits)s credits proposed") % {
-            "credits": credits_text(entry.proposed_credits, always_places=True)}
-    return _("a fixed value for the activity")
 
 
 @dataclass(frozen=True)
@@ -86,7 +63,8 @@ def appeal_case(appeal: Appeal) -> Case:
     floor = (entry.approved_credits if denial.kind == DenialKind.CREDITS_ADJUSTED
              and entry.approved_credits is not None else Decimal("0"))
     return Case(appeal=appeal, kind=denial.kind, credits_floor=floor,
-                entry=CaseEntry(entry=entry, amount=entry_amount(entry),
+                entry=CaseEntry(entry=entry,
+                                amount=entry.amount or _("a fixed value for the activity"),
                                 proof_files=list(entry.proof_files.all())))
 
 
