@@ -18,6 +18,8 @@ PAGES = (("trivial", "/bench/signed-in/"), ("dashboard", "/"), ("entry list", "/
 AWARDS = (Award(PAGE_TITLES[0], 4 * 365 + 40), Award(PAGE_TITLES[1], 2 * 365 + 200),
           Award(PAGE_TITLES[2], 365 + 90))
 WITHIN_TRIVIAL = 3.0
+# Rendered on every request, as on a holder's first view after a change of their records.
+UNCACHED_WITHIN_TRIVIAL = 4.0
 WITHIN_SMALLEST = 1.5
 THREADS, CONNECTIONS, WARM_UP_SECONDS = 2, 8, 2
 
@@ -46,7 +48,10 @@ def _label(size: int) -> str:
 
 
 def run(*, holders: dict[int, User], environment: dict[str, str], log: Path,
-        seconds: float, heading: str = "Pages") -> tuple[str, list[Target]]:
+        seconds: float, heading: str = "Pages", within_trivial: float = WITHIN_TRIVIAL,
+        judged: str = "") -> tuple[str, list[Target]]:
+    """The pages under load, and their targets: each page's p50 within `within_trivial` times
+    the trivial page's, and no growth with entries. `judged` names the run in the targets."""
     measured: list[Measured] = []
     with Server(environment=environment, log=log) as server:
         for size, holder in holders.items():
@@ -64,11 +69,12 @@ def run(*, holders: dict[int, User], environment: dict[str, str], log: Path,
                 wrk.run(url, seconds=WARM_UP_SECONDS, **options)
                 measured.append(Measured(size, page, wrk.run(url, seconds=seconds, **options)))
         server_log = tail(log)
-    return _report(measured, seconds=seconds, server_log=server_log, heading=heading)
+    return _report(measured, seconds=seconds, server_log=server_log, heading=heading,
+                   within_trivial=within_trivial, judged=judged)
 
 
-def _report(measured: list[Measured], *, seconds: float, server_log: str,
-            heading: str) -> tuple[str, list[Target]]:
+def _report(measured: list[Measured], *, seconds: float, server_log: str, heading: str,
+            within_trivial: float, judged: str) -> tuple[str, list[Target]]:
     by = {(m.size, m.page): m.result for m in measured}
     smallest = SIZES[0]
     rows = []
@@ -89,16 +95,18 @@ def _report(measured: list[Measured], *, seconds: float, server_log: str,
         for page in ("dashboard", "entry list"):
             share = by[size, page].p50_ms / by[size, "trivial"].p50_ms
             targets.append(Target(
-                f"{page} p50 within {WITHIN_TRIVIAL:g}× the trivial page, {_label(size)}",
-                share <= WITHIN_TRIVIAL, ratio(share)))
+                f"{page}{judged} p50 within {within_trivial:g}× the trivial page, "
+                f"{_label(size)}", share <= within_trivial, ratio(share)))
     largest = SIZES[-1]
     for page in ("dashboard", "entry list"):
         growth = by[largest, page].p50_ms / by[smallest, page].p50_ms
         targets.append(Target(
-            f"{page} p50 for {_label(largest)} within {WITHIN_SMALLEST:g}× {_label(smallest)}",
+            f"{page}{judged} p50 for {_label(largest)} within {WITHIN_SMALLEST:g}× "
+            f"{_label(smallest)}",
             growth <= WITHIN_SMALLEST, ratio(growth)))
     errors = sum(m.result.errors for m in measured)
-    targets.append(Target("no errors on the pages (non-2xx/3xx, socket errors, timeouts)",
+    targets.append(Target(f"no errors on the pages{judged} (non-2xx/3xx, socket errors, "
+                          "timeouts)",
                           errors == 0, f"{errors} errors"))
     if errors:
         text += f"\nServer log, last lines:\n\n```\n{server_log}\n```\n"

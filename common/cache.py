@@ -5,13 +5,33 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
+
+
+class _OneClientPerPool(RedisCacheClient):
+    """Django's Redis cache client, except that it keeps one `redis.Redis` per connection pool
+    instead of making one for every cache call: making one costs about 0.3 ms (it fills a table
+    of response callbacks), as much as the call itself, on every page the cache serves. A
+    `redis.Redis` holds no connection of its own (it borrows one from the pool for each
+    command) and may be shared by threads."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = self._client(
+                connection_pool=self._get_connection_pool(write))
+        return client
 
 
 class ResilientRedisCache(RedisCache):
@@ -21,6 +41,10 @@ class ResilientRedisCache(RedisCache):
     Socket timeouts (OPTIONS) keep a Redis that hangs from holding a request for long."""
 
     _warned_at = 0.0
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = _OneClientPerPool
 
     def _degrade(self, call: Callable[[], Any], fallback: Any) -> Any:
         try:

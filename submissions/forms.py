@@ -218,6 +218,11 @@ class EntryFilterForm(forms.Form):
                  **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [("", _("All years")), *year_choices]
+        # The activities read once, as a list: the list's filter writes them out (a model
+        # choice field's own choices count them first, a query of its own).
+        activity_type = self.fields["activity_type"]
+        activity_type.choices = [("", activity_type.empty_label), *(
+            (a.pk, activity_type.label_from_instance(a)) for a in activity_type.queryset)]
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

@@ -177,15 +177,18 @@ def entry_list(request: HttpRequest) -> HttpResponse:
         years = holder_pages.year_filter_choices(holder=holder, today=today)
         form = EntryFilterForm(request.GET or None,
                                year_choices=[(key, label) for key, label, _w in years])
-        entries = holder_pages.holder_entries(holder=holder)
+        every_entry = entries = holder_pages.holder_entries(holder=holder)
         if form.is_valid():
             entries = holder_pages.filter_entries(entries, years=years, **form.cleaned_data)
         page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
+        # Entries on the list say the holder has some: only a filter that matched none asks.
+        has_entries = bool(page.paginator.count) or (entries is not every_entry
+                                                     and every_entry.exists())
         return {"form": form, "page": page, "query": query.urlencode(),
                 "selected": {name: str(form[name].value() or "") for name in form.fields},
-                "has_entries": holder_pages.holder_entries(holder=holder).exists()}
+                "has_entries": has_entries}
 
     # The page is cached under the holder's records version: read only on a miss.
     return render(request, "submissions/entry_list.html", {**_page_cache(today), **computed_on_use(

@@ -6,12 +6,12 @@ number of queries, however many entries a holder has."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
 from django.conf import settings
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -53,29 +53,68 @@ class StoredYear:
     board_decided_on: date | None = None
     # activity type id → (name, counted credits)
     by_activity: dict[int, tuple[str, Decimal]] = field(default_factory=dict)
+    window: YearWindow | None = None
 
 
-def _stored_years(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], StoredYear]:
-    """The stored standings of (certification id, year number) pairs with their totals by
-    activity. One query (the totals joined to their years); none without pairs."""
-    match = Q()
-    for certification_id, number in keys:
-        match |= Q(certification_id=certification_id, number=number)
-    if not match:
-        return {}
+def _stored_years(certifications: list[Certification], today: date
+                  ) -> tuple[dict[tuple[int, int], StoredYear], dict[int, StoredYear]]:
+    """The stored standings a holder's certifications are shown with, with their totals by
+    activity: by (certification id, year number), every year whose deadline has not passed and
+    every year not closed or closed as not met; and per certification, the year whose end
+    decides it: for an active one, the oldest year past its deadline short of its requirement
+    and not closed; for a decertified one, the latest year closed as not met. One query (the
+    totals joined to their years; closed years that were met stay out); none without
+    certifications that count CPE or were decertified."""
+    active = {c.pk for c in certifications if c.collects_cpe}
+    decertified = {c.pk for c in certifications if not c.is_active}
+    if not active and not decertified:
+        return {}, {}
     years: dict[tuple[int, int], StoredYear] = {}
-    for (certification_id, number, required, counted, undecided, state, board_decided_on,
-         activity_type_id, name, activity_counted) in CertificationYear.objects.filter(
-            match).values_list(
-            "certification_id", "number", "required_credits", "counted_credits",
-            "undecided_credits", "state", "board_decided_on",
-            "activity_totals__activity_type_id", "activity_totals__activity_type__name",
-            "activity_totals__counted"):
-        year = years.setdefault((certification_id, number),
-                                StoredYear(required, counted, undecided, state, board_decided_on))
+    for (certification_id, number, starts_on, ends_on, deadline, required, counted, undecided,
+         state, board_decided_on, activity_type_id, name, activity_counted,
+         ) in CertificationYear.objects.filter(
+            Q(deadline__gte=today) | Q(state__in=sorted({*UNCLOSED_YEAR_STATES,
+                                                         YearState.NOT_MET})),
+            certification_id__in=sorted(active | decertified)).values_list(
+            "certification_id", "number", "starts_on", "ends_on", "deadline",
+            "required_credits", "counted_credits", "undecided_credits", "state",
+            "board_decided_on", "activity_totals__activity_type_id",
+            "activity_totals__activity_type__name", "activity_totals__counted"):
+        year = years.get((certification_id, number))
+        if year is None:
+            year = years[certification_id, number] = StoredYear(
+                required, counted, undecided, state, board_decided_on,
+                window=YearWindow(number, starts_on, ends_on, deadline))
         if activity_type_id is not None:
             year.by_activity[activity_type_id] = (name, activity_counted)
-    return years
+    ends: dict[int, StoredYear] = {}
+    for (certification_id, _number), year in sorted(years.items()):
+        if certification_id in active:
+            if (certification_id not in ends and year.window.deadline < today
+                    and year.state in UNCLOSED_YEAR_STATES
+                    and year.counted_credits < year.required_credits):
+                ends[certification_id] = year
+        elif year.state == YearState.NOT_MET:
+            ends[certification_id] = year
+    return years, ends
+
+
+def _decertification_denials(certifications: list[Certification]) -> dict[int, tuple]:
+    """Per certification ever decertified, its latest decertification denial: (denied on,
+    denial id, its appeal's state, the appeal's Board meeting date, when the Board decided
+    it). A reinstated certification is active again, so the active ones are asked too. One
+    query; none for a holder without certifications."""
+    if not certifications:
+        return {}
+    denials: dict[int, tuple] = {}
+    for certification_id, *denial in (
+            Denial.objects.filter(certification__in=certifications,
+                                  kind=DenialKind.DECERTIFIED)
+            .order_by("certification_id", "-denied_on", "-pk")
+            .values_list("certification_id", "denied_on", "pk", "appeal__state",
+                         "appeal__meeting__meets_on", "appeal__decided_at")):
+        denials.setdefault(certification_id, tuple(denial))
+    return denials
 
 
 # --- Standing of a holder's certification years ------------------------------------------------
@@ -285,35 +324,6 @@ def _decertification(certification: Certification, year: YearStanding | None,
                            denial_id, appeal_state, appeal_meets_on)
 
 
-def _decertified_on_denial(field: str = "denied_on") -> Subquery:
-    """A field of a certification's latest decertification denial, for an annotation."""
-    return Subquery(Denial.objects.filter(certification=OuterRef("pk"),
-                                          kind=DenialKind.DECERTIFIED)
-                    .order_by("-denied_on", "-pk").values(field)[:1])
-
-
-def _year_end_rows(certifications: list[Certification],
-                   today: date) -> dict[int, CertificationYear]:
-    """Per certification, the year whose end decides it: for an active one, the oldest year
-    past its deadline short of its requirement and not closed; for a decertified one, the
-    latest year closed as not met. One query; none without such certifications."""
-    active = [c.pk for c in certifications if c.collects_cpe]
-    decertified = [c.pk for c in certifications if not c.is_active]
-    if not active and not decertified:
-        return {}
-    rows: dict[int, CertificationYear] = {}
-    for row in CertificationYear.objects.filter(
-            Q(certification_id__in=decertified, state=YearState.NOT_MET)
-            | Q(certification_id__in=active, deadline__lt=today,
-                state__in=sorted(UNCLOSED_YEAR_STATES),
-                counted_credits__lt=F("required_credits"))).order_by("certification_id", "number"):
-        if row.certification_id in active:
-            rows.setdefault(row.certification_id, row)
-        else:
-            rows[row.certification_id] = row
-    return rows
-
-
 @dataclass(frozen=True)
 class CertificationStanding:
     certification: Certification
@@ -354,23 +364,18 @@ def certification_standings(*, holder: User, today: date,
     owed = list(owed)
     certifications = list(
         Certification.objects.filter(holder=holder).select_related("title__level")
-        .annotate(decertification_denied_on=_decertified_on_denial(),
-                  decertification_denial_id=_decertified_on_denial("pk"),
-                  decertification_appeal_state=_decertified_on_denial("appeal__state"),
-                  decertification_appeal_meets_on=_decertified_on_denial(
-                      "appeal__meeting__meets_on"),
-                  decertification_appeal_decided_at=_decertified_on_denial(
-                      "appeal__decided_at"))
         .order_by("-title__level__position", "awarded_on", "pk"))
     windows = {c.pk: _open_windows(c, today) for c in certifications if c.collects_cpe}
     capped = _capped_activity_types()
-    rows = _stored_years((pk, w.number) for pk, ws in windows.items() for w in ws)
-    ends = _year_end_rows(certifications, today)
+    rows, ends = _stored_years(certifications, today)
+    denials = _decertification_denials(certifications)
     standings = []
     for certification in certifications:
         end_row = ends.get(certification.pk)
         ended = (_standing(certification, end_row.window, end_row, today, proof_owed=owed)
                  if end_row is not None else None)
+        denied_on, denial_id, appeal_state, appeal_meets_on, appeal_decided_at = denials.get(
+            certification.pk, (None, None, None, None, None))
         standings.append(CertificationStanding(
             certification,
             tuple(_standing(certification, window,
@@ -379,22 +384,18 @@ def certification_standings(*, holder: User, today: date,
                             proof_owed=owed)
                   for window in windows.get(certification.pk, [])),
             year_end=ended,
-            decertification=_decertification(
-                certification, ended, certification.decertification_denied_on, today,
-                certification.decertification_denial_id,
-                certification.decertification_appeal_state,
-                certification.decertification_appeal_meets_on),
-            reinstated_on=_reinstated_on(certification),
+            decertification=_decertification(certification, ended, denied_on, today,
+                                             denial_id, appeal_state, appeal_meets_on),
+            reinstated_on=_reinstated_on(certification, appeal_state, appeal_decided_at),
         ))
     return standings
 
 
-def _reinstated_on(certification: Certification) -> date | None:
+def _reinstated_on(certification: Certification, appeal_state: str | None,
+                   decided_at: datetime | None) -> date | None:
     """The day of the Board's decision that undid the certification's latest decertification
-    (from `certification_standings`' annotations)."""
-    decided_at = certification.decertification_appeal_decided_at
-    if (certification.is_active and decided_at is not None
-            and certification.decertification_appeal_state == "upheld"):
+    (its appeal's state and decision time, from `_decertification_denials`)."""
+    if certification.is_active and decided_at is not None and appeal_state == "upheld":
         return timezone.localdate(decided_at)
     return None
 

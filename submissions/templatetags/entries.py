@@ -4,6 +4,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from activities.rules import credits_text
 from submissions.enums import UNDECIDED_STATES, EntryState
@@ -14,12 +15,20 @@ from submissions.selectors.review import waiting_entries
 register = template.Library()
 
 
+# (language, state) → its badge: a handful, the same on every row and every page.
+_badges: dict[tuple[str | None, str], SafeString] = {}
+
+
 @register.simple_tag
 def state_badge(entry: Entry) -> SafeString:
     """An entry's state as a badge. A tag rather than an include: lists render it on every row,
-    and the state's label comes from the choices directly."""
-    return format_html('<span class="state state-{}">{}</span>', entry.state,
-                       EntryState(entry.state).label)
+    so each state's badge is made once per language (its label translated, escaped) and kept."""
+    key = (get_language(), entry.state)
+    badge = _badges.get(key)
+    if badge is None:
+        badge = _badges[key] = format_html('<span class="state state-{}">{}</span>',
+                                           entry.state, EntryState(entry.state).label)
+    return badge
 
 
 @register.filter

@@ -1,0 +1,69 @@
+"""The dashboard and the entry list rendered whole, as on a holder's first view after a change of
+their records (their cached copy is keyed by the records version): the queries each runs, and
+nothing else read to render them."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from certifications.enums import CertificationStatus
+from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity, title
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("june_2025")]
+
+
+def tables(client, url: str) -> list[str]:
+    """The table each query of an uncached view of `url` reads first."""
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return [q["sql"].split(" FROM ", 1)[1].split()[0].strip('"') for q in captured]
+
+
+@pytest.fixture
+def holder(client):
+    holder = UserFactory()
+    for code, awarded in (("ISP", date(2022, 1, 1)), ("ISE", date(2024, 7, 1))):
+        CertificationFactory(holder=holder, title=title(code), awarded_on=awarded)
+    for i in range(30):
+        EntryFactory(holder=holder, activity_type=activity("other-course"),
+                     activity_date=date(2025, 1, 1) + timedelta(days=i))
+    client.force_login(holder)
+    return holder
+
+
+def test_dashboard_reads_the_years_once_and_no_denials_of_active_certifications(client,
+                                                                                holder):
+    assert tables(client, reverse("home")) == [
+        "django_session", "accounts_user", "certifications_certification",
+        "activities_activitytype", "certifications_certificationyear", "submissions_entry"]
+
+
+def test_dashboard_of_a_decertified_certification_reads_its_denial(client, holder):
+    holder.certifications.filter(title__code="ISE").update(
+        status=CertificationStatus.DECERTIFIED, decertified_on=date(2025, 5, 1))
+
+    assert tables(client, reverse("home")) == [
+        "django_session", "accounts_user", "certifications_certification",
+        "activities_activitytype", "certifications_certificationyear", "submissions_denial",
+        "submissions_entry"]
+
+
+def test_entry_list_counts_its_entries_once_and_reads_the_activities_once(client, holder):
+    assert tables(client, reverse("submissions:entry_list")) == [
+        "django_session", "accounts_user", "certifications_certification",
+        "activities_activitytype", "submissions_entry", "submissions_entry"]
+
+
+def test_entry_list_filtered_to_nothing_asks_whether_the_holder_has_entries(client, holder):
+    url = reverse("submissions:entry_list") + "?state=rejected"
+
+    assert tables(client, url)[-3:] == [
+        "activities_activitytype", "submissions_entry", "submissions_entry"]
+    html = client.get(url).content.decode()
+    assert "No activity matches these filters." in html
+    assert 'name="activity_type"' in html
