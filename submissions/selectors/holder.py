@@ -337,6 +337,8 @@ class CertificationStanding:
     # The day the Board reinstated the certification by upholding the appeal against its
     # latest decertification; None for one never decertified, or decertified still.
     reinstated_on: date | None = None
+    # The decertification denial whose appeal the Board upheld (its decision's page).
+    reinstated_denial_id: int | None = None
 
     @property
     def requires_cpe(self) -> bool:
@@ -386,7 +388,9 @@ def certification_standings(*, holder: User, today: date,
             year_end=ended,
             decertification=_decertification(certification, ended, denied_on, today,
                                              denial_id, appeal_state, appeal_meets_on),
-            reinstated_on=_reinstated_on(certification, appeal_state, appeal_decided_at),
+            reinstated_on=(reinstated_on := _reinstated_on(certification, appeal_state,
+                                                            appeal_decided_at)),
+            reinstated_denial_id=denial_id if reinstated_on else None,
         ))
     return standings
 
