@@ -299,7 +299,7 @@ def test_reject_and_a_missed_proof_deadline_write_the_same_records_and_mail(prac
     assert by_reviewer["entry"] == (EntryState.REJECTED, None)
     assert (Denial.objects.get(entry=course).reason,
             Denial.objects.get(entry=unproven).reason) == (
-        "Part of the holder's job.", "No proof arrived by the deadline of 2025-07-01.")
+        "Part of the holder's job.", "No proof arrived by the deadline of 1 July 2025.")
     assert counted(practitioner) == D("0")
     standings_hold(holder)
     for message in OutboxMessage.objects.order_by("pk"):
