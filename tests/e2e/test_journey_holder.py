@@ -47,7 +47,7 @@ def test_holder_owing_proof_uploads_it_from_the_dashboard(
     expect(page.get_by_text(owed)).to_be_visible()
     expect(page.get_by_text("3.00 credits awaiting review")).to_have_count(0)
     # What counted, by activity, with its unit.
-    expect(page.locator("svg.activity-chart .chart-value")).to_have_text(["2.00 credits"])
+    expect(page.locator("ul.activity-chart .chart-value")).to_have_text(["2.00 credits"])
     checks(page)
     shoot(page, f"holder-proof-owed-{viewport['width']}.png")
 
