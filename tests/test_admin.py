@@ -1,6 +1,7 @@
 """The admin: every registered model's pages render, detail pages show what reviewers need and
 nothing private, changelists do not grow a query per row."""
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -62,6 +63,20 @@ def test_entry_change_page_renders_with_state_changes_and_proof(admin_client, ho
     assert [form.instance for form in proofs.formset.forms] == [proof]
     # The stored name (and so any URL to the private file) never reaches the page.
     assert response.content.decode().count("0123abcd") == 0
+
+
+def test_read_only_tables_name_every_column_and_say_when_empty(admin_client, holder):
+    entry = EntryFactory(holder=holder)
+    EntryStateChange.objects.create(entry=entry, from_state="", to_state=EntryState.SUBMITTED,
+                                    changed_by=holder, reason="Logged")
+
+    html = admin_client.get(admin_url(Entry, "change", entry.pk)).content.decode()
+
+    # No unnamed "original" or "delete" column: nothing in these tables is changed here.
+    headers = re.findall(r"<th\b[^>]*>(.*?)</th>", html.split('id="state_changes-group"')[1],
+                         flags=re.S)
+    assert headers and all(header.strip() for header in headers)
+    assert "No proof files yet." in html
 
 
 def test_entry_change_page_keeps_computed_values_read_only(admin_client):
