@@ -18,7 +18,7 @@ from .services import send_invitation
 
 admin.site.site_header = _("CPE Portal administration")
 admin.site.site_title = _("CPE Portal admin")
-admin.site.index_title = _("Reviews, catalogue and holders")
+admin.site.index_title = _("What waits for you")
 
 
 def _signed_in_staff_go_on(request: HttpRequest, extra_context: object = None) -> HttpResponse:
