@@ -1,9 +1,12 @@
+from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 
 from django import template
-from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from activities.rules import credits_text
@@ -29,6 +32,38 @@ def state_badge(entry: Entry) -> SafeString:
         badge = _badges[key] = format_html('<span class="state state-{}">{}</span>',
                                            entry.state, EntryState(entry.state).label)
     return badge
+
+
+# A placeholder id the entry URL is reversed with once, then split around.
+_PK = 987654321
+# One row of the holder's entry list; the template's indentation kept.
+_ENTRY_ROW = ('\n          <tr>\n            <td>{}</td>'
+              '\n            <td><a href="{}{}{}">{}</a></td>'
+              '\n            <td>{}</td>\n            <td>{}</td>'
+              '\n            <td class="text-end">{}</td>\n          </tr>\n        ')
+
+
+@register.simple_tag
+def entry_rows(entries: Iterable[Entry]) -> SafeString:
+    """The rows of the holder's entry list: date, title linking to the entry, type, state and
+    credits. Written here rather than by a template loop, which cost more than the rest of the
+    page: the entry URL is reversed once and each distinct date formatted once per page."""
+    prefix, _sep, suffix = reverse("submissions:entry_detail", args=[_PK]).partition(str(_PK))
+    prefix, suffix = escape(prefix), escape(suffix)
+    # Dates and activity names repeat from row to row: each made once.
+    dates: dict[date, str] = {}
+    names: dict[int, str] = {}
+    rows = []
+    for entry in entries:
+        day = dates.get(entry.activity_date)
+        if day is None:
+            day = dates[entry.activity_date] = escape(formats.date_format(entry.activity_date))
+        name = names.get(entry.activity_type_id)
+        if name is None:
+            name = names[entry.activity_type_id] = escape(entry.activity_type.name)
+        rows.append(_ENTRY_ROW.format(day, prefix, entry.pk, suffix, escape(entry.title), name,
+                                      state_badge(entry), escape(formats.localize(entry.credits))))
+    return mark_safe("".join(rows))  # noqa: S308 (every value escaped above)
 
 
 @register.filter
