@@ -1,17 +1,18 @@
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
 from django import template
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from activities.rules import credits_text
 from submissions.enums import UNDECIDED_STATES, EntryState
 from submissions.models import Entry
+from submissions.selectors.holder import ProofOwed
 from submissions.selectors.overview import HeldYears, held_years
 from submissions.selectors.review import waiting_entries
 
@@ -64,6 +65,45 @@ def entry_rows(entries: Iterable[Entry]) -> SafeString:
         rows.append(_ENTRY_ROW.format(day, prefix, entry.pk, suffix, escape(entry.title), name,
                                       state_badge(entry), escape(formats.localize(entry.credits))))
     return mark_safe("".join(rows))  # noqa: S308 (every value escaped above)
+
+
+# One item of the dashboard's proof owed; the template's indentation kept.
+_OWED_ITEM = ('\n          <li class="d-flex flex-wrap justify-content-between align-items-center'
+              ' gap-2{}">\n            <span>{}</span>\n            <a class="btn btn-warning'
+              ' btn-sm" href="{}{}{}#upload-proof">{}<span class="visually-hidden"> {}</span>'
+              '</a>\n          </li>\n        ')
+
+
+@register.simple_tag
+def proof_owed_items(owed: Sequence[ProofOwed]) -> SafeString:
+    """The dashboard's list of the entries waiting for the holder's proof, each with its
+    credits, due date and upload link. Written here rather than by a template loop: a holder
+    may owe proof of dozens of entries, and each item's translations cost more in template
+    nodes than the rest of the card."""
+    prefix, _sep, suffix = reverse("submissions:entry_detail", args=[_PK]).partition(str(_PK))
+    with_due = gettext("“%(title)s”: <strong>%(credits)s credits</strong> wait for your proof, "
+                       "due by %(due)s.")
+    without_due = gettext("“%(title)s”: <strong>%(credits)s credits</strong> wait for your "
+                          "proof.")
+    upload, upload_for = gettext("Upload proof"), gettext("for “%(title)s”")
+    dates: dict[date, str] = {}
+    items = []
+    for number, item in enumerate(owed, start=1):
+        title = conditional_escape(item.title)
+        values = {"title": title, "credits": conditional_escape(
+            credits_text(item.credits, always_places=True))}
+        if item.due_on:
+            due = dates.get(item.due_on)
+            if due is None:
+                due = dates[item.due_on] = formats.date_format(item.due_on)
+            text = with_due % {**values, "due": conditional_escape(due)}
+        else:
+            text = without_due % values
+        items.append(format_html(
+            _OWED_ITEM, "" if number == len(owed) else " mb-2 pb-2 border-bottom",
+            mark_safe(text), prefix, item.entry_id, suffix, upload,  # noqa: S308 (escaped)
+            mark_safe(upload_for % {"title": title})))  # noqa: S308 (escaped above)
+    return mark_safe("".join(items))  # noqa: S308 (each item is escaped by format_html)
 
 
 @register.filter
