@@ -106,6 +106,30 @@ def proof_owed_items(owed: Sequence[ProofOwed]) -> SafeString:
     return mark_safe("".join(items))  # noqa: S308 (each item is escaped by format_html)
 
 
+# One of the dashboard's recent activities; the template's indentation kept.
+_RECENT_ITEM = ('\n          <li class="list-group-item d-flex justify-content-between gap-2">'
+                '\n            <span><a href="{}{}{}">{}</a><br><small class="text-body-secondary">'
+                '{} · {}</small></span>\n            <span class="text-end"><strong>{}</strong>'
+                '<br><small class="text-body-secondary">{}</small></span>\n          </li>'
+                '\n        ')
+
+
+@register.simple_tag
+def recent_items(entries: Iterable[Entry]) -> SafeString:
+    """The dashboard's latest activities: title linking to the entry, date, type, credits and
+    state, as `entry_rows` writes the entry list's."""
+    prefix, _sep, suffix = reverse("submissions:entry_detail", args=[_PK]).partition(str(_PK))
+    prefix, suffix = escape(prefix), escape(suffix)
+    worth = gettext("%(credits)s credits")
+    return mark_safe("".join(  # noqa: S308 (every value escaped)
+        _RECENT_ITEM.format(
+            prefix, entry.pk, suffix, escape(entry.title),
+            escape(formats.date_format(entry.activity_date)), escape(entry.activity_type.name),
+            worth % {"credits": escape(credits_text(entry.credits, always_places=True))},
+            escape(entry.get_state_display()))
+        for entry in entries))
+
+
 @register.filter
 def undecided(entry: Entry) -> bool:
     """Whether the entry waits for a reviewer's decision: it counts once decided. The group is
