@@ -1,14 +1,18 @@
+from collections.abc import Iterable, Sequence
+from datetime import date
 from decimal import Decimal
 
 from django import template
-from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext
 
 from activities.rules import credits_text
 from submissions.enums import UNDECIDED_STATES, EntryState
 from submissions.models import Entry
+from submissions.selectors.holder import CapUse, ProofOwed
 from submissions.selectors.overview import HeldYears, held_years
 from submissions.selectors.review import waiting_entries
 
@@ -29,6 +33,119 @@ def state_badge(entry: Entry) -> SafeString:
         badge = _badges[key] = format_html('<span class="state state-{}">{}</span>',
                                            entry.state, EntryState(entry.state).label)
     return badge
+
+
+# A placeholder id the entry URL is reversed with once, then split around.
+_PK = 987654321
+# One row of the holder's entry list; the template's indentation kept.
+_ENTRY_ROW = ('\n          <tr>\n            <td>{}</td>'
+              '\n            <td><a href="{}{}{}">{}</a></td>'
+              '\n            <td>{}</td>\n            <td>{}</td>'
+              '\n            <td class="text-end">{}</td>\n          </tr>\n        ')
+
+
+@register.simple_tag
+def entry_rows(entries: Iterable[Entry]) -> SafeString:
+    """The rows of the holder's entry list: date, title linking to the entry, type, state and
+    credits. Written here rather than by a template loop, which cost more than the rest of the
+    page: the entry URL is reversed once and each distinct date formatted once per page."""
+    prefix, _sep, suffix = reverse("submissions:entry_detail", args=[_PK]).partition(str(_PK))
+    prefix, suffix = escape(prefix), escape(suffix)
+    # Dates and activity names repeat from row to row: each made once.
+    dates: dict[date, str] = {}
+    names: dict[int, str] = {}
+    rows = []
+    for entry in entries:
+        day = dates.get(entry.activity_date)
+        if day is None:
+            day = dates[entry.activity_date] = escape(formats.date_format(entry.activity_date))
+        name = names.get(entry.activity_type_id)
+        if name is None:
+            name = names[entry.activity_type_id] = escape(entry.activity_type.name)
+        rows.append(_ENTRY_ROW.format(day, prefix, entry.pk, suffix, escape(entry.title), name,
+                                      state_badge(entry), escape(formats.localize(entry.credits))))
+    return mark_safe("".join(rows))  # noqa: S308 (every value escaped above)
+
+
+# One item of the dashboard's proof owed; the template's indentation kept.
+_OWED_ITEM = ('\n          <li class="d-flex flex-wrap justify-content-between align-items-center'
+              ' gap-2{}">\n            <span>{}</span>\n            <a class="btn btn-warning'
+              ' btn-sm" href="{}{}{}#upload-proof">{}<span class="visually-hidden"> {}</span>'
+              '</a>\n          </li>\n        ')
+
+
+@register.simple_tag
+def proof_owed_items(owed: Sequence[ProofOwed]) -> SafeString:
+    """The dashboard's list of the entries waiting for the holder's proof, each with its
+    credits, due date and upload link. Written here rather than by a template loop: a holder
+    may owe proof of dozens of entries, and each item's translations cost more in template
+    nodes than the rest of the card."""
+    prefix, _sep, suffix = reverse("submissions:entry_detail", args=[_PK]).partition(str(_PK))
+    with_due = gettext("“%(title)s”: <strong>%(credits)s credits</strong> wait for your proof, "
+                       "due by %(due)s.")
+    without_due = gettext("“%(title)s”: <strong>%(credits)s credits</strong> wait for your "
+                          "proof.")
+    upload, upload_for = gettext("Upload proof"), gettext("for “%(title)s”")
+    dates: dict[date, str] = {}
+    items = []
+    for number, item in enumerate(owed, start=1):
+        title = conditional_escape(item.title)
+        values = {"title": title, "credits": conditional_escape(
+            credits_text(item.credits, always_places=True))}
+        if item.due_on:
+            due = dates.get(item.due_on)
+            if due is None:
+                due = dates[item.due_on] = formats.date_format(item.due_on)
+            text = with_due % {**values, "due": conditional_escape(due)}
+        else:
+            text = without_due % values
+        items.append(format_html(
+            _OWED_ITEM, "" if number == len(owed) else " mb-2 pb-2 border-bottom",
+            mark_safe(text), prefix, item.entry_id, suffix, upload,  # noqa: S308 (escaped)
+            mark_safe(upload_for % {"title": title})))  # noqa: S308 (escaped above)
+    return mark_safe("".join(items))  # noqa: S308 (each item is escaped by format_html)
+
+
+# One of the dashboard's recent activities; the template's indentation kept.
+_RECENT_ITEM = ('\n          <li class="list-group-item d-flex justify-content-between gap-2">'
+                '\n            <span><a href="{}{}{}">{}</a><br><small class="text-body-secondary">'
+                '{} · {}</small></span>\n            <span class="text-end"><strong>{}</strong>'
+                '<br><small class="text-body-secondary">{}</small></span>\n          </li>'
+                '\n        ')
+
+
+@register.simple_tag
+def recent_items(entries: Iterable[Entry]) -> SafeString:
+    """The dashboard's latest activities: title linking to the entry, date, type, credits and
+    state, as `entry_rows` writes the entry list's."""
+    prefix, _sep, suffix = reverse("submissions:entry_detail", args=[_PK]).partition(str(_PK))
+    prefix, suffix = escape(prefix), escape(suffix)
+    worth = gettext("%(credits)s credits")
+    return mark_safe("".join(  # noqa: S308 (every value escaped)
+        _RECENT_ITEM.format(
+            prefix, entry.pk, suffix, escape(entry.title),
+            escape(formats.date_format(entry.activity_date)), escape(entry.activity_type.name),
+            worth % {"credits": escape(credits_text(entry.credits, always_places=True))},
+            escape(entry.get_state_display()))
+        for entry in entries))
+
+
+# One capped activity of a current year on the dashboard; the template's indentation kept.
+_CAP_USE_ITEM = ('\n                    <li class="cap-use">'
+                 '\n                      <label for="cap-{0}-{1}">{2}</label>'
+                 '\n                      <progress class="cap-progress" id="cap-{0}-{1}"'
+                 ' max="100" value="{3}"></progress>'
+                 '\n                    </li>\n                  ')
+
+
+@register.simple_tag
+def cap_use_items(uses: Iterable[CapUse], certification_id: int) -> SafeString:
+    """A current year's capped activities on the dashboard, each labelled with what it used of
+    its cap and a bar: one per capped activity, in every certification's current year."""
+    return mark_safe("".join(  # noqa: S308 (every value escaped)
+        _CAP_USE_ITEM.format(int(certification_id), int(use.activity_type.pk),
+                             escape(use.label), int(use.percent))
+        for use in uses))
 
 
 @register.filter
