@@ -18,8 +18,7 @@ from django.utils.translation import gettext as _
 
 from common.jobs import job_lock
 
-from .enums import EntryState
-from .models import Entry
+from .models import OWES_PROOF, Entry
 from .rejections import Rejection, reject_entries
 from .standings.recount import lock_holders
 
@@ -34,8 +33,7 @@ class ExpiryRun:
 
 def expired_proof_requests(*, today: date):
     """Entries waiting for proof whose deadline passed before `today` without any."""
-    return Entry.objects.filter(state=EntryState.PROOF_REQUESTED, proof_due_on__lt=today,
-                                proof_submitted_at__isnull=True)
+    return Entry.objects.filter(OWES_PROOF, proof_due_on__lt=today)
 
 
 def _reason(due_on: date) -> str:

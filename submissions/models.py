@@ -162,6 +162,8 @@ class Entry(models.Model):
 
 # What an entry is worth when it counts, as a query expression (see Entry.credits).
 CREDITS = Coalesce("approved_credits", "claimed_credits")
+# An entry waiting for its holder's proof: a reviewer asked for it, and none has come yet.
+OWES_PROOF = Q(state=EntryState.PROOF_REQUESTED, proof_submitted_at__isnull=True)
 
 
 class YearCredit(models.Model):

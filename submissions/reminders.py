@@ -29,8 +29,7 @@ from certifications.models import CertificationYear
 from common.jobs import batches_by_holder, job_lock
 from common.mail import site_url
 
-from .enums import EntryState
-from .models import Entry, Reminder
+from .models import OWES_PROOF, Entry, Reminder
 
 PROOF_REMINDER_DAYS = 7
 BATCH_HOLDERS = 1000
@@ -74,8 +73,7 @@ def due_proof_reminders(*, today: date):
     """Proof requests whose deadline is at most 7 days away, still without proof, not
     reminded of yet."""
     return (Entry.objects
-            .filter(state=EntryState.PROOF_REQUESTED, proof_submitted_at__isnull=True,
-                    proof_due_on__gte=today,
+            .filter(OWES_PROOF, proof_due_on__gte=today,
                     proof_due_on__lte=today + timedelta(days=PROOF_REMINDER_DAYS))
             .exclude(Exists(Reminder.objects.filter(entry=OuterRef("pk"),
                                                     deadline=OuterRef("proof_due_on"))))

@@ -24,8 +24,8 @@ from certifications.rules import YearWindow, close_outcome, takes_entry
 
 from ..belonging import belonging_windows, entries_in
 from ..counting import ZERO, Progress, StoppedBy, YearEnd, progress, year_end
-from ..enums import DenialKind, EntryState
-from ..models import CREDITS, Denial, Entry, YearCredit, appeal_until
+from ..enums import DenialKind
+from ..models import CREDITS, OWES_PROOF, Denial, Entry, YearCredit, appeal_until
 from ..standings.recount import year_submission_cap
 
 
@@ -277,8 +277,7 @@ def proof_owed(*, holder: User) -> list[ProofOwed]:
     """The holder's entries waiting for their proof, the soonest due first. One query (the
     few entries in an undecided state, by their partial index)."""
     return [ProofOwed(*row) for row in
-            Entry.objects.filter(holder=holder, state=EntryState.PROOF_REQUESTED,
-                                 proof_submitted_at__isnull=True)
+            Entry.objects.filter(OWES_PROOF, holder=holder)
             .annotate(worth=CREDITS)
             .order_by(F("proof_due_on").asc(nulls_last=True), "activity_date", "pk")
             .values_list("pk", "title", "worth", "proof_due_on", "activity_date",
