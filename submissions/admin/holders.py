@@ -44,12 +44,8 @@ from ..selectors.overview import (
     with_deciding_years,
 )
 
-STANDING_LABELS = {
-    Progress.MET: _("met"),
-    Progress.ON_TRACK: _("on track"),
-    Progress.AT_RISK: _("at risk"),
-    HELD: _("held"),
-}
+# The overview filter's words for each standing, and the held year's.
+STANDING_LABELS = {**dict(Standing.CHOICES), HELD: _("held")}
 # A symbol beside each standing's word and colour, so that neither the colour nor the word
 # alone carries it (WCAG 1.4.1); screen readers read the word only.
 SYMBOLS = {

@@ -11,7 +11,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from activities.models import ActivityType
@@ -24,9 +23,10 @@ from ..enums import EntryState
 from ..models import Audit, Entry
 from ..review import audit_population, auditable_entries, draw_holders
 from ..standings.check import recount_in_python
+from .overview import Standing
 
-STANDING_LABELS = {Progress.MET: _("met"), Progress.ON_TRACK: _("on track"),
-                   Progress.AT_RISK: _("at risk")}
+# The words the holders overview uses for each standing (its filter's choices).
+STANDING_LABELS = dict(Standing.CHOICES)
 
 
 @dataclass(frozen=True)
