@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import groupby
+from operator import attrgetter
 
 from django.conf import settings
 from django.db.models import Count, F, Min, Q
@@ -15,7 +17,7 @@ from submissions.enums import DenialKind
 from submissions.models import Entry, ProofFile
 
 from .enums import AppealState
-from .models import Appeal
+from .models import Appeal, BoardMeeting
 from .rules import earliest_meeting_day
 
 
@@ -86,3 +88,22 @@ def waiting_for_a_meeting(*, today: date) -> Waiting:
     return Waiting(count=found["count"], first_meeting_day=None if first is None else max(
         today, earliest_meeting_day(filed_on=timezone.localdate(first),
                                     preparation_days=settings.CPE_APPEAL_PREPARATION_DAYS)))
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """A Board meeting and the appeals on its agenda that the Board has still to decide."""
+
+    meeting: BoardMeeting
+    appeals: list[Appeal]
+
+
+def open_agendas() -> list[Agenda]:
+    """The meetings with appeals still to decide, by date, each with its appeals in the order
+    they were filed (the admin's front page shows them to the Board). One query."""
+    appeals = (Appeal.objects.filter(state=AppealState.SCHEDULED)
+               .select_related("meeting", "denial__holder", "denial__entry",
+                               "denial__certification__title")
+               .order_by("meeting__meets_on", "filed_at", "pk"))
+    return [Agenda(meeting, list(group))
+            for meeting, group in groupby(appeals, key=attrgetter("meeting"))]

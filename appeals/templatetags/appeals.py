@@ -1,11 +1,8 @@
-from dataclasses import dataclass
-from itertools import groupby
-from operator import attrgetter
-
 from django import template
 
 from appeals.enums import AppealState
-from appeals.models import Appeal, BoardMeeting
+from appeals.models import Appeal
+from appeals.selectors import Agenda, open_agendas
 
 register = template.Library()
 
@@ -16,21 +13,7 @@ def appeals_without_meeting() -> int:
     return Appeal.objects.filter(state=AppealState.FILED).count()
 
 
-@dataclass(frozen=True)
-class Agenda:
-    """A Board meeting and the appeals on its agenda that the Board has still to decide."""
-
-    meeting: BoardMeeting
-    appeals: list[Appeal]
-
-
 @register.simple_tag
 def board_agendas() -> list[Agenda]:
-    """The meetings with appeals still to decide, by date, each with its appeals in the order
-    they were filed (the admin index shows them to the Board). One query."""
-    appeals = (Appeal.objects.filter(state=AppealState.SCHEDULED)
-               .select_related("meeting", "denial__holder", "denial__entry",
-                               "denial__certification__title")
-               .order_by("meeting__meets_on", "filed_at", "pk"))
-    return [Agenda(meeting, list(group))
-            for meeting, group in groupby(appeals, key=attrgetter("meeting"))]
+    """The Board's open agendas, for the admin's front page (`appeals.selectors.open_agendas`)."""
+    return open_agendas()
