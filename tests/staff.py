@@ -21,9 +21,22 @@ from .factories import UserFactory
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
+# The portal accepts a code only within its own 30-second step (allauth's TOTP_TOLERANCE is 0),
+# so a code for "now" is taken with at least this many seconds of its step left: one typed a
+# moment before the step turns would be refused by the time a busy server reads it.
+CODE_MARGIN_SECONDS = 6
+
+
 def totp_code(secret: str = TOTP_SECRET, at: float | None = None) -> str:
-    """The RFC 6238 code of `secret` (HMAC-SHA1, 30-second steps, six digits) at `at`."""
-    counter = int((time.time() if at is None else at) // 30)
+    """The RFC 6238 code of `secret` (HMAC-SHA1, 30-second steps, six digits) at `at`; without
+    `at`, of a step with CODE_MARGIN_SECONDS still to run, waiting for the next when needed."""
+    if at is None:
+        at = time.time()
+        left = 30 - at % 30
+        if left < CODE_MARGIN_SECONDS:
+            time.sleep(left + 0.05)
+            at = time.time()
+    counter = int(at // 30)
     digest = hmac.new(base64.b32decode(secret), struct.pack(">Q", counter), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
     value = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
