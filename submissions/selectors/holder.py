@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from activities.models import ActivityType
-from activities.rules import credits_text
 from certifications.enums import UNCLOSED_YEAR_STATES, YearState
 from certifications.models import Certification, CertificationYear
 from certifications.rules import YearWindow, close_outcome, takes_entry
@@ -152,15 +151,6 @@ class CapUse:
     def percent(self) -> int:
         """Used as a share of the cap, 0 to 100, for a bar."""
         return min(100, int(self.used * 100 / self.cap)) if self.cap > 0 else 100
-
-    @property
-    def label(self) -> str:
-        """“Attend a webinar: used 7.00 of 10.00 credits”. Written here rather than in the
-        template: the dashboard shows one for every capped activity of every current year."""
-        return _("%(activity)s: used %(used)s of %(cap)s credits") % {
-            "activity": self.activity_type.name,
-            "used": credits_text(self.used, always_places=True),
-            "cap": credits_text(self.cap, always_places=True)}
 
 
 class HeldFor(StrEnum):

@@ -12,7 +12,7 @@ from django.utils.translation import get_language, gettext
 from activities.rules import credits_text
 from submissions.enums import UNDECIDED_STATES, EntryState
 from submissions.models import Entry
-from submissions.selectors.holder import CapUse, ProofOwed
+from submissions.selectors.holder import ProofOwed
 from submissions.selectors.overview import HeldYears, held_years
 from submissions.selectors.review import waiting_entries
 
@@ -128,24 +128,6 @@ def recent_items(entries: Iterable[Entry]) -> SafeString:
             worth % {"credits": escape(credits_text(entry.credits, always_places=True))},
             escape(entry.get_state_display()))
         for entry in entries))
-
-
-# One capped activity of a current year on the dashboard; the template's indentation kept.
-_CAP_USE_ITEM = ('\n                    <li class="cap-use">'
-                 '\n                      <label for="cap-{0}-{1}">{2}</label>'
-                 '\n                      <progress class="cap-progress" id="cap-{0}-{1}"'
-                 ' max="100" value="{3}"></progress>'
-                 '\n                    </li>\n                  ')
-
-
-@register.simple_tag
-def cap_use_items(uses: Iterable[CapUse], certification_id: int) -> SafeString:
-    """A current year's capped activities on the dashboard, each labelled with what it used of
-    its cap and a bar: one per capped activity, in every certification's current year."""
-    return mark_safe("".join(  # noqa: S308 (every value escaped)
-        _CAP_USE_ITEM.format(int(certification_id), int(use.activity_type.pk),
-                             escape(use.label), int(use.percent))
-        for use in uses))
 
 
 @register.filter
