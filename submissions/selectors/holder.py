@@ -568,7 +568,9 @@ _OPEN_DECISIONS = Prepared(
 
 
 DASHBOARD_PARTS = ("standings", "can_log", "recent_entries", "chart", "chart_year",
-                   "proof_owed", "decisions")
+                   "proof_owed", "proof_owed_more", "decisions")
+# The dashboard lists the entries whose proof is due soonest; the entry list has them all.
+PROOF_OWED_SHOWN = 10
 
 
 def dashboard(*, holder: User, today: date) -> dict[str, object]:
@@ -586,7 +588,8 @@ def dashboard(*, holder: User, today: date) -> dict[str, object]:
         "recent_entries": _RECENT_ENTRIES.objects(holder_id=holder.pk),
         "chart": chart_bars(chart_year) if chart_year else [],
         "chart_year": chart_year,
-        "proof_owed": owed,
+        "proof_owed": owed[:PROOF_OWED_SHOWN],
+        "proof_owed_more": max(0, len(owed) - PROOF_OWED_SHOWN),
         "decisions": open_decisions(holder=holder, today=today),
     }
 

@@ -3,13 +3,13 @@ from datetime import date
 from decimal import Decimal
 
 from django import template
-from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from activities.rules import credits_text
+from common.markup import path
 from submissions.enums import UNDECIDED_STATES, EntryState
 from submissions.models import Entry
 from submissions.selectors.holder import ProofOwed
@@ -35,7 +35,7 @@ def state_badge(entry: Entry) -> SafeString:
     return badge
 
 
-# A placeholder id the entry URL is reversed with once, then split around.
+# A stand-in id the entry URL is written with once, then split around.
 _PK = 987654321
 # One row of the holder's entry list; the template's indentation kept.
 _ENTRY_ROW = ('\n          <tr>\n            <td>{}</td>'
@@ -49,8 +49,7 @@ def entry_rows(entries: Iterable[Entry]) -> SafeString:
     """The rows of the holder's entry list: date, title linking to the entry, type, state and
     credits. Written here rather than by a template loop, which cost more than the rest of the
     page: the entry URL is reversed once and each distinct date formatted once per page."""
-    prefix, _sep, suffix = reverse("submissions:entry_detail", args=[_PK]).partition(str(_PK))
-    prefix, suffix = escape(prefix), escape(suffix)
+    prefix, _sep, suffix = path("submissions:entry_detail", _PK).partition(str(_PK))
     # Dates and activity names repeat from row to row: each made once.
     dates: dict[date, str] = {}
     names: dict[int, str] = {}
@@ -80,7 +79,9 @@ def proof_owed_items(owed: Sequence[ProofOwed]) -> SafeString:
     credits, due date and upload link. Written here rather than by a template loop: a holder
     may owe proof of dozens of entries, and each item's translations cost more in template
     nodes than the rest of the card."""
-    prefix, _sep, suffix = reverse("submissions:entry_detail", args=[_PK]).partition(str(_PK))
+    # Escaped already: kept as they are by format_html.
+    prefix, _sep, suffix = (mark_safe(piece) for piece in  # noqa: S308
+                            path("submissions:entry_detail", _PK).partition(str(_PK)))
     with_due = gettext("“%(title)s”: <strong>%(credits)s credits</strong> wait for your proof, "
                        "due by %(due)s.")
     without_due = gettext("“%(title)s”: <strong>%(credits)s credits</strong> wait for your "
@@ -118,8 +119,7 @@ _RECENT_ITEM = ('\n          <li class="list-group-item d-flex justify-content-b
 def recent_items(entries: Iterable[Entry]) -> SafeString:
     """The dashboard's latest activities: title linking to the entry, date, type, credits and
     state, as `entry_rows` writes the entry list's."""
-    prefix, _sep, suffix = reverse("submissions:entry_detail", args=[_PK]).partition(str(_PK))
-    prefix, suffix = escape(prefix), escape(suffix)
+    prefix, _sep, suffix = path("submissions:entry_detail", _PK).partition(str(_PK))
     worth = gettext("%(credits)s credits")
     return mark_safe("".join(  # noqa: S308 (every value escaped)
         _RECENT_ITEM.format(
