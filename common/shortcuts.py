@@ -2,6 +2,7 @@
 computed page contexts."""
 
 import operator
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any, TypeVar
@@ -74,14 +75,25 @@ def computed_on_use(compute: Callable[[], Mapping[str, Any]],
     return {name: SimpleLazyObject(partial(operator.getitem, values, name)) for name in names}
 
 
+def download_name(name: str, *, default: str = "download") -> str:
+    """A file name a browser may save a download under: the last part of `name`, without
+    control characters (a line break would end the header) or leading dots; `default` when
+    nothing is left."""
+    name = "".join(c for c in name.replace("\\", "/").rsplit("/", 1)[-1]
+                   if unicodedata.category(c)[0] != "C")
+    return name.strip().lstrip(".").strip() or default
+
+
 def private_download(file: FieldFile, *, filename: str, content_type: str) -> FileResponse:
     """A stored private file as an attachment, never cached, never sniffed: proof and appeal
-    documents, once the caller has checked who asks. A file missing from storage is a 404."""
+    documents, once the caller has checked who asks. Streamed from the private storage,
+    whichever it is (a folder, or object storage that has no file path). A file missing from
+    storage is a 404."""
     try:
         handle = file.open("rb")
     except (FileNotFoundError, ValueError) as error:
         raise Http404 from error
-    response = FileResponse(handle, as_attachment=True, filename=filename,
+    response = FileResponse(handle, as_attachment=True, filename=download_name(filename),
                             content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -3,16 +3,39 @@ the portal generates, so nothing a holder typed ends up in a path."""
 
 import uuid
 from pathlib import PurePosixPath
+from typing import Any, cast
 
 from django.core.files.storage import Storage, storages
+from django.core.signals import setting_changed
 from django.db.models import Model
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
+from django.utils.functional import LazyObject, empty
+
+
+class _PrivateStorage(LazyObject):
+    """`STORAGES["private"]`, looked up when first used and again after the setting changes.
+    A FileField keeps the storage it was given when its model class was made: this stands in
+    for the configured one (a folder, or a bucket of object storage), as Django's
+    `default_storage` does for the default."""
+
+    def _setup(self) -> None:
+        self._wrapped = storages["private"]
+
+
+_private = _PrivateStorage()
+
+
+@receiver(setting_changed)
+def _forget_private_storage(*, setting: str, **kwargs: Any) -> None:
+    if setting == "STORAGES":
+        _private._wrapped = empty
 
 
 def private_storage() -> Storage:
     """The storage for files only their owner and staff may read; never served by URL."""
-    return storages["private"]
+    return cast(Storage, _private)
 
 
 @deconstructible

@@ -1,6 +1,8 @@
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
+from django.test import override_settings
 
 from accounts.models import User
 
@@ -19,15 +21,16 @@ def practitioner(holder):
     return CertificationFactory(holder=holder)
 
 
-@pytest.fixture(autouse=True)
-def _private_media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
-        },
+@pytest.fixture(scope="session", autouse=True)
+def _private_media(tmp_path_factory):
+    """The run's private files in a temporary folder of their own. For the whole session: a
+    module's shared fixture stores files that its tests read back."""
+    private = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": tmp_path_factory.mktemp("private"), "base_url": None},
     }
+    with override_settings(STORAGES={**django_settings.STORAGES, "private": private}):
+        yield
 
 
 @pytest.fixture

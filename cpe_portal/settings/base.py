@@ -162,21 +162,56 @@ STATICFILES_DIRS = [
     # Bootstrap comes from the xstatic-bootstrap package installed with the project.
     ("bootstrap", xstatic.pkg.bootstrap.BASE_DIR),
 ]
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Proof files and appeal documents: outside MEDIA_ROOT, never served by a URL of their own.
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {
-            "location": env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media"),
-            "base_url": None,
-        },
-    },
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-}
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+
+def private_files(bucket: str) -> dict:
+    """Where proof files and appeal documents are kept: a private bucket of S3-compatible object
+    storage when `bucket` is named (MinIO in compose), else a folder outside MEDIA_ROOT. Either
+    way no file has a URL of its own: the portal's views check who asks and stream the file."""
+    if not bucket:
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {
+                "location": env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media"),
+                "base_url": None,
+            },
+        }
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            # Keys under this prefix, for a bucket shared with other data.
+            "location": env("PRIVATE_STORAGE_PREFIX", default="").strip("/"),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("AWS_S3_REGION_NAME", default="us-east-1"),
+            # Unset, boto3 looks further (an instance or task role).
+            "access_key": env("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default="") or None,
+            # No ACL on upload: objects stay private to the bucket's owner.
+            "default_acl": None,
+            # Generated names never collide, and if one did, no file may replace another.
+            "file_overwrite": False,
+            # Any URL made for an object is signed (Signature Version 4, which MinIO and every
+            # region take) and dies within a minute.
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "signature_version": "s3v4",
+            # A download is read from the bucket into memory up to this size, then to disk.
+            "max_memory_size": FILE_UPLOAD_MAX_MEMORY_SIZE,
+        },
+    }
+
+
+PRIVATE_STORAGE_BUCKET = env("PRIVATE_STORAGE_BUCKET", default="")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Proof files and appeal documents: never served by a URL of their own.
+    "private": private_files(PRIVATE_STORAGE_BUCKET),
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 # --- Mail ------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

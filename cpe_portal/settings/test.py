@@ -28,9 +28,14 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
 }
-STORAGES["private"]["OPTIONS"]["location"] = env.path(  # noqa: F405
-    "PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "test-private-media"  # noqa: F405
-)
+# Local files, whatever the environment names: the object storage tests start an S3 server of
+# their own and point STORAGES["private"] at it.
+STORAGES["private"] = {  # noqa: F405
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": env.path("PRIVATE_MEDIA_ROOT",
+                                     default=BASE_DIR / "var" / "test-private-media"),  # noqa: F405
+                "base_url": None},
+}
 ACCOUNT_RATE_LIMITS = False
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 # WhiteNoise serves straight from the app and package folders, no collectstatic needed.

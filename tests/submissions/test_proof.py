@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from common.storage import private_storage
 from submissions.models import ProofFile
 from submissions.services import attach_proof
 from tests.factories import EntryFactory
@@ -36,12 +37,13 @@ def test_attach_proof_stores_privately_under_a_generated_name(content, content_t
     ("empty.pdf", b"", "empty"),
     ("huge.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024 - 4), "at most 10.0"),
 ])
-def test_attach_proof_refuses_wrong_files_and_stores_nothing(name, content, message, tmp_path):
+def test_attach_proof_refuses_wrong_files_and_stores_nothing(name, content, message):
     entry = EntryFactory()
+    before = set(Path(private_storage().location).rglob("*.*"))
     with pytest.raises(ValidationError, match=message):
         attach_proof(entry=entry, upload=SimpleUploadedFile(name, content), by=entry.holder)
     assert ProofFile.objects.count() == 0
-    assert not any((tmp_path / "private").rglob("*.*"))
+    assert set(Path(private_storage().location).rglob("*.*")) == before
 
 
 def test_attach_proof_accepts_exactly_ten_megabytes():
