@@ -18,7 +18,7 @@ from django.utils.translation import get_language, gettext
 # Each bounded: cleared when full, then filled again by what pages ask for.
 _LIMIT = 10_000
 _words: dict[tuple[str | None, str], str] = {}
-_days: dict[tuple[str | None, date], str] = {}
+_days: dict[tuple, str] = {}
 _patterns: dict[tuple, tuple[str, ...]] = {}
 
 
@@ -26,6 +26,16 @@ def _keep(store: dict, key: object, value: object) -> None:
     if len(store) >= _LIMIT:
         store.clear()
     store[key] = value
+
+
+def date_text(day: date) -> str:
+    """The day as the portal writes dates (DATE_FORMAT) in the active language, unescaped."""
+    key = (get_language(), day)
+    text = _days.get(key)
+    if text is None:
+        text = formats.date_format(day)
+        _keep(_days, key, text)
+    return text
 
 
 class Words:
@@ -60,7 +70,7 @@ class Words:
 
     def day(self, day: date) -> str:
         """The day as the portal writes dates (DATE_FORMAT), escaped."""
-        key = (self.language, day)
+        key = (self.language, "\0escaped\0", day)
         text = _days.get(key)
         if text is None:
             text = escape(formats.date_format(day))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from activities.models import ActivityType
 from activities.rules import INPUT_FIELDS, Inputs
+from common.prepared import Prepared
 
 from .assessment import EntryAssessment
 from .enums import EntryState
@@ -205,6 +206,11 @@ class EntryForm(forms.Form):
         return EntryDetails.from_data(self.cleaned_data)
 
 
+# The list's filter is shown on every first view of the entry list: its choices' query is
+# compiled once.
+_EVERY_ACTIVITY = Prepared(lambda: ActivityType.objects.all())
+
+
 class EntryFilterForm(forms.Form):
     year = forms.ChoiceField(label=_("Certification year"), required=False)
     state = forms.ChoiceField(
@@ -222,7 +228,7 @@ class EntryFilterForm(forms.Form):
         # choice field's own choices count them first, a query of its own).
         activity_type = self.fields["activity_type"]
         activity_type.choices = [("", activity_type.empty_label), *(
-            (a.pk, activity_type.label_from_instance(a)) for a in activity_type.queryset)]
+            (a.pk, activity_type.label_from_instance(a)) for a in _EVERY_ACTIVITY.objects())]
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

@@ -180,7 +180,8 @@ def entry_list(request: HttpRequest) -> HttpResponse:
         every_entry = entries = holder_pages.holder_entries(holder=holder)
         if form.is_valid():
             entries = holder_pages.filter_entries(entries, years=years, **form.cleaned_data)
-        page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+        listed = holder_pages.EntryPages(holder) if entries is every_entry else entries
+        page = Paginator(listed, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
         # Entries on the list say the holder has some: only a filter that matched none asks.

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +21,7 @@ from activities.models import ActivityType
 from certifications.enums import UNCLOSED_YEAR_STATES, YearState
 from certifications.models import Certification, CertificationYear
 from certifications.rules import YearWindow, close_outcome, takes_entry
+from common.markup import date_text
 from common.prepared import Prepared
 
 from ..belonging import belonging_windows, entries_in
@@ -609,17 +611,47 @@ def _entries_of(holder_id: int) -> QuerySet[Entry]:
 
 
 _RECENT_ENTRIES = Prepared(lambda holder_id: _entries_of(holder_id)[:5], holder_id=int)
+_ENTRY_COUNT = Prepared(
+    lambda holder_id: Entry.objects.filter(holder_id=holder_id).values("holder_id")
+    .annotate(entries=Count("pk")).values_list("entries"),
+    holder_id=int)
+
+
+@lru_cache(maxsize=64)
+def _entries_between(start: int, stop: int) -> Prepared:
+    """The holder's entries from `start` to `stop` in `holder_entries` order: one page of the
+    entry list, compiled once per page."""
+    return Prepared(lambda holder_id: _entries_of(holder_id)[start:stop], holder_id=int)
+
+
+class EntryPages:
+    """Every entry of a holder, newest first, as the entry list's paginator reads them: counted
+    and read a page at a time with queries compiled once (`common.prepared`), as the list is
+    shown on every first view after a change. A filtered list pages its queryset instead."""
+
+    def __init__(self, holder: User) -> None:
+        self.holder_id = holder.pk
+
+    def count(self) -> int:
+        rows = _ENTRY_COUNT.rows(holder_id=self.holder_id)
+        return rows[0][0] if rows else 0
+
+    def __getitem__(self, page: slice) -> list[Entry]:
+        if page.stop <= page.start:  # the empty first page of a holder without entries
+            return []
+        return _entries_between(page.start, page.stop).objects(holder_id=self.holder_id)
 
 
 def year_filter_choices(*, holder: User,
                         today: date) -> list[tuple[str, str, YearWindow]]:
     """(key, label, window) for every certification year of the holder, newest first."""
     choices = []
+    label_of = _("%(title)s, year %(number)d (%(start)s to %(end)s)")
     for certification in _holder_certifications(holder):
         for window in reversed(certification.years_through(today)):
-            label = _("%(title)s, year %(number)d (%(start)s to %(end)s)") % {
+            label = label_of % {
                 "title": certification.title.code, "number": window.number,
-                "start": _date(window.starts_on), "end": _date(window.ends_on)}
+                "start": date_text(window.starts_on), "end": date_text(window.ends_on)}
             choices.append((f"{certification.pk}-{window.number}", label, window))
     return choices
 

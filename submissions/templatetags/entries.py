@@ -3,6 +3,7 @@ from datetime import date
 from decimal import Decimal
 
 from django import template
+from django.forms import BoundField
 from django.utils import formats, timezone
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -128,6 +129,26 @@ def recent_items(entries: Iterable[Entry]) -> SafeString:
             worth % {"credits": escape(credits_text(entry.credits, always_places=True))},
             escape(entry.get_state_display()))
         for entry in entries))
+
+
+# A filter of the entry list; the template's indentation kept.
+_FILTER_SELECT = ('\n<div class="mb-3">\n  <label class="form-label" for="{id}">{label}</label>'
+                  '\n  <select class="form-select" name="{name}" id="{id}">\n    {options}'
+                  '\n  </select>\n</div>\n')
+
+
+@register.simple_tag
+def filter_select(field: BoundField, selected: str) -> SafeString:
+    """One of the entry list's filters, a select of the field's choices with `selected`
+    chosen. Written here rather than by a template loop over every activity and every year,
+    on a page shown on every first view after a change."""
+    options = "".join(
+        '<option value="{}"{}>{}</option>'.format(
+            escape(value), " selected" if str(value) == selected else "", escape(label))
+        for value, label in field.field.choices)
+    return mark_safe(_FILTER_SELECT.format(  # noqa: S308 (every value escaped)
+        id=escape(field.id_for_label), label=escape(field.label), name=escape(field.html_name),
+        options=options))
 
 
 @register.filter

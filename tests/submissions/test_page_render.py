@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from certifications.enums import CertificationStatus
+from submissions.selectors.holder import holder_entries
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity, title
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("june_2025")]
@@ -72,3 +73,27 @@ def test_entry_list_filtered_to_nothing_asks_whether_the_holder_has_entries(clie
     html = client.get(url).content.decode()
     assert "No activity matches these filters." in html
     assert 'name="activity_type"' in html
+
+
+def test_entry_list_pages_hold_the_entries_the_orm_lists_in_order(client, holder):
+    expected = [entry.title for entry in holder_entries(holder=holder)]
+    url = reverse("submissions:entry_list")
+
+    first = client.get(url).content.decode()
+    second = client.get(url + "?page=2").content.decode()
+
+    assert "30 activities" in first
+    for titles, html in ((expected[:25], first), (expected[25:], second)):
+        positions = [html.index(f">{title}</a>") for title in titles]
+        assert positions == sorted(positions)
+        assert len(positions) == len(titles)
+    assert f">{expected[25]}</a>" not in first
+    assert "Page 2 of 2" in second
+
+
+def test_entry_list_of_a_holder_without_entries_invites_a_first_one(client):
+    client.force_login(UserFactory())
+
+    html = client.get(reverse("submissions:entry_list")).content.decode()
+
+    assert "Nothing logged yet" in html
