@@ -1,5 +1,4 @@
 from collections.abc import Iterable, Sequence
-from datetime import date
 from decimal import Decimal
 
 from django import template
@@ -10,7 +9,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from activities.rules import credits_text
-from common.markup import path
+from common.markup import date_text, path
 from submissions.enums import UNDECIDED_STATES, EntryState
 from submissions.models import Entry
 from submissions.selectors.holder import ProofOwed
@@ -49,16 +48,13 @@ _ENTRY_ROW = ('\n          <tr>\n            <td>{}</td>'
 def entry_rows(entries: Iterable[Entry]) -> SafeString:
     """The rows of the holder's entry list: date, title linking to the entry, type, state and
     credits. Written here rather than by a template loop, which cost more than the rest of the
-    page: the entry URL is reversed once and each distinct date formatted once per page."""
+    page: the entry URL is written once and each day formatted once per process."""
     prefix, _sep, suffix = path("submissions:entry_detail", _PK).partition(str(_PK))
-    # Dates and activity names repeat from row to row: each made once.
-    dates: dict[date, str] = {}
+    # Activity names repeat from row to row: each escaped once.
     names: dict[int, str] = {}
     rows = []
     for entry in entries:
-        day = dates.get(entry.activity_date)
-        if day is None:
-            day = dates[entry.activity_date] = escape(formats.date_format(entry.activity_date))
+        day = escape(date_text(entry.activity_date))
         name = names.get(entry.activity_type_id)
         if name is None:
             name = names[entry.activity_type_id] = escape(entry.activity_type.name)
@@ -88,17 +84,13 @@ def proof_owed_items(owed: Sequence[ProofOwed]) -> SafeString:
     without_due = gettext("“%(title)s”: <strong>%(credits)s credits</strong> wait for your "
                           "proof.")
     upload, upload_for = gettext("Upload proof"), gettext("for “%(title)s”")
-    dates: dict[date, str] = {}
     items = []
     for number, item in enumerate(owed, start=1):
         title = conditional_escape(item.title)
         values = {"title": title, "credits": conditional_escape(
             credits_text(item.credits, always_places=True))}
         if item.due_on:
-            due = dates.get(item.due_on)
-            if due is None:
-                due = dates[item.due_on] = formats.date_format(item.due_on)
-            text = with_due % {**values, "due": conditional_escape(due)}
+            text = with_due % {**values, "due": conditional_escape(date_text(item.due_on))}
         else:
             text = without_due % values
         items.append(format_html(
@@ -125,7 +117,7 @@ def recent_items(entries: Iterable[Entry]) -> SafeString:
     return mark_safe("".join(  # noqa: S308 (every value escaped)
         _RECENT_ITEM.format(
             prefix, entry.pk, suffix, escape(entry.title),
-            escape(formats.date_format(entry.activity_date)), escape(entry.activity_type.name),
+            escape(date_text(entry.activity_date)), escape(entry.activity_type.name),
             worth % {"credits": escape(credits_text(entry.credits, always_places=True))},
             escape(entry.get_state_display()))
         for entry in entries))
