@@ -85,9 +85,12 @@ class Prepared:
         if missing:
             raise ValueError(f"the query does not take {sorted(missing)} as a parameter: "
                              "pass it to a filter unchanged")
-        compiled = self._compiled[connection.vendor] = (sql, template, compiler,
-                                             issubclass(queryset._iterable_class,
-                                                        ModelIterable))
+        # What turns the database's values into the fields' (found once, as the ORM finds them
+        # on every run).
+        fields = [column[0] for column in compiler.select[0:compiler.col_count]]
+        compiled = self._compiled[connection.vendor] = (
+            sql, template, compiler, issubclass(queryset._iterable_class, ModelIterable),
+            fields, compiler.get_converters(fields), compiler.has_composite_fields(fields))
         return compiled
 
     def _run(self, values: dict[str, Any]) -> tuple[Any, Iterator]:
@@ -95,12 +98,16 @@ class Prepared:
             raise TypeError(f"expected the values {sorted(self._kinds)}, got {sorted(values)}")
         connection = connections[self._using]
         compiled = self._compiled.get(connection.vendor) or self._compile(connection)
-        sql, template, compiler, _models = compiled
+        sql, template, compiler, _models, fields, converters, composite = compiled
         params = [p.adapt(values[p.name]) if isinstance(p, _Slot) else p for p in template]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        return compiled, compiler.results_iter(results=[rows], tuple_expected=True)
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        if composite:
+            rows = compiler.composite_fields_to_tuples(rows, fields)
+        return compiled, map(tuple, rows) if converters or composite else rows
 
     def rows(self, **values: Any) -> list[tuple]:
         """The rows of a `values_list` queryset, converted as the ORM converts them."""
@@ -110,7 +117,7 @@ class Prepared:
     def objects(self, **values: Any) -> list[Any]:
         """The model instances of a model queryset (with its `select_related`, `only` and
         annotations), made as the ORM makes them."""
-        (_sql, _template, compiler, models), rows = self._run(values)
+        (_sql, _template, compiler, models, *_conversion), rows = self._run(values)
         if not models:
             raise TypeError("objects() reads a model queryset; use rows() for values_list")
         select, klass_info = compiler.select, compiler.klass_info
