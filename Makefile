@@ -12,7 +12,7 @@ PG_URL := postgres://postgres@127.0.0.1:5432/cpe_portal
 LOCAL := DJANGO_SETTINGS_MODULE=cpe_portal.settings.local \
 	CPE_SITE_URL=$${CPE_SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py
 
-.PHONY: run test install lint bench mutation clean
+.PHONY: run test install lint bench mutation backup restore clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,18 @@ lint: $(DEV_STAMP)
 	$(BIN)/python manage.py lintmigrations --no-cache --quiet ignore
 	@command -v docker-compose >/dev/null || { echo "make lint needs docker-compose (apt-get install docker-compose)"; exit 1; }
 	docker-compose config -q
+
+## Back up the database of DATABASE_URL (pg_dump, custom format) and every private file into a
+## new folder BACKUP_DIR, with a manifest of sizes and sha256 sums (README, *Backups*).
+backup: $(RUN_STAMP)
+	@test -n "$(BACKUP_DIR)" || { echo "make backup needs BACKUP_DIR=<a new folder>"; exit 2; }
+	$(BIN)/python manage.py backup_portal "$(BACKUP_DIR)"
+
+## Restore BACKUP_DIR into the empty database of DATABASE_URL and the configured private storage
+## (FORCE=1 restores into a database that has tables, replacing what the backup holds).
+restore: $(RUN_STAMP)
+	@test -n "$(BACKUP_DIR)" || { echo "make restore needs BACKUP_DIR=<a backup folder>"; exit 2; }
+	$(BIN)/python manage.py restore_portal "$(BACKUP_DIR)" $(if $(FORCE),--force)
 
 ## Load benchmarks through gunicorn and wrk, on a database of their own (never part of `make test`).
 bench: $(DEV_STAMP)

@@ -1,3 +1,4 @@
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,7 @@ from django.test import override_settings
 from accounts.models import User
 
 from .factories import PASSWORD, CertificationFactory, UserFactory
+from .s3 import s3_server
 from .staff import add_totp, sign_in
 
 
@@ -31,6 +33,13 @@ def _private_media(tmp_path_factory):
     }
     with override_settings(STORAGES={**django_settings.STORAGES, "private": private}):
         yield
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint(tmp_path_factory) -> Iterator[str]:
+    """moto's S3 server on a free loopback port, for this module; stopped at its end."""
+    with s3_server(tmp_path_factory.mktemp("moto") / "server.log") as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

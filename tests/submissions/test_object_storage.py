@@ -4,21 +4,15 @@ settings do when PRIVATE_STORAGE_BUCKET is set. Files go in and out only through
 views; the bucket answers nobody without a signature; retention deletes the objects."""
 
 import io
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -33,6 +27,7 @@ from submissions.models import Denial, Entry, ProofFile
 from submissions.review import reject_entry
 from submissions.services import attach_proof
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity, title
+from tests.s3 import KEYS, s3_client
 from tests.staff import make_staff
 from yearend.retention import purge_expired_proof
 
@@ -40,50 +35,6 @@ pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PREFIX = "cpe-private"
-KEYS = {"AWS_ACCESS_KEY_ID": "portal-test", "AWS_SECRET_ACCESS_KEY": "portal-test-secret"}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _answers(url: str) -> bool:
-    try:
-        urllib.request.urlopen(url, timeout=1)  # noqa: S310 — our own loopback server
-    except urllib.error.HTTPError:
-        return True
-    except OSError:
-        return False
-    return True
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint(tmp_path_factory) -> Iterator[str]:
-    """moto's S3 server on a free loopback port, for this module; stopped at its end. A server
-    that does not start fails the tests: none is skipped."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("moto") / "server.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(  # noqa: S603 — moto's server with fixed arguments
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=output, stderr=subprocess.STDOUT)
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while not _answers(endpoint):
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"moto's S3 server did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
-        yield endpoint
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @dataclass
@@ -113,9 +64,7 @@ def bucket(s3_endpoint, settings, monkeypatch) -> Bucket:
                             "PRIVATE_STORAGE_PREFIX": PREFIX}.items():
         monkeypatch.setenv(variable, value)
     monkeypatch.delenv("AWS_S3_REGION_NAME", raising=False)
-    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1",
-                          aws_access_key_id=KEYS["AWS_ACCESS_KEY_ID"],
-                          aws_secret_access_key=KEYS["AWS_SECRET_ACCESS_KEY"])
+    client = s3_client(s3_endpoint)
     client.create_bucket(Bucket=name)
     local_root = Path(private_storage().location)
     settings.STORAGES = {**settings.STORAGES, "private": private_files(name)}
