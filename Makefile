@@ -56,7 +56,7 @@ lint: $(DEV_STAMP)
 	docker-compose config -q
 
 ## Back up the database of DATABASE_URL (pg_dump, custom format) and every private file into a
-## new folder BACKUP_DIR, with a manifest of sizes and sha256 sums (README, *Backups*).
+## new folder BACKUP_DIR, with a manifest of sizes and sha256 sums (docs/operations.md, *Backups*).
 backup: $(RUN_STAMP)
 	@test -n "$(BACKUP_DIR)" || { echo "make backup needs BACKUP_DIR=<a new folder>"; exit 2; }
 	$(BIN)/python manage.py backup_portal "$(BACKUP_DIR)"
@@ -74,7 +74,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 ## Mutation testing of the rule modules with mutmut, each mutant against the pure tests that
-## reach it (never part of `make test`; about ten minutes on two cores). Scores: README.
+## reach it (never part of `make test`; about ten minutes on two cores). Scores: docs/testing.md.
 mutation: $(DEV_STAMP)
 	rm -rf mutants
 	set -f; TEST_DATABASE_NAME=$${TEST_DATABASE_NAME:-test_cpe_mutation} \

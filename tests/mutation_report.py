@@ -2,7 +2,7 @@
 
 Run after `mutmut run`: `python -m tests.mutation_report`. Prints, for each rule module, the
 mutants killed of those tried (a timeout counts as killed: the change made the tests hang), and
-names every survivor, so that the README can say why each one is equivalent.
+names every survivor, so that docs/testing.md can say why each one is equivalent.
 """
 
 import fnmatch

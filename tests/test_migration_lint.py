@@ -16,7 +16,7 @@ from django.db.migrations.loader import MigrationLoader
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # New submissions migrations, each after the one before: the changes an upgrade must not make in
-# one step, and the expand steps the README gives instead.
+# one step, and the expand steps docs/operations.md gives instead.
 NEW_MIGRATIONS = {
     "9001_entry_review_note_required": (
         'migrations.AddField("entry", "review_note", '
