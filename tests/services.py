@@ -10,6 +10,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -120,11 +122,12 @@ class PostgresCluster:
 
 
 class Portal:
-    """The portal under gunicorn (one worker) with the production settings and `environment`,
-    its log (stderr) in `log`."""
+    """The portal under gunicorn (one worker unless told) with the production settings and
+    `environment`, its log (stderr) in `log`."""
 
-    def __init__(self, environment: dict[str, str], log: Path) -> None:
+    def __init__(self, environment: dict[str, str], log: Path, workers: int = 1) -> None:
         self.port = free_port()
+        self.workers = workers
         self.log = log
         self.environment = {
             **os.environ, "DJANGO_SETTINGS_MODULE": "cpe_portal.settings.production",
@@ -147,7 +150,7 @@ class Portal:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 — our own server, fixed arguments
                 [sys.executable, "-m", "gunicorn", "cpe_portal.wsgi", "--bind",
-                 f"127.0.0.1:{self.port}", "--workers", "1", "--no-control-socket"],
+                 f"127.0.0.1:{self.port}", "--workers", str(self.workers), "--no-control-socket"],
                 cwd=ROOT, env=self.environment, stdout=log, stderr=log)
         wait_for(lambda: self.process.poll() is None and self._answers(), "gunicorn", 30)
 
@@ -156,3 +159,12 @@ class Portal:
             self.process.terminate()
             self.process.wait(timeout=20)
             self.process = None
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 — loopback
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return response.status, response.read(), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), dict(error.headers)

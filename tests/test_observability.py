@@ -4,10 +4,12 @@ read it), and errors sent to Sentry when a DSN is set."""
 import gzip
 import json
 import logging
+import os
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -22,7 +24,7 @@ from accounts.pending import queue_job
 from accounts.tasks import deliver_mails
 from cpe_portal.settings import base as base_settings
 from tests.factories import UserFactory
-from tests.services import ROOT
+from tests.services import ROOT, Portal, get
 
 
 def as_json(record: logging.LogRecord) -> dict[str, object]:
@@ -148,6 +150,34 @@ def test_metrics_time_each_request_by_view_method_and_status(client):
     client.get("/healthz/")
 
     assert scrape(client)[key] == before + 1
+
+
+def test_metrics_add_up_the_latencies_of_every_gunicorn_worker(tmp_path):
+    """With PROMETHEUS_MULTIPROC_DIR, whichever worker answers the scrape counts the requests
+    all of them answered."""
+    (tmp_path / "metrics").mkdir()
+    (tmp_path / "private").mkdir()
+    portal = Portal({"DATABASE_URL": os.environ.get(
+                         "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cpe_portal"),
+                     "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
+                     "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")},
+                    log=tmp_path / "log", workers=2)
+    portal.start()
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            statuses = list(pool.map(lambda _: get(f"{portal.url}/healthz/")[0], range(40)))
+        body = get(f"{portal.url}/metrics")[1].decode()
+        pids = {json.loads(line)["process"] for line in portal.log.read_text().splitlines()
+                if line.startswith("{") and '"healthz"' in line}
+    finally:
+        portal.stop()
+
+    assert statuses == [200] * 40
+    assert len(pids) == 2  # Both workers answered some.
+    counts = {tuple(sorted(sample.labels.items())): sample.value
+              for family in text_string_to_metric_families(body) for sample in family.samples
+              if sample.name == "cpe_http_request_duration_seconds_count"}
+    assert counts[(("method", "GET"), ("status", "200"), ("view", "healthz"))] == 40
 
 
 # --- Sentry ---------------------------------------------------------------------------------

@@ -4,8 +4,6 @@ stays the liveness check that touches nothing."""
 
 import json
 import shutil
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +11,7 @@ import pytest
 
 from cpe_portal.settings import base as base_settings
 
-from .services import Portal, PostgresCluster, RedisServer
+from .services import Portal, PostgresCluster, RedisServer, get
 
 
 @pytest.fixture
@@ -82,15 +80,6 @@ def portal(postgres, redis_server, tmp_path) -> Iterator[Portal]:
         yield server
     finally:
         server.stop()
-
-
-def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
-    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 — loopback
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            return response.status, response.read(), dict(response.headers)
-    except urllib.error.HTTPError as error:
-        return error.code, error.read(), dict(error.headers)
 
 
 ALL_OK = {"database": "ok", "cache": "ok", "broker": "ok", "storage": "ok"}

@@ -331,7 +331,7 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "format": "%(levelname)s %(name)s %(message)s",
+            "format": "%(levelname)s %(name)s %(process)d %(message)s",
             "rename_fields": {"levelname": "level", "name": "logger"},
             # An ISO 8601 time in UTC.
             "timestamp": "time",
@@ -343,7 +343,8 @@ LOGGING = {
 }
 
 # Errors of web requests and Celery tasks go to Sentry when a DSN is set, without personal data
-# (no email, no IP address, no cookies or request bodies).
+# (no email, no IP address, no cookies or request bodies, and not the values of the frames'
+# variables, where an address a mail was for or a file's name would be).
 SENTRY_DSN = env("SENTRY_DSN", default="")
 if SENTRY_DSN:
     import sentry_sdk
@@ -354,6 +355,7 @@ if SENTRY_DSN:
         dsn=SENTRY_DSN,
         integrations=[DjangoIntegration(), CeleryIntegration()],
         send_default_pii=False,
+        include_local_variables=False,
         environment=env("SENTRY_ENVIRONMENT", default="production"),
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
