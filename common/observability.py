@@ -15,7 +15,6 @@ from typing import Any
 
 import redis
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import Histogram, disable_created_metrics
@@ -163,9 +162,6 @@ def connect_job_log() -> None:
 # --- Readiness ----------------------------------------------------------------------------
 
 READINESS_TIMEOUT = 1.0
-# A name under the private storage that is only ever looked for, never written.
-STORAGE_PROBE = "readyz-probe"
-
 
 def _database() -> None:
     with connections["default"].cursor() as cursor:
@@ -185,13 +181,10 @@ def _ping(url: str) -> Callable[[], None]:
 
 
 def _storage() -> None:
-    storage = private_storage()
-    # The look-up itself is the probe: an S3 bucket that cannot be reached or read raises.
-    storage.exists(STORAGE_PROBE)
-    # A local folder's look-up never fails (a missing mount reads as a missing file): the
-    # folder itself must be there.
-    if isinstance(storage, FileSystemStorage):
-        storage.listdir("")
+    # Listing the top folder reaches the storage itself: a local folder that is gone (a volume
+    # not mounted) or a bucket that is missing or cannot be reached raises. Looking up one name
+    # would not do: a local look-up never fails, and S3 answers 404 for a missing bucket too.
+    private_storage().listdir("")
 
 
 def _redis_url(value: object) -> str | None:
