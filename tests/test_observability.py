@@ -8,12 +8,15 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from celery import Celery
+from django.db import connection
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 from pythonjsonlogger.json import JsonFormatter
@@ -24,7 +27,7 @@ from accounts.pending import queue_job
 from accounts.tasks import deliver_mails
 from cpe_portal.settings import base as base_settings
 from tests.factories import UserFactory
-from tests.services import ROOT, Portal, get
+from tests.services import ROOT, Portal, RedisServer, get
 
 
 def as_json(record: logging.LogRecord) -> dict[str, object]:
@@ -85,6 +88,44 @@ def test_each_task_run_logs_one_job_line_with_its_batch_and_rows(caplog):
         "job": "accounts.deliver_mails", "batch": 2, "rows_changed": 2, "state": "success"}
     assert line["duration_ms"] >= 0
     assert "example.com" not in json.dumps(line)
+
+
+@pytest.mark.django_db
+def test_a_worker_writes_the_job_line_as_json_in_production(tmp_path):
+    redis_server = RedisServer()
+    redis_server.start()
+    database = connection.settings_dict
+    address = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
+    log = tmp_path / "worker.log"
+    environment = {
+        **os.environ, "DJANGO_SETTINGS_MODULE": "cpe_portal.settings.production",
+        "SECRET_KEY": "a-test-secret-key-that-is-long-enough-for-the-checks-0123456789",
+        "ALLOWED_HOSTS": "127.0.0.1", "REDIS_URL": redis_server.url,
+        "DATABASE_URL": f"postgres://{database['USER']}@{address}/{database['NAME']}"}
+    with log.open("wb") as output:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "cpe_portal", "worker", "--pool", "solo",
+             "--loglevel", "INFO", "--without-heartbeat", "--without-gossip",
+             "--without-mingle"],
+            cwd=ROOT, env=environment, stdout=output, stderr=output)
+    try:
+        sender = Celery(broker=redis_server.url)
+        sender.send_task("accounts.deliver_unsent_mail", kwargs={})
+        jobs: list[dict[str, object]] = []
+        deadline = time.monotonic() + 60
+        while not jobs and time.monotonic() < deadline and worker.poll() is None:
+            time.sleep(0.2)
+            jobs = [json.loads(line) for line in log.read_text().splitlines()
+                    if line.startswith("{") and '"cpe_portal.jobs"' in line]
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        redis_server.stop()
+
+    assert len(jobs) == 1, log.read_text()
+    assert {key: jobs[0][key] for key in ("job", "batch", "rows_changed", "state")} == {
+        "job": "accounts.deliver_unsent_mail", "batch": None, "rows_changed": 0,
+        "state": "success"}
 
 
 # --- Metrics --------------------------------------------------------------------------------

@@ -342,6 +342,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
+# A Celery worker writes its lines (the job lines among them) as configured here, not in its own
+# format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
 # Errors of web requests and Celery tasks go to Sentry when a DSN is set, without personal data
 # (no email, no IP address, no cookies or request bodies, and not the values of the frames'
 # variables, where an address a mail was for or a file's name would be).
