@@ -1,5 +1,5 @@
 # CPE Portal: one image for the web server (gunicorn), the Celery worker and Celery beat.
-# docker-compose.yml runs them together with PostgreSQL, Redis and a mail catcher.
+# docker-compose.yml runs them together with PostgreSQL, Redis, MinIO and a mail catcher.
 
 # --- build: install the project and its dependencies into a virtualenv ----------------------
 FROM python:3.11-slim AS build
@@ -11,8 +11,9 @@ ENV PATH=/opt/venv/bin:$PATH
 
 WORKDIR /src
 COPY . .
-# --build-constraint needs pip 25.3; build-constraints.txt keeps an sdist's build working
-# (see the Makefile).
+# What the portal needs to run, as `make run` installs it: `[project] dependencies`, never the
+# `dev` extra (tests, lint, benchmarks). --build-constraint needs pip 25.3;
+# build-constraints.txt keeps an sdist's build working (see the Makefile).
 RUN pip install --upgrade "pip>=25.3" \
  && pip install --build-constraint build-constraints.txt .
 

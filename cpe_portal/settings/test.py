@@ -9,6 +9,11 @@ DATABASES = {
 }
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_cpe_portal")}
 
+# `make lint` runs its `lintmigrations` with these settings, on PostgreSQL's SQL: a dev
+# dependency, so never in the settings `make run` or production read. Its options are in
+# pyproject.toml.
+INSTALLED_APPS = [*INSTALLED_APPS, "django_migration_linter"]  # noqa: F405
+
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL

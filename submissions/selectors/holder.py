@@ -21,6 +21,7 @@ from activities.rules import credits_text
 from certifications.enums import UNCLOSED_YEAR_STATES, YearState
 from certifications.models import Certification, CertificationYear
 from certifications.rules import YearWindow, close_outcome, takes_entry
+from common.prepared import Prepared
 
 from ..belonging import belonging_windows, entries_in
 from ..counting import ZERO, Progress, StoppedBy, YearEnd, progress, year_end
@@ -28,17 +29,23 @@ from ..enums import DenialKind
 from ..models import CREDITS, OWES_PROOF, Denial, Entry, YearCredit, appeal_until
 from ..standings.recount import year_submission_cap
 
+# The reads of the holder's pages run on every first view after a change: each is compiled
+# once (`common.prepared`).
+_CERTIFICATIONS = Prepared(
+    lambda holder_id: Certification.objects.filter(holder_id=holder_id)
+    .select_related("title__level").order_by("-title__level__position", "awarded_on", "pk"),
+    holder_id=int)
+
 
 def _holder_certifications(holder: User) -> list[Certification]:
-    return list(
-        Certification.objects.filter(holder=holder)
-        .select_related("title__level")
-        .order_by("-title__level__position", "awarded_on", "pk")
-    )
+    """The holder's certifications with their titles and levels, the highest level first."""
+    return _CERTIFICATIONS.objects(holder_id=holder.pk)
+_CAPPED = Prepared(
+    lambda: ActivityType.objects.filter(annual_cap__isnull=False).order_by("position"))
 
 
 def _capped_activity_types() -> list[ActivityType]:
-    return list(ActivityType.objects.filter(annual_cap__isnull=False).order_by("position"))
+    return _CAPPED.objects()
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,17 @@ class StoredYear:
     window: YearWindow | None = None
 
 
+_STORED_YEARS = Prepared(
+    lambda holder_id, today: CertificationYear.objects.filter(
+        Q(deadline__gte=today) | Q(state__in=sorted({*UNCLOSED_YEAR_STATES, YearState.NOT_MET})),
+        certification__holder_id=holder_id).values_list(
+        "certification_id", "number", "starts_on", "ends_on", "deadline",
+        "required_credits", "counted_credits", "undecided_credits", "state",
+        "board_decided_on", "activity_totals__activity_type_id",
+        "activity_totals__activity_type__name", "activity_totals__counted"),
+    holder_id=int, today=date)
+
+
 def _stored_years(certifications: list[Certification], today: date
                   ) -> tuple[dict[tuple[int, int], StoredYear], dict[int, StoredYear]]:
     """The stored standings a holder's certifications are shown with, with their totals by
@@ -69,17 +87,13 @@ def _stored_years(certifications: list[Certification], today: date
     decertified = {c.pk for c in certifications if not c.is_active}
     if not active and not decertified:
         return {}, {}
+    shown = active | decertified
     years: dict[tuple[int, int], StoredYear] = {}
     for (certification_id, number, starts_on, ends_on, deadline, required, counted, undecided,
          state, board_decided_on, activity_type_id, name, activity_counted,
-         ) in CertificationYear.objects.filter(
-            Q(deadline__gte=today) | Q(state__in=sorted({*UNCLOSED_YEAR_STATES,
-                                                         YearState.NOT_MET})),
-            certification_id__in=sorted(active | decertified)).values_list(
-            "certification_id", "number", "starts_on", "ends_on", "deadline",
-            "required_credits", "counted_credits", "undecided_credits", "state",
-            "board_decided_on", "activity_totals__activity_type_id",
-            "activity_totals__activity_type__name", "activity_totals__counted"):
+         ) in _STORED_YEARS.rows(holder_id=certifications[0].holder_id, today=today):
+        if certification_id not in shown:
+            continue
         year = years.get((certification_id, number))
         if year is None:
             year = years[certification_id, number] = StoredYear(
@@ -107,14 +121,19 @@ def _decertification_denials(certifications: list[Certification]) -> dict[int, t
     if not certifications:
         return {}
     denials: dict[int, tuple] = {}
-    for certification_id, *denial in (
-            Denial.objects.filter(certification__in=certifications,
-                                  kind=DenialKind.DECERTIFIED)
-            .order_by("certification_id", "-denied_on", "-pk")
-            .values_list("certification_id", "denied_on", "pk", "appeal__state",
-                         "appeal__meeting__meets_on", "appeal__decided_at")):
+    for certification_id, *denial in _DECERTIFICATIONS.rows(
+            holder_id=certifications[0].holder_id):
         denials.setdefault(certification_id, tuple(denial))
     return denials
+
+
+_DECERTIFICATIONS = Prepared(
+    lambda holder_id: Denial.objects.filter(certification__holder_id=holder_id,
+                                            kind=DenialKind.DECERTIFIED)
+    .order_by("certification_id", "-denied_on", "-pk")
+    .values_list("certification_id", "denied_on", "pk", "appeal__state",
+                 "appeal__meeting__meets_on", "appeal__decided_at"),
+    holder_id=int)
 
 
 # --- Standing of a holder's certification years ------------------------------------------------
@@ -276,12 +295,15 @@ class ProofOwed:
 def proof_owed(*, holder: User) -> list[ProofOwed]:
     """The holder's entries waiting for their proof, the soonest due first. One query (the
     few entries in an undecided state, by their partial index)."""
-    return [ProofOwed(*row) for row in
-            Entry.objects.filter(OWES_PROOF, holder=holder)
-            .annotate(worth=CREDITS)
-            .order_by(F("proof_due_on").asc(nulls_last=True), "activity_date", "pk")
-            .values_list("pk", "title", "worth", "proof_due_on", "activity_date",
-                         "reported_on")]
+    return [ProofOwed(*row) for row in _PROOF_OWED.rows(holder_id=holder.pk)]
+
+
+_PROOF_OWED = Prepared(
+    lambda holder_id: Entry.objects.filter(OWES_PROOF, holder_id=holder_id)
+    .annotate(worth=CREDITS)
+    .order_by(F("proof_due_on").asc(nulls_last=True), "activity_date", "pk")
+    .values_list("pk", "title", "worth", "proof_due_on", "activity_date", "reported_on"),
+    holder_id=int)
 
 
 @dataclass(frozen=True)
@@ -363,9 +385,7 @@ def certification_standings(*, holder: User, today: date,
     of its undecided credits wait for the holder's proof. Four queries, whatever the number
     of entries or years."""
     owed = list(owed)
-    certifications = list(
-        Certification.objects.filter(holder=holder).select_related("title__level")
-        .order_by("-title__level__position", "awarded_on", "pk"))
+    certifications = _holder_certifications(holder)
     windows = {c.pk: _open_windows(c, today) for c in certifications if c.collects_cpe}
     capped = _capped_activity_types()
     rows, ends = _stored_years(certifications, today)
@@ -540,16 +560,21 @@ def open_decisions(*, holder: User, today: date) -> list[tuple[Denial, object | 
     holder may still appeal (within the window, none filed), those with an appeal the Board
     has yet to decide or decided in the last RECENTLY_DECIDED_DAYS days, newest first. Each
     with its entry or certification title and its appeal's meeting. One query."""
-    # The appeal's states belong to the app above: an open appeal is one not decided yet.
-    denials = (
-        Denial.objects.filter(holder=holder)
-        .filter(Q(appeal__isnull=False, appeal__decided_at__isnull=True)
-                | Q(appeal__decided_at__date__gte=today - timedelta(days=RECENTLY_DECIDED_DAYS))
-                | Q(appeal__isnull=True,
-                    denied_on__gte=today - timedelta(days=settings.CPE_APPEAL_WINDOW_DAYS)))
-        .select_related("entry", "certification__title", "appeal__meeting")
-        .order_by("-denied_on", "-pk"))
+    denials = _OPEN_DECISIONS.objects(
+        holder_id=holder.pk, decided_since=today - timedelta(days=RECENTLY_DECIDED_DAYS),
+        denied_since=today - timedelta(days=settings.CPE_APPEAL_WINDOW_DAYS))
     return [(denial, getattr(denial, "appeal", None)) for denial in denials]
+
+
+# The appeal's states belong to the app above: an open appeal is one not decided yet.
+_OPEN_DECISIONS = Prepared(
+    lambda holder_id, decided_since, denied_since: Denial.objects.filter(holder_id=holder_id)
+    .filter(Q(appeal__isnull=False, appeal__decided_at__isnull=True)
+            | Q(appeal__decided_at__date__gte=decided_since)
+            | Q(appeal__isnull=True, denied_on__gte=denied_since))
+    .select_related("entry", "certification__title", "appeal__meeting")
+    .order_by("-denied_on", "-pk"),
+    holder_id=int, decided_since=date, denied_since=date)
 
 
 DASHBOARD_PARTS = ("standings", "can_log", "recent_entries", "chart", "chart_year",
@@ -568,7 +593,7 @@ def dashboard(*, holder: User, today: date) -> dict[str, object]:
     return {
         "standings": standings,
         "can_log": any(s.years for s in standings),
-        "recent_entries": list(holder_entries(holder=holder)[:5]),
+        "recent_entries": _RECENT_ENTRIES.objects(holder_id=holder.pk),
         "chart": chart_bars(chart_year) if chart_year else [],
         "chart_year": chart_year,
         "proof_owed": owed,
@@ -580,10 +605,17 @@ def holder_entries(*, holder: User) -> QuerySet[Entry]:
     """The holder's entries, newest first, with the columns the entry list and the dashboard's
     recent activities show: date, title, activity, state and credits (the rest of an entry
     and its activity type, read for nothing, cost more than the query's round trip)."""
-    return (Entry.objects.filter(holder=holder).select_related("activity_type")
+    return _entries_of(holder.pk)
+
+
+def _entries_of(holder_id: int) -> QuerySet[Entry]:
+    return (Entry.objects.filter(holder_id=holder_id).select_related("activity_type")
             .only("activity_date", "title", "state", "approved_credits", "claimed_credits",
                   "activity_type__name")
             .order_by("-activity_date", "-logged_at", "-pk"))
+
+
+_RECENT_ENTRIES = Prepared(lambda holder_id: _entries_of(holder_id)[:5], holder_id=int)
 
 
 def year_filter_choices(*, holder: User,
