@@ -1,5 +1,6 @@
 """Middleware every page passes through."""
 
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -18,6 +19,29 @@ from django.shortcuts import redirect
 from django.urls import ResolverMatch, reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
+
+from .observability import REQUEST_ID_HEADER, log_request, request_id_for, request_id_var
+
+
+class RequestLogMiddleware:
+    """First of all middleware: gives each request its id (`request.request_id`, echoed in the
+    `X-Request-ID` response header and carried by every log record written meanwhile), and
+    writes one line for it once answered (`common.observability.log_request`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.monotonic()
+        request.request_id = request_id_for(request.headers.get(REQUEST_ID_HEADER))
+        token = request_id_var.set(request.request_id)
+        try:
+            response = self.get_response(request)
+            response[REQUEST_ID_HEADER] = request.request_id
+            log_request(request, response, started=started)
+        finally:
+            request_id_var.reset(token)
+        return response
 
 
 class Refused(Exception):

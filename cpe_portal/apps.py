@@ -7,3 +7,8 @@ class CpePortalConfig(AppConfig):
 
     name = "cpe_portal"
     verbose_name = _("CPE Portal")
+
+    def ready(self) -> None:
+        from common.observability import connect_job_log  # Apps are loaded only now.
+
+        connect_job_log()

@@ -1,16 +1,26 @@
 from django.conf import settings
 from django.contrib import admin
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 
 from certifications.models import CertificationLevel, CertificationTitle
+from common.observability import readiness
 from submissions.views import dashboard
+
+from .metrics import exposition, may_scrape
 
 
 @require_GET
@@ -37,7 +47,27 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers. Touches nothing else."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: 200 when the database, Redis (cache and broker) and the private storage can be
+    used, else 503. The answer names each check, never a host or an error."""
+    checks = readiness()
+    return JsonResponse({name: "ok" if passed else "failing" for name, passed in checks.items()},
+                        status=200 if all(checks.values()) else 503)
+
+
+@never_cache
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, for the allowed networks or the token; a 404 for anyone else."""
+    if not may_scrape(request):
+        raise Http404
+    return HttpResponse(exposition(), content_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 # --- Error pages ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values come from the environment (django-environ)."""
 
+import ipaddress
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every request gets its id and its log line, redirects and refusals included.
+    "common.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -349,9 +352,60 @@ CPE_SUBMISSION_CAP_FACTOR = Decimal(env("CPE_SUBMISSION_CAP_FACTOR", default="2"
 # bounds how long a renamed title or activity type takes to show. 0 renders every request.
 CPE_PAGE_CACHE_SECONDS = env.int("CPE_PAGE_CACHE_SECONDS", default=600)
 
+# --- Logs, errors and metrics ----------------------------------------------------------------
+# One line per request (`cpe_portal.requests`) and per job run (`cpe_portal.jobs`), each with
+# its fields (`common.observability`); every record carries the id of the request it was written
+# in. `LOG_FORMAT=json` writes each record as one JSON object (the default in production),
+# `plain` as text.
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "common.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            # An ISO 8601 time in UTC.
+            "timestamp": "time",
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# A Celery worker writes its lines (the job lines among them) as configured here, not in its own
+# format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Errors of web requests and Celery tasks go to Sentry when a DSN is set, without personal data
+# (no email, no IP address, no cookies or request bodies, and not the values of the frames'
+# variables, where an address a mail was for or a file's name would be).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        include_local_variables=False,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
+
+# `/metrics` (Prometheus) answers clients in these networks, or anyone sending
+# `Authorization: Bearer <METRICS_TOKEN>` when a token is set; anyone else gets a 404.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS",
+                                    default=["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+try:
+    for _network in METRICS_ALLOWED_NETWORKS:
+        ipaddress.ip_network(_network, strict=False)
+except ValueError as error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {error}") from error
