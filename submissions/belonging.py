@@ -49,6 +49,15 @@ def entries_in(window: YearWindow, prefix: str = "") -> Q:
                 f"{prefix}reported_on__lte": window.deadline})
 
 
+def entries_of_outer_year() -> Q:
+    """Entries (filtered in a subquery) that belong to the outer query's certification year:
+    its holder's, dated in it and reported by its deadline (`entries_in`, with the year's
+    columns for its values)."""
+    return Q(holder_id=OuterRef("certification__holder_id"),
+             activity_date__gte=OuterRef("starts_on"), activity_date__lte=OuterRef("ends_on"),
+             reported_on__lte=OuterRef("deadline"))
+
+
 def years_of_outer_entry() -> Q:
     """Certification years (filtered in a subquery) that the outer query's entry belongs to."""
     return Q(certification__holder_id=OuterRef("holder_id"),

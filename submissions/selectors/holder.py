@@ -12,7 +12,18 @@ from enum import StrEnum
 from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -20,11 +31,11 @@ from accounts.models import User
 from activities.models import ActivityType
 from certifications.enums import UNCLOSED_YEAR_STATES, YearState
 from certifications.models import Certification, CertificationYear
-from certifications.rules import YearWindow, close_outcome, takes_entry
+from certifications.rules import YearWindow, close_outcome
 from common.markup import date_text
 from common.prepared import Prepared
 
-from ..belonging import belonging_windows, entries_in
+from ..belonging import belonging_windows, entries_in, entries_of_outer_year
 from ..counting import ZERO, Progress, StoppedBy, YearEnd, progress, year_end
 from ..enums import DenialKind
 from ..models import CREDITS, OWES_PROOF, Denial, Entry, YearCredit, appeal_until
@@ -62,15 +73,23 @@ class StoredYear:
     # activity type id → (name, counted credits)
     by_activity: dict[int, tuple[str, Decimal]] = field(default_factory=dict)
     window: YearWindow | None = None
+    # Of the undecided credits, those of entries waiting for the holder's proof.
+    proof_owed: Decimal = ZERO
 
 
+# The credits of a year's entries waiting for their holder's proof (a sum over the few entries
+# in an undecided state, by their partial index).
+_OWED_IN_YEAR = Coalesce(
+    Subquery(Entry.objects.filter(OWES_PROOF, entries_of_outer_year()).order_by()
+             .values("holder_id").annotate(owed=Sum(CREDITS)).values("owed")),
+    Value(ZERO), output_field=DecimalField(max_digits=12, decimal_places=2))
 _STORED_YEARS = Prepared(
     lambda holder_id, today: CertificationYear.objects.filter(
         Q(deadline__gte=today) | Q(state__in=sorted({*UNCLOSED_YEAR_STATES, YearState.NOT_MET})),
-        certification__holder_id=holder_id).values_list(
+        certification__holder_id=holder_id).annotate(owed=_OWED_IN_YEAR).values_list(
         "certification_id", "number", "starts_on", "ends_on", "deadline",
         "required_credits", "counted_credits", "undecided_credits", "state",
-        "board_decided_on", "activity_totals__activity_type_id",
+        "board_decided_on", "owed", "activity_totals__activity_type_id",
         "activity_totals__activity_type__name", "activity_totals__counted"),
     holder_id=int, today=date)
 
@@ -91,7 +110,7 @@ def _stored_years(certifications: list[Certification], today: date
     shown = active | decertified
     years: dict[tuple[int, int], StoredYear] = {}
     for (certification_id, number, starts_on, ends_on, deadline, required, counted, undecided,
-         state, board_decided_on, activity_type_id, name, activity_counted,
+         state, board_decided_on, owed, activity_type_id, name, activity_counted,
          ) in _STORED_YEARS.rows(holder_id=certifications[0].holder_id, today=today):
         if certification_id not in shown:
             continue
@@ -99,7 +118,7 @@ def _stored_years(certifications: list[Certification], today: date
         if year is None:
             year = years[certification_id, number] = StoredYear(
                 required, counted, undecided, state, board_decided_on,
-                window=YearWindow(number, starts_on, ends_on, deadline))
+                window=YearWindow(number, starts_on, ends_on, deadline), proof_owed=owed)
         if activity_type_id is not None:
             year.by_activity[activity_type_id] = (name, activity_counted)
     ends: dict[int, StoredYear] = {}
@@ -242,8 +261,7 @@ class YearStanding:
 def _standing(certification: Certification, window: YearWindow,
               stored: StoredYear | CertificationYear | None, today: date,
               capped: Iterable[ActivityType] = (), *,
-              after_short_year: bool = False,
-              proof_owed: Iterable["ProofOwed"] = ()) -> YearStanding:
+              after_short_year: bool = False) -> YearStanding:
     """A year's standing from its stored row. A year without a row has counted nothing yet:
     every change that makes a year count creates its row."""
     requirement = (stored.required_credits if stored
@@ -266,9 +284,7 @@ def _standing(certification: Certification, window: YearWindow,
         state=stored.state if stored else YearState.OPEN,
         after_short_year=after_short_year,
         board_decided_on=stored.board_decided_on if stored else None,
-        proof_owed=sum((owed.credits for owed in proof_owed
-                        if takes_entry(window, activity_date=owed.activity_date,
-                                       reported_on=owed.reported_on)), ZERO),
+        proof_owed=getattr(stored, "proof_owed", ZERO),
     )
 
 
@@ -280,21 +296,25 @@ class ProofOwed:
     title: str
     credits: Decimal
     due_on: date | None
-    activity_date: date
-    reported_on: date
 
 
-def proof_owed(*, holder: User) -> list[ProofOwed]:
-    """The holder's entries waiting for their proof, the soonest due first. One query (the
-    few entries in an undecided state, by their partial index)."""
-    return [ProofOwed(*row) for row in _PROOF_OWED.rows(holder_id=holder.pk)]
+# The dashboard lists the entries whose proof is due soonest; the entry list has them all.
+PROOF_OWED_SHOWN = 10
+
+
+def proof_owed(*, holder: User) -> tuple[list[ProofOwed], int]:
+    """The PROOF_OWED_SHOWN entries of the holder waiting for their proof whose proof is due
+    soonest, and how many wait in all. One query (the few entries in an undecided state, by
+    their partial index), however many there are."""
+    rows = _PROOF_OWED.rows(holder_id=holder.pk)
+    return [ProofOwed(*row[:-1]) for row in rows], rows[0][-1] if rows else 0
 
 
 _PROOF_OWED = Prepared(
     lambda holder_id: Entry.objects.filter(OWES_PROOF, holder_id=holder_id)
-    .annotate(worth=CREDITS)
+    .annotate(worth=CREDITS, owed_in_all=Window(Count("pk")))
     .order_by(F("proof_due_on").asc(nulls_last=True), "activity_date", "pk")
-    .values_list("pk", "title", "worth", "proof_due_on", "activity_date", "reported_on"),
+    .values_list("pk", "title", "worth", "proof_due_on", "owed_in_all")[:PROOF_OWED_SHOWN],
     holder_id=int)
 
 
@@ -368,15 +388,12 @@ def _open_windows(certification: Certification, today: date) -> list[YearWindow]
     return [w for w in certification.years_through(today)[-2:] if w.deadline >= today]
 
 
-def certification_standings(*, holder: User, today: date,
-                            owed: Iterable[ProofOwed] = ()) -> list[CertificationStanding]:
+def certification_standings(*, holder: User, today: date) -> list[CertificationStanding]:
     """Per certification of the holder, each open year's counted credits, requirement,
     deadline and use of each capped activity, from the stored standings; a year that ended
     short and is not closed, or the decertification and the year that caused it, or the day
-    an upheld appeal reinstated it. With `owed` (`proof_owed`), each open year says how many
-    of its undecided credits wait for the holder's proof. Four queries, whatever the number
-    of entries or years."""
-    owed = list(owed)
+    an upheld appeal reinstated it. Each year also says how many of its undecided credits
+    wait for the holder's proof. Four queries, whatever the number of entries or years."""
     certifications = _holder_certifications(holder)
     windows = {c.pk: _open_windows(c, today) for c in certifications if c.collects_cpe}
     capped = _capped_activity_types()
@@ -385,7 +402,7 @@ def certification_standings(*, holder: User, today: date,
     standings = []
     for certification in certifications:
         end_row = ends.get(certification.pk)
-        ended = (_standing(certification, end_row.window, end_row, today, proof_owed=owed)
+        ended = (_standing(certification, end_row.window, end_row, today)
                  if end_row is not None else None)
         denied_on, denial_id, appeal_state, appeal_meets_on, appeal_decided_at = denials.get(
             certification.pk, (None, None, None, None, None))
@@ -393,8 +410,7 @@ def certification_standings(*, holder: User, today: date,
             certification,
             tuple(_standing(certification, window,
                             rows.get((certification.pk, window.number)), today, capped,
-                            after_short_year=ended is not None and certification.is_active,
-                            proof_owed=owed)
+                            after_short_year=ended is not None and certification.is_active)
                   for window in windows.get(certification.pk, [])),
             year_end=ended,
             decertification=_decertification(certification, ended, denied_on, today,
@@ -571,8 +587,6 @@ _OPEN_DECISIONS = Prepared(
 
 DASHBOARD_PARTS = ("standings", "can_log", "recent_entries", "chart", "chart_year",
                    "proof_owed", "proof_owed_more", "decisions")
-# The dashboard lists the entries whose proof is due soonest; the entry list has them all.
-PROOF_OWED_SHOWN = 10
 
 
 def dashboard(*, holder: User, today: date) -> dict[str, object]:
@@ -581,8 +595,8 @@ def dashboard(*, holder: User, today: date) -> dict[str, object]:
     decisions still open to appeal or under appeal, the latest entries. The chart shows the
     current year of the first certification that counts CPE (the highest level, the first
     card)."""
-    owed = proof_owed(holder=holder)
-    standings = certification_standings(holder=holder, today=today, owed=owed)
+    owed, owed_in_all = proof_owed(holder=holder)
+    standings = certification_standings(holder=holder, today=today)
     chart_year = next((s.current for s in standings if s.current), None)
     return {
         "standings": standings,
@@ -590,8 +604,8 @@ def dashboard(*, holder: User, today: date) -> dict[str, object]:
         "recent_entries": _RECENT_ENTRIES.objects(holder_id=holder.pk),
         "chart": chart_bars(chart_year) if chart_year else [],
         "chart_year": chart_year,
-        "proof_owed": owed[:PROOF_OWED_SHOWN],
-        "proof_owed_more": max(0, len(owed) - PROOF_OWED_SHOWN),
+        "proof_owed": owed,
+        "proof_owed_more": owed_in_all - len(owed),
         "decisions": open_decisions(holder=holder, today=today),
     }
 
