@@ -73,25 +73,39 @@ class StoredYear:
     # activity type id → (name, counted credits)
     by_activity: dict[int, tuple[str, Decimal]] = field(default_factory=dict)
     window: YearWindow | None = None
-    # Of the undecided credits, those of entries waiting for the holder's proof.
-    proof_owed: Decimal = ZERO
 
 
-# The credits of a year's entries waiting for their holder's proof (a sum over the few entries
-# in an undecided state, by their partial index).
-_OWED_IN_YEAR = Coalesce(
-    Subquery(Entry.objects.filter(OWES_PROOF, entries_of_outer_year()).order_by()
-             .values("holder_id").annotate(owed=Sum(CREDITS)).values("owed")),
-    Value(ZERO), output_field=DecimalField(max_digits=12, decimal_places=2))
-_STORED_YEARS = Prepared(
-    lambda holder_id, today: CertificationYear.objects.filter(
+def _shown_years(holder_id: int, today: date) -> QuerySet[CertificationYear]:
+    """A holder's certification years the dashboard may show: every year whose deadline has
+    not passed, and every year not closed or closed as not met."""
+    return CertificationYear.objects.filter(
         Q(deadline__gte=today) | Q(state__in=sorted({*UNCLOSED_YEAR_STATES, YearState.NOT_MET})),
-        certification__holder_id=holder_id).annotate(owed=_OWED_IN_YEAR).values_list(
+        certification__holder_id=holder_id)
+
+
+_STORED_YEARS = Prepared(
+    lambda holder_id, today: _shown_years(holder_id, today).values_list(
         "certification_id", "number", "starts_on", "ends_on", "deadline",
         "required_credits", "counted_credits", "undecided_credits", "state",
-        "board_decided_on", "owed", "activity_totals__activity_type_id",
+        "board_decided_on", "activity_totals__activity_type_id",
         "activity_totals__activity_type__name", "activity_totals__counted"),
     holder_id=int, today=date)
+# Per year, the credits of its entries waiting for their holder's proof: a sum over the few
+# entries in an undecided state, by their partial index.
+_OWED_BY_YEAR = Prepared(
+    lambda holder_id, today: _shown_years(holder_id, today).annotate(owed=Coalesce(
+        Subquery(Entry.objects.filter(OWES_PROOF, entries_of_outer_year()).order_by()
+                 .values("holder_id").annotate(owed=Sum(CREDITS)).values("owed")),
+        Value(ZERO), output_field=DecimalField(max_digits=12, decimal_places=2)))
+    .values_list("certification_id", "number", "owed"),
+    holder_id=int, today=date)
+
+
+def proof_owed_by_year(*, holder: User, today: date) -> dict[tuple[int, int], Decimal]:
+    """By (certification id, year number), the credits of the year's entries waiting for the
+    holder's proof, for the years the dashboard may show. One query."""
+    return {(certification_id, number): owed for certification_id, number, owed
+            in _OWED_BY_YEAR.rows(holder_id=holder.pk, today=today) if owed}
 
 
 def _stored_years(certifications: list[Certification], today: date
@@ -110,7 +124,7 @@ def _stored_years(certifications: list[Certification], today: date
     shown = active | decertified
     years: dict[tuple[int, int], StoredYear] = {}
     for (certification_id, number, starts_on, ends_on, deadline, required, counted, undecided,
-         state, board_decided_on, owed, activity_type_id, name, activity_counted,
+         state, board_decided_on, activity_type_id, name, activity_counted,
          ) in _STORED_YEARS.rows(holder_id=certifications[0].holder_id, today=today):
         if certification_id not in shown:
             continue
@@ -118,7 +132,7 @@ def _stored_years(certifications: list[Certification], today: date
         if year is None:
             year = years[certification_id, number] = StoredYear(
                 required, counted, undecided, state, board_decided_on,
-                window=YearWindow(number, starts_on, ends_on, deadline), proof_owed=owed)
+                window=YearWindow(number, starts_on, ends_on, deadline))
         if activity_type_id is not None:
             year.by_activity[activity_type_id] = (name, activity_counted)
     ends: dict[int, StoredYear] = {}
@@ -261,7 +275,7 @@ class YearStanding:
 def _standing(certification: Certification, window: YearWindow,
               stored: StoredYear | CertificationYear | None, today: date,
               capped: Iterable[ActivityType] = (), *,
-              after_short_year: bool = False) -> YearStanding:
+              after_short_year: bool = False, proof_owed: Decimal = ZERO) -> YearStanding:
     """A year's standing from its stored row. A year without a row has counted nothing yet:
     every change that makes a year count creates its row."""
     requirement = (stored.required_credits if stored
@@ -284,7 +298,7 @@ def _standing(certification: Certification, window: YearWindow,
         state=stored.state if stored else YearState.OPEN,
         after_short_year=after_short_year,
         board_decided_on=stored.board_decided_on if stored else None,
-        proof_owed=getattr(stored, "proof_owed", ZERO),
+        proof_owed=proof_owed,
     )
 
 
@@ -388,12 +402,16 @@ def _open_windows(certification: Certification, today: date) -> list[YearWindow]
     return [w for w in certification.years_through(today)[-2:] if w.deadline >= today]
 
 
-def certification_standings(*, holder: User, today: date) -> list[CertificationStanding]:
+def certification_standings(*, holder: User, today: date,
+                            owed: dict[tuple[int, int], Decimal] | None = None,
+                            ) -> list[CertificationStanding]:
     """Per certification of the holder, each open year's counted credits, requirement,
     deadline and use of each capped activity, from the stored standings; a year that ended
     short and is not closed, or the decertification and the year that caused it, or the day
-    an upheld appeal reinstated it. Each year also says how many of its undecided credits
-    wait for the holder's proof. Four queries, whatever the number of entries or years."""
+    an upheld appeal reinstated it. With `owed` (`proof_owed_by_year`), each year says how
+    many of its undecided credits wait for the holder's proof. Four queries, whatever the
+    number of entries or years."""
+    owed = owed or {}
     certifications = _holder_certifications(holder)
     windows = {c.pk: _open_windows(c, today) for c in certifications if c.collects_cpe}
     capped = _capped_activity_types()
@@ -402,7 +420,8 @@ def certification_standings(*, holder: User, today: date) -> list[CertificationS
     standings = []
     for certification in certifications:
         end_row = ends.get(certification.pk)
-        ended = (_standing(certification, end_row.window, end_row, today)
+        ended = (_standing(certification, end_row.window, end_row, today,
+                           proof_owed=owed.get((certification.pk, end_row.window.number), ZERO))
                  if end_row is not None else None)
         denied_on, denial_id, appeal_state, appeal_meets_on, appeal_decided_at = denials.get(
             certification.pk, (None, None, None, None, None))
@@ -410,7 +429,8 @@ def certification_standings(*, holder: User, today: date) -> list[CertificationS
             certification,
             tuple(_standing(certification, window,
                             rows.get((certification.pk, window.number)), today, capped,
-                            after_short_year=ended is not None and certification.is_active)
+                            after_short_year=ended is not None and certification.is_active,
+                            proof_owed=owed.get((certification.pk, window.number), ZERO))
                   for window in windows.get(certification.pk, [])),
             year_end=ended,
             decertification=_decertification(certification, ended, denied_on, today,
@@ -596,7 +616,9 @@ def dashboard(*, holder: User, today: date) -> dict[str, object]:
     current year of the first certification that counts CPE (the highest level, the first
     card)."""
     owed, owed_in_all = proof_owed(holder=holder)
-    standings = certification_standings(holder=holder, today=today)
+    # Summed by year only when some proof is owed (most views owe none).
+    standings = certification_standings(holder=holder, today=today, owed=proof_owed_by_year(
+        holder=holder, today=today) if owed_in_all else None)
     chart_year = next((s.current for s in standings if s.current), None)
     return {
         "standings": standings,
