@@ -1,12 +1,15 @@
-"""One factory per model. Catalogue rows (activity types, levels, titles) come from the data
-migrations, so factories look them up by code rather than inventing them."""
+"""One factory per model, and the files tests upload. Catalogue rows (activity types, levels,
+titles) come from the data migrations, so factories look them up by code rather than inventing
+them."""
 
+import io
 from datetime import date
 from decimal import Decimal
 
 import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
+from pypdf import PdfWriter
 
 from accounts.models import User
 from activities.models import ActivityType
@@ -72,3 +75,15 @@ class EntryFactory(DjangoModelFactory):
         # Written outside the services, so its years are recounted here, as a bulk load would.
         if create:
             recount_entry_years(obj)
+
+
+def pdf_bytes(pages: int = 1, *, password: str = "") -> bytes:
+    """A valid PDF of `pages` blank A4 pages, encrypted with `password` when one is given."""
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    if password:
+        writer.encrypt(password)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

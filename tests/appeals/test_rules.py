@@ -1,24 +1,12 @@
 """Appeal rules as plain functions: how a reader counts words, how many pages a PDF has, and
 the first day a Board meeting may take an appeal."""
 
-import io
 from datetime import date
 
 import pytest
-from pypdf import PdfWriter
 
 from appeals.rules import earliest_meeting_day, pdf_pages, words
-
-
-def pdf_bytes(pages: int, *, password: str = "") -> bytes:
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=595, height=842)
-    if password:
-        writer.encrypt(password)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+from tests.factories import pdf_bytes
 
 
 @pytest.mark.parametrize(("text", "count"), [

@@ -15,7 +15,6 @@ only (a process-wide one leaks into subprocesses such as `manage.py check --depl
 it), and the serialized contents are handed to the connection the tests see inside the loop.
 """
 
-import io
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -35,14 +34,20 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
-from pypdf import PdfWriter
 
 from accounts.models import User
 from accounts.services import mark_email_verified
 from submissions.models import Entry
 from submissions.services import EntryDetails, attach_proof, log_entry
 from tests.e2e.checks import PageChecks
-from tests.factories import PASSWORD, CertificationFactory, UserFactory, activity, title
+from tests.factories import (
+    PASSWORD,
+    CertificationFactory,
+    UserFactory,
+    activity,
+    pdf_bytes,
+    title,
+)
 from tests.staff import totp_code
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -211,7 +216,7 @@ def log_webinar(today: date) -> Callable[..., Entry]:
             "title": title, "length_minutes": 90, "attended_minutes": 90,
             "relevance_confirmed": True}))
         attach_proof(entry=entry, by=holder, upload=SimpleUploadedFile(
-            "attendance.pdf", small_pdf(), content_type="application/pdf"))
+            "attendance.pdf", pdf_bytes(), content_type="application/pdf"))
         return entry
 
     return _log
@@ -246,15 +251,6 @@ def sign_in_staff(live_server) -> Callable[..., None]:
         expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))
 
     return _sign_in
-
-
-def small_pdf() -> bytes:
-    """A valid one-page PDF of a few hundred bytes."""
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
 
 
 def link_in(body: str, path_prefix: str) -> str:

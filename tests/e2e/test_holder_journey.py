@@ -11,8 +11,9 @@ from pypdf import PdfReader
 
 from certifications.importing import import_certified_holders
 from submissions.models import Entry
+from tests.factories import pdf_bytes
 
-from .conftest import link_in, small_pdf
+from .conftest import link_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -129,7 +130,7 @@ def test_holder_journey_claims_account_logs_webinar_and_gets_transcript(
 
     # Act: upload proof on the first entry and download it again.
     proof = tmp_path / "certificate.pdf"
-    proof.write_bytes(small_pdf())
+    proof.write_bytes(pdf_bytes())
     page.goto(entry_url)
     page.get_by_label("Proof files").set_input_files(str(proof))
     page.get_by_role("button", name="Upload proof").click()

@@ -22,8 +22,7 @@ from submissions.models import Denial
 from submissions.review import adjust_entry
 from submissions.services import EntryDetails, attach_proof, log_entry
 from tests.e2e.checks import SIZES
-from tests.e2e.conftest import small_pdf
-from tests.factories import activity
+from tests.factories import activity, pdf_bytes
 from tests.staff import make_staff
 from yearend.closing import close_certification_years
 
@@ -51,7 +50,7 @@ def test_a_board_member_upholds_an_entry_appeal_before_the_meeting(
         "title": "Threat Modeling: Designing for Security", "quantity": Decimal("250"),
         "relevance_confirmed": True}))
     attach_proof(entry=entry, by=holder, upload=SimpleUploadedFile(
-        "receipt.pdf", small_pdf(), content_type="application/pdf"))
+        "receipt.pdf", pdf_bytes(), content_type="application/pdf"))
     adjust_entry(entry=entry, by=make_staff(REVIEWER), credits=Decimal("1"), today=today,
                  reason="Only the first chapters are about security.")
     meeting = BoardMeeting.objects.create(meets_on=today + timedelta(days=14), location="Utrecht")

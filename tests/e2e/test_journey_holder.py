@@ -17,11 +17,9 @@ from submissions.models import Denial
 from submissions.review import reject_entry, request_proof
 from submissions.services import EntryDetails, log_entry
 from tests.e2e.checks import SIZES
-from tests.factories import activity
+from tests.factories import activity, pdf_bytes
 from tests.staff import make_staff
 from yearend.closing import close_certification_years
-
-from .conftest import small_pdf
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -58,7 +56,7 @@ def test_holder_owing_proof_uploads_it_from_the_dashboard(
     expect(page.locator("#upload-proof")).to_be_in_viewport()
     checks(page)
     proof = tmp_path / "certificate.pdf"
-    proof.write_bytes(small_pdf())
+    proof.write_bytes(pdf_bytes())
     page.locator("#upload-proof input[type=file]").set_input_files(str(proof))
     page.locator("#upload-proof").get_by_role("button", name="Upload proof").click()
     expect(page.get_by_text("Proof uploaded.")).to_be_visible()
@@ -130,5 +128,32 @@ def test_holder_sees_the_certification_reinstated_on_appeal(
     card.get_by_role("link", name="See the decision").click()
     expect(page.get_by_role("heading", name="The Board upheld your appeal")).to_be_visible()
     expect(page.get_by_text(f"Appeal upheld on {date_format(today)}")).to_be_visible()
+    checks(page)
+    checks.assert_clean()
+
+
+@SIZES
+def test_holder_owing_many_proofs_sees_the_soonest_and_finds_the_rest(
+        sized_page: Page, checks, make_holder, sign_in, today, shoot, viewport):
+    page = sized_page
+    holder = make_holder("ISP", full_name="Mona Many")
+    reviewer = make_staff(REVIEWER)
+    for number in range(12):
+        course = log_course(holder, today, f"Course {number:02d}", hours="1")
+        request_proof(entry=course, by=reviewer, today=today,
+                      due_on=today + timedelta(days=10 + number), notify=False)
+
+    sign_in(page, holder.email)
+    owed = page.locator(".proof-owed li")
+    expect(owed).to_have_count(10)
+    expect(owed.first).to_contain_text("“Course 00”")
+    expect(page.get_by_text("12.00 credits wait for your proof")).to_be_visible()
+    checks(page)
+    shoot(page, f"holder-many-proofs-{viewport['width']}.png")
+
+    page.get_by_role("link", name="2 more activities wait for your proof: see your activities "
+                                  "with proof requested").click()
+    expect(page.get_by_label("State")).to_have_value("proof_requested")
+    expect(page.locator("tbody tr")).to_have_count(12)
     checks(page)
     checks.assert_clean()

@@ -3,7 +3,6 @@ started here on a free loopback port), the private storage pointed at a bucket o
 settings do when PRIVATE_STORAGE_BUCKET is set. Files go in and out only through the portal's
 views; the bucket answers nobody without a signature; retention deletes the objects."""
 
-import io
 import urllib.error
 import urllib.request
 import uuid
@@ -17,7 +16,6 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from pypdf import PdfWriter
 
 from appeals.models import Appeal
 from certifications.services import ensure_certification_years
@@ -26,7 +24,14 @@ from cpe_portal.settings.base import private_files
 from submissions.models import Denial, Entry, ProofFile
 from submissions.review import reject_entry
 from submissions.services import attach_proof
-from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity, title
+from tests.factories import (
+    CertificationFactory,
+    EntryFactory,
+    UserFactory,
+    activity,
+    pdf_bytes,
+    title,
+)
 from tests.s3 import KEYS, s3_client
 from tests.staff import make_staff
 from yearend.retention import purge_expired_proof
@@ -179,14 +184,6 @@ def test_proof_missing_from_the_bucket_is_a_404(client, owner, bucket):
 
 # --- Appeals --------------------------------------------------------------------------------
 
-def _pdf_of_one_page() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    output = io.BytesIO()
-    writer.write(output)
-    return output.getvalue()
-
-
 @pytest.fixture
 def denial():
     certification = CertificationFactory(title=title("ISP"), awarded_on=date(2024, 3, 1))
@@ -199,7 +196,7 @@ def denial():
 
 
 def test_an_appeal_keeps_its_files_in_the_bucket_for_the_holder_alone(client, denial, bucket):
-    rationale = _pdf_of_one_page()
+    rationale = pdf_bytes()
     client.force_login(denial.holder)
     with time_machine.travel(date(2025, 4, 3), tick=False):
         filed = client.post(reverse("appeals:denial_detail", args=[denial.pk]), {
