@@ -208,7 +208,7 @@ class EntryForm(forms.Form):
 
 # The list's filter is shown on every first view of the entry list: its choices' query is
 # compiled once.
-_EVERY_ACTIVITY = Prepared(lambda: ActivityType.objects.all())
+_EVERY_ACTIVITY = Prepared(lambda: ActivityType.objects.values_list("pk", "name"))
 
 
 class EntryFilterForm(forms.Form):
@@ -227,8 +227,7 @@ class EntryFilterForm(forms.Form):
         # The activities read once, as a list: the list's filter writes them out (a model
         # choice field's own choices count them first, a query of its own).
         activity_type = self.fields["activity_type"]
-        activity_type.choices = [("", activity_type.empty_label), *(
-            (a.pk, activity_type.label_from_instance(a)) for a in _EVERY_ACTIVITY.objects())]
+        activity_type.choices = [("", activity_type.empty_label), *_EVERY_ACTIVITY.rows()]
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

@@ -4,6 +4,7 @@ standings (each certification year's counted credits, what each entry counted to
 and database aggregates; none loads a year's entries to count them. Every function runs a fixed
 number of queries, however many entries a holder has."""
 
+from collections import namedtuple
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -623,7 +624,7 @@ def dashboard(*, holder: User, today: date) -> dict[str, object]:
     return {
         "standings": standings,
         "can_log": any(s.years for s in standings),
-        "recent_entries": _RECENT_ENTRIES.objects(holder_id=holder.pk),
+        "recent_entries": [EntryRow(*row) for row in _RECENT_ENTRIES.rows(holder_id=holder.pk)],
         "chart": chart_bars(chart_year) if chart_year else [],
         "chart_year": chart_year,
         "proof_owed": owed,
@@ -632,18 +633,24 @@ def dashboard(*, holder: User, today: date) -> dict[str, object]:
     }
 
 
-def holder_entries(*, holder: User) -> QuerySet[Entry]:
-    """The holder's entries, newest first, with the columns the entry list and the dashboard's
-    recent activities show: date, title, activity, state and credits (the rest of an entry
-    and its activity type, read for nothing, cost more than the query's round trip)."""
+def holder_entries(*, holder: User) -> QuerySet:
+    """The holder's entries, newest first, as the rows the entry list and the dashboard's
+    recent activities show (`ENTRY_ROW`: id, date, title, state, activity and credits), not
+    model instances: the rest of an entry and its activity type, read and made into objects
+    for nothing, cost more than the query's round trip."""
     return _entries_of(holder.pk)
 
 
-def _entries_of(holder_id: int) -> QuerySet[Entry]:
-    return (Entry.objects.filter(holder_id=holder_id).select_related("activity_type")
-            .only("activity_date", "title", "state", "approved_credits", "claimed_credits",
-                  "activity_type__name")
-            .order_by("-activity_date", "-logged_at", "-pk"))
+# An entry's row (`holder_entries`): its columns by name, in order.
+ENTRY_ROW = ("pk", "activity_date", "title", "state", "activity_type_id", "activity_name",
+             "worth")
+EntryRow = namedtuple("EntryRow", ENTRY_ROW)
+
+
+def _entries_of(holder_id: int) -> QuerySet:
+    return (Entry.objects.filter(holder_id=holder_id)
+            .annotate(activity_name=F("activity_type__name"), worth=CREDITS)
+            .order_by("-activity_date", "-logged_at", "-pk").values_list(*ENTRY_ROW, named=True))
 
 
 _RECENT_ENTRIES = Prepared(lambda holder_id: _entries_of(holder_id)[:5], holder_id=int)
@@ -672,10 +679,11 @@ class EntryPages:
         rows = _ENTRY_COUNT.rows(holder_id=self.holder_id)
         return rows[0][0] if rows else 0
 
-    def __getitem__(self, page: slice) -> list[Entry]:
+    def __getitem__(self, page: slice) -> list[EntryRow]:
         if page.stop <= page.start:  # the empty first page of a holder without entries
             return []
-        return _entries_between(page.start, page.stop).objects(holder_id=self.holder_id)
+        return [EntryRow(*row) for row in
+                _entries_between(page.start, page.stop).rows(holder_id=self.holder_id)]
 
 
 def year_filter_choices(*, holder: User,

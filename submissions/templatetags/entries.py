@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django import template
 from django.forms import BoundField
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
@@ -27,11 +27,15 @@ _badges: dict[tuple[str | None, str], SafeString] = {}
 def state_badge(entry: Entry) -> SafeString:
     """An entry's state as a badge. A tag rather than an include: lists render it on every row,
     so each state's badge is made once per language (its label translated, escaped) and kept."""
-    key = (get_language(), entry.state)
+    return _badge(entry.state)
+
+
+def _badge(state: str) -> SafeString:
+    key = (get_language(), state)
     badge = _badges.get(key)
     if badge is None:
         badge = _badges[key] = format_html('<span class="state state-{}">{}</span>',
-                                           entry.state, EntryState(entry.state).label)
+                                           state, EntryState(state).label)
     return badge
 
 
@@ -45,21 +49,22 @@ _ENTRY_ROW = ('\n          <tr>\n            <td>{}</td>'
 
 
 @register.simple_tag
-def entry_rows(entries: Iterable[Entry]) -> SafeString:
-    """The rows of the holder's entry list: date, title linking to the entry, type, state and
-    credits. Written here rather than by a template loop, which cost more than the rest of the
-    page: the entry URL is written once and each day formatted once per process."""
+def entry_rows(entries: Iterable[tuple]) -> SafeString:
+    """The rows of the holder's entry list (`holder_entries`' rows): date, title linking to the
+    entry, type, state and credits. Written here rather than by a template loop, which cost
+    more than the rest of the page: the entry URL is written once and each day formatted once
+    per process."""
     prefix, _sep, suffix = path("submissions:entry_detail", _PK).partition(str(_PK))
     # Activity names repeat from row to row: each escaped once.
     names: dict[int, str] = {}
     rows = []
-    for entry in entries:
-        day = escape(date_text(entry.activity_date))
-        name = names.get(entry.activity_type_id)
+    for pk, activity_date, title, state, activity_type_id, activity_name, worth in entries:
+        name = names.get(activity_type_id)
         if name is None:
-            name = names[entry.activity_type_id] = escape(entry.activity_type.name)
-        rows.append(_ENTRY_ROW.format(day, prefix, entry.pk, suffix, escape(entry.title), name,
-                                      state_badge(entry), escape(formats.localize(entry.credits))))
+            name = names[activity_type_id] = escape(activity_name)
+        rows.append(_ENTRY_ROW.format(escape(date_text(activity_date)), prefix, pk, suffix,
+                                      escape(title), name, _badge(state),
+                                      escape(credits_text(worth, always_places=True))))
     return mark_safe("".join(rows))  # noqa: S308 (every value escaped above)
 
 
@@ -109,18 +114,18 @@ _RECENT_ITEM = ('\n          <li class="list-group-item d-flex justify-content-b
 
 
 @register.simple_tag
-def recent_items(entries: Iterable[Entry]) -> SafeString:
+def recent_items(entries: Iterable[tuple]) -> SafeString:
     """The dashboard's latest activities: title linking to the entry, date, type, credits and
     state, as `entry_rows` writes the entry list's."""
     prefix, _sep, suffix = path("submissions:entry_detail", _PK).partition(str(_PK))
-    worth = gettext("%(credits)s credits")
+    worth_of = gettext("%(credits)s credits")
     return mark_safe("".join(  # noqa: S308 (every value escaped)
         _RECENT_ITEM.format(
-            prefix, entry.pk, suffix, escape(entry.title),
-            escape(date_text(entry.activity_date)), escape(entry.activity_type.name),
-            worth % {"credits": escape(credits_text(entry.credits, always_places=True))},
-            escape(entry.get_state_display()))
-        for entry in entries))
+            prefix, pk, suffix, escape(title), escape(date_text(activity_date)),
+            escape(activity_name),
+            worth_of % {"credits": escape(credits_text(worth, always_places=True))},
+            escape(EntryState(state).label))
+        for pk, activity_date, title, state, _type_id, activity_name, worth in entries))
 
 
 # A filter of the entry list; the template's indentation kept.

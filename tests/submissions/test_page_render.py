@@ -86,7 +86,7 @@ def test_entry_list_filtered_to_nothing_asks_whether_the_holder_has_entries(clie
 
 
 def test_entry_list_pages_hold_the_entries_the_orm_lists_in_order(client, holder):
-    expected = [entry.title for entry in holder_entries(holder=holder)]
+    expected = [row.title for row in holder_entries(holder=holder)]
     url = reverse("submissions:entry_list")
 
     first = client.get(url).content.decode()
