@@ -16,8 +16,13 @@ from .services import Portal, PostgresCluster, RedisServer, get
 
 @pytest.fixture
 def private_folder(settings, tmp_path) -> Path:
-    folder = Path(settings.STORAGES["private"]["OPTIONS"]["location"])
-    folder.mkdir(parents=True, exist_ok=True)
+    """An empty private folder of this test's own (the run's shared one holds other tests'
+    files), which the private storage follows."""
+    folder = tmp_path / "private"
+    folder.mkdir()
+    settings.STORAGES = {**settings.STORAGES, "private": {
+        **settings.STORAGES["private"],
+        "OPTIONS": {**settings.STORAGES["private"]["OPTIONS"], "location": folder}}}
     return folder
 
 
