@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 import redis
@@ -20,13 +21,15 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def missing(reason: str) -> NoReturn:
+    """A server program or the browser a test needs is not here: the test is skipped on a
+    developer's machine and fails in CI, where a missing service is a broken pipeline."""
+    pytest.fail(f"CI: {reason}") if os.environ.get("CI") == "true" else pytest.skip(reason)
+
+
 def require(program: str | None, what: str) -> str:
     if program is None:
-        reason = f"{what} is not installed"
-        # In CI a missing service is a broken pipeline, never a silent skip.
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI: {reason}")
-        pytest.skip(reason)
+        missing(f"{what} is not installed")
     return program
 
 

@@ -2,17 +2,12 @@
 and the outbox keeps the decision's mail until Redis is back and the sweep sends it, once."""
 
 import logging
-import os
-import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-import redis
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.test import Client
@@ -28,6 +23,7 @@ from cpe_portal.settings import base as base_settings
 from submissions.enums import EntryState
 from submissions.models import Entry
 from tests.factories import PASSWORD, CertificationFactory, activity
+from tests.services import RedisServer
 from tests.staff import make_staff, sign_in
 
 # A request that publishes to a Redis that is down gives up at once (connection refused); the
@@ -35,49 +31,9 @@ from tests.staff import make_staff, sign_in
 QUICK = 10.0
 
 
-class RedisServer:
-    """A redis-server of the test's own on a free port, without persistence."""
-
-    def __init__(self, executable: str) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.executable = executable
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 — the installed redis-server, fixed arguments
-            [self.executable, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-             "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis(port=self.port, socket_connect_timeout=1)
-        for _ in range(100):
-            try:
-                if client.ping():
-                    return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError(f"redis-server did not answer on port {self.port}")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-
 @pytest.fixture
 def redis_server() -> Iterator[RedisServer]:
-    executable = shutil.which("redis-server")
-    if executable is None:
-        reason = "redis-server is not installed"
-        # In CI a missing service is a broken pipeline, never a silent skip.
-        pytest.skip(reason) if os.environ.get("CI") != "true" else pytest.fail(f"CI: {reason}")
-    server = RedisServer(executable)
+    server = RedisServer()
     server.start()
     try:
         yield server

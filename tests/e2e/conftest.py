@@ -48,6 +48,7 @@ from tests.factories import (
     pdf_bytes,
     title,
 )
+from tests.services import missing
 from tests.staff import totp_code
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -79,8 +80,7 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     if not Path(CHROMIUM_PATH).is_file():
         reason = (f"Chromium not found at {CHROMIUM_PATH}: install Debian's `chromium` or set "
                   "CHROMIUM_PATH (never `playwright install`).")
-        # In CI a missing browser is a broken pipeline, never a silent skip.
-        pytest.skip(reason) if os.environ.get("CI") != "true" else pytest.fail(f"CI: {reason}")
+        missing(reason)
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM_PATH,
