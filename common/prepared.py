@@ -13,7 +13,7 @@ parameters, and compiling says so at once.
 """
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import connections
@@ -37,8 +37,6 @@ def _as_is(value: Any) -> Any:
 
 def _adapters(connection: Any, kind: type) -> tuple[Callable[[Any], Any], ...]:
     """The forms a value of `kind` may take among a compiled query's parameters."""
-    if kind is datetime:
-        return _as_is, connection.ops.adapt_datetimefield_value
     if kind is date:
         return _as_is, connection.ops.adapt_datefield_value
     return (_as_is,)
@@ -48,17 +46,15 @@ def _adapters(connection: Any, kind: type) -> tuple[Callable[[Any], Any], ...]:
 def _stand_in(kind: type, number: int) -> Any:
     if kind is int:
         return -1_987_654_000 - number
-    if kind is datetime:
-        return datetime(1, 1, 1, tzinfo=UTC) + timedelta(days=number, minutes=7)
     if kind is date:
         return date(1, 1, 1) + timedelta(days=number)
-    raise TypeError(f"no stand-in for {kind.__name__}: use int, date or datetime")
+    raise TypeError(f"no stand-in for {kind.__name__}: use int or date")
 
 
 class Prepared:
     """`build(**values)` → a queryset, compiled once per database connection's vendor.
 
-    `kinds` names each value and its type (int, date or datetime):
+    `kinds` names each value and its type (int or date):
     `Prepared(lambda holder_id: Entry.objects.filter(holder_id=holder_id), holder_id=int)`.
     """
 

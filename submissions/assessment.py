@@ -15,12 +15,13 @@ from activities.models import ActivityType
 from activities.rules import plain
 from certifications.models import Certification
 from certifications.rules import YearWindow
+from common.markup import date_text
 
 from .belonging import belonging_windows, entries_in
 from .counting import ZERO, StoppedBy, count_addition
 from .enums import COUNTING_OR_UNDECIDED_STATES, COUNTING_STATES
 from .models import CREDITS, Entry
-from .selectors.holder import _date, _holder_certifications
+from .selectors.holder import _holder_certifications
 from .standings.recount import year_submission_cap
 
 
@@ -56,8 +57,8 @@ class EntryAssessment:
 
 def _cap_message(activity_type: ActivityType, share: Share) -> str:
     window = share.window
-    names = {"title": share.certification.title.name, "start": _date(window.starts_on),
-             "end": _date(window.ends_on), "cap": plain(share.cap or ZERO),
+    names = {"title": share.certification.title.name, "start": date_text(window.starts_on),
+             "end": date_text(window.ends_on), "cap": plain(share.cap or ZERO),
              "activity": activity_type.name}
     if share.stopped_by == StoppedBy.SUBMISSION_CAP:
         return _(
@@ -178,7 +179,7 @@ def assess_entry(
     if activity_date < first_award:
         return refused(refusal_field="activity_date", refusal=_(
             "The activity took place before your first certification was awarded "
-            "(%(date)s).") % {"date": _date(first_award)})
+            "(%(date)s).") % {"date": date_text(first_award)})
 
     # Reported today: the years it would belong to.
     open_years = belonging_windows(counting, activity_date=activity_date, reported_on=today)
@@ -186,7 +187,7 @@ def assess_entry(
         deadline = max(w.deadline for c in counting if (w := c.year_containing(activity_date)))
         return refused(refusal_field="activity_date", refusal=_(
             "The certification year that contains this date closed on %(deadline)s; "
-            "activities can no longer be logged for it.") % {"deadline": _date(deadline)})
+            "activities can no longer be logged for it.") % {"deadline": date_text(deadline)})
 
     shares = _shares_in_place(holder=holder, activity_type=activity_type,
                               activity_date=activity_date, credits=credits, years=open_years,

@@ -25,7 +25,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -559,8 +559,6 @@ def entry_shares(*, entry: Entry) -> list[EntryShare]:
 
 
 
-def _date(day: date) -> str:
-    return formats.date_format(day)
 
 
 # --- Pages ---------------------------------------------------------------------------------

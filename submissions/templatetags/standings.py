@@ -138,6 +138,7 @@ def _held_html(say: Words, year: YearStanding) -> str:
 @register.simple_tag
 def year_end_text(certification: Certification, year: YearStanding | None,
                   decertification: Decertification | None = None) -> SafeString:
+    """`year_end_html` for the years pages' templates."""
     return mark_safe(year_end_html(Words(), certification, year,  # noqa: S308 (escaped)
                                    decertification))
 
