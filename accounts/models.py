@@ -171,3 +171,26 @@ class PendingJob(ClaimedWork):
 
     def __str__(self) -> str:
         return f"{self.task} {self.kwargs}"
+
+
+class DailyRun(models.Model):
+    """A scheduled daily job that finished its work for a day (`accounts.daily`): the beat
+    that sends it again that day, a second beat started by mistake or a retry, finds this row
+    and does nothing. A run that crashed wrote none, so the next one resumes the work."""
+
+    job = models.CharField(_("job"), max_length=100)
+    day = models.DateField(_("day"))
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"))
+    result = models.JSONField(_("result"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-day", "job"]
+        verbose_name = _("daily job run")
+        verbose_name_plural = _("daily job runs")
+        constraints = [
+            models.UniqueConstraint(fields=["job", "day"], name="daily_run_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.day.isoformat()}"

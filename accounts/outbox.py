@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -138,7 +139,7 @@ def deliver_message(*, message_id: int, now: datetime) -> bool:
     message = OutboxMessage.objects.select_related("recipient").get(pk=message_id)
     try:
         mail = _rendered(message)
-        send_mail_now(mail, to=[message.to])
+        send_mail_now(mail, to=[message.to], message_id=outbox_message_id(message))
     except Exception as error:
         OutboxMessage.give_back(message_id, error=error)
         raise
@@ -146,6 +147,14 @@ def deliver_message(*, message_id: int, now: datetime) -> bool:
         sent_at=timezone.now(), last_error="", subject=mail.subject[:300], body_text=mail.text,
         body_html=mail.html)
     return True
+
+
+def outbox_message_id(message: OutboxMessage) -> str:
+    """The Message-ID of an outbox message, the same at every attempt: a message handed to the
+    mail server again after its sender died mid-send (see `deliver_message`) arrives as the same
+    message, which mail servers and clients recognise as a duplicate."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    return f"<outbox.{message.pk}.{int(message.created_at.timestamp())}@{domain}>"
 
 
 def _rendered(message: OutboxMessage) -> RenderedMail:

@@ -14,6 +14,10 @@ from django.utils import timezone
 
 T = TypeVar("T")
 
+# What a scheduled daily job returns, and its log line says, when its work for the day was done
+# by an earlier run (`accounts.daily.once_a_day`).
+ALREADY_DONE = "already done"
+
 
 def _key(name: str) -> int:
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big",

@@ -35,10 +35,12 @@ def render_mail(name: str, context: Mapping[str, object]) -> RenderedMail:
     )
 
 
-def send_mail_now(mail: RenderedMail, *, to: Sequence[str]) -> None:
-    """Hand a rendered message to the mail backend."""
+def send_mail_now(mail: RenderedMail, *, to: Sequence[str], message_id: str | None = None) -> None:
+    """Hand a rendered message to the mail backend, under `message_id` when given (else a new
+    one)."""
+    headers = {"Message-ID": message_id} if message_id else None
     message = EmailMultiAlternatives(mail.subject, mail.text, settings.DEFAULT_FROM_EMAIL,
-                                     list(to))
+                                     list(to), headers=headers)
     message.attach_alternative(mail.html, "text/html")
     message.send()
 

@@ -19,6 +19,7 @@ from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import Histogram, disable_created_metrics
 
+from .jobs import ALREADY_DONE
 from .storage import private_storage
 
 request_logger = logging.getLogger("cpe_portal.requests")
@@ -143,9 +144,11 @@ def _job_finished(task_id: str | None = None, task: Any = None, kwargs: Mapping 
     if started is None or task is None:
         return
     failed = state not in (None, "SUCCESS")
+    skipped = not failed and retval == ALREADY_DONE
     log_job(task.name, batch=batch_size(kwargs or {}),
-            rows=None if failed else rows_changed(retval),
-            duration=time.monotonic() - started, state=(state or "SUCCESS").lower())
+            rows=0 if skipped else None if failed else rows_changed(retval),
+            duration=time.monotonic() - started,
+            state=ALREADY_DONE if skipped else (state or "SUCCESS").lower())
 
 
 def connect_job_log() -> None:

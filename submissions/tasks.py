@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from accounts.daily import once_a_day
 from common.jobs import job_day
 
 from .standings.recount import recount_open_years
@@ -14,22 +15,31 @@ def recount_open_years_task(*, activity_type_id: int | None = None,
 
 
 @shared_task(name="submissions.send_cpe_reminders")
-def send_cpe_reminders_task(*, today: str | None = None) -> dict[str, int]:
-    """Daily: the reminders due today (certification years and proof requests). Safe to run
-    again: a reminder that went out is never sent twice."""
+def send_cpe_reminders_task(*, today: str | None = None) -> dict[str, int] | str:
+    """Daily: the reminders due today (certification years and proof requests), once a day;
+    a reminder that went out is never sent twice."""
     from .reminders import send_cpe_reminders
 
-    run = send_cpe_reminders(today=job_day(today))
-    return {"year_reminders": run.year_reminders, "proof_reminders": run.proof_reminders,
-            "messages": run.messages}
+    day = job_day(today)
+
+    def work() -> dict[str, int]:
+        run = send_cpe_reminders(today=day)
+        return {"year_reminders": run.year_reminders, "proof_reminders": run.proof_reminders,
+                "messages": run.messages}
+
+    return once_a_day("send_cpe_reminders", day, work)
 
 
 @shared_task(name="submissions.expire_proof_requests")
-def expire_proof_requests_task(*, today: str | None = None) -> dict[str, int]:
-    """Daily: reject the entries whose proof deadline passed without proof. Safe to run
-    again: each entry is rejected once."""
+def expire_proof_requests_task(*, today: str | None = None) -> dict[str, int] | str:
+    """Daily: reject the entries whose proof deadline passed without proof, once a day; each
+    entry is rejected once."""
     from .deadlines import expire_proof_requests
 
-    run = expire_proof_requests(
-        today=job_day(today))
-    return {"rejected": run.rejected, "messages": run.messages}
+    day = job_day(today)
+
+    def work() -> dict[str, int]:
+        run = expire_proof_requests(today=day)
+        return {"rejected": run.rejected, "messages": run.messages}
+
+    return once_a_day("expire_proof_requests", day, work)

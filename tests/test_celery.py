@@ -10,6 +10,7 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import transaction
 
+from accounts.models import DailyRun
 from accounts.tasks import deliver_mail
 from certifications.models import CertificationYear
 from certifications.tasks import open_certification_years
@@ -43,10 +44,15 @@ def test_open_certification_years_runs_on_a_redis_worker(redis_worker):
     CertificationFactory(awarded_on=date(2024, 1, 1))
     # Results are not kept unless asked for: nothing in the portal waits for one.
     run = {"kwargs": {"today": "2025-06-01"}, "ignore_result": False}
-    assert open_certification_years.apply_async(**run).get(timeout=30) == 2
+    assert open_certification_years.apply_async(**run).get(timeout=30) == {"years": 2}
     assert CertificationYear.objects.count() == 2
-    # Running again changes nothing.
-    assert open_certification_years.apply_async(**run).get(timeout=30) == 0
+    # Sent again the same day (a second beat, a redelivery), it does nothing; the next day it
+    # runs, and finds nothing new.
+    assert open_certification_years.apply_async(**run).get(timeout=30) == "already done"
+    run["kwargs"]["today"] = "2025-06-02"
+    assert open_certification_years.apply_async(**run).get(timeout=30) == {"years": 0}
+    assert sorted(DailyRun.objects.values_list("day", "result")) == [
+        (date(2025, 6, 1), {"years": 2}), (date(2025, 6, 2), {"years": 0})]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -236,6 +236,7 @@ def test_the_periodic_reminder_task_delivers_its_mail_on_a_redis_worker():
          "Information Security Practitioner: CPE credits due by 30 March 2025")]
     assert "0.00 of 20.00 credits counted, 20.00 to go" in mail.outbox[0].body
     assert send_cpe_reminders_task.apply_async(
-        kwargs={"today": "2025-03-23"}, ignore_result=False).get(timeout=60)["messages"] == 0
+        kwargs={"today": "2025-03-23"}, ignore_result=False).get(timeout=60) == "already done"
+    assert OutboxMessage.objects.count() == 1
     assert date(2025, 3, 23) + timedelta(days=7) == CertificationYear.objects.get(
         certification=certification, number=1).deadline
