@@ -17,21 +17,22 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.db.models import Count, Min
+from django.db.models import Count, Max, Min
 from django.http import HttpRequest
 from django.utils import timezone
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from accounts.models import OutboxMessage, PendingJob
+from accounts.models import DailyRun, OutboxMessage, PendingJob
 
 logger = logging.getLogger(__name__)
 
 
 class WaitingWorkCollector(Collector):
     """The outbox and the pending jobs (the recounts a change queued for the sweep), as they
-    stand at the scrape: three aggregates over the partial indexes of unsent and undone rows."""
+    stand at the scrape: two aggregates over the partial indexes of unsent and undone rows; and
+    when each scheduled daily job last finished its day's work (a few rows a day)."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
@@ -39,6 +40,8 @@ class WaitingWorkCollector(Collector):
                 count=Count("pk"), oldest=Min("created_at"))
             pending = PendingJob.objects.filter(done_at__isnull=True).aggregate(
                 count=Count("pk"), oldest=Min("created_at"))
+            finished = list(DailyRun.objects.values("job").annotate(last=Max("finished_at"))
+                            .order_by("job"))
         except DatabaseError:
             # `/readyz` says the database is down; the scrape still gets the latencies.
             logger.warning("Metrics of waiting work not read.", exc_info=True)
@@ -58,6 +61,13 @@ class WaitingWorkCollector(Collector):
             "cpe_pending_job_oldest_age_seconds",
             "Age of the oldest job not done yet (0 when all are done).",
             value=(now - pending["oldest"]).total_seconds() if pending["oldest"] else 0)
+        daily = GaugeMetricFamily(
+            "cpe_daily_job_last_finished_timestamp_seconds",
+            "When each scheduled daily job last finished its day's work (Unix time).",
+            labels=["job"])
+        for row in finished:
+            daily.add_metric([row["job"]], row["last"].timestamp())
+        yield daily
 
 
 def exposition() -> bytes:

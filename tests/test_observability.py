@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -21,7 +21,8 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 from pythonjsonlogger.json import JsonFormatter
 
-from accounts.models import OutboxMessage
+from accounts.daily import once_a_day
+from accounts.models import DailyRun, OutboxMessage
 from accounts.outbox import Mail, queue_mails
 from accounts.pending import queue_job
 from accounts.tasks import deliver_mails
@@ -180,6 +181,19 @@ def test_metrics_count_the_outbox_and_the_pending_jobs_as_work_is_queued(client)
     assert after[("cpe_outbox_unsent_messages", ())] == 1
     assert 120 <= after[("cpe_outbox_oldest_unsent_age_seconds", ())] < 180
     assert after[("cpe_pending_jobs", ())] == 1
+
+
+@pytest.mark.django_db
+def test_metrics_say_when_each_daily_job_last_finished_its_work(client):
+    before = scrape(client)
+    once_a_day("send_cpe_reminders", date(2026, 3, 1), lambda: {"messages": 0})
+    once_a_day("send_cpe_reminders", date(2026, 3, 2), lambda: {"messages": 0})
+    after = scrape(client)
+
+    assert not [key for key in before if key[0].startswith("cpe_daily_job")]
+    last = DailyRun.objects.get(day=date(2026, 3, 2)).finished_at.timestamp()
+    assert after[("cpe_daily_job_last_finished_timestamp_seconds",
+                  (("job", "send_cpe_reminders"),))] == pytest.approx(last)
 
 
 @pytest.mark.django_db
