@@ -5,6 +5,7 @@ count, the stored standings and a proof's bytes are those of the backup."""
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -280,3 +281,13 @@ def test_a_purge_started_during_a_backup_waits_so_every_file_the_dump_names_is_b
     assert not ProofFile.objects.filter(pk=proof.pk).exists()
     assert not private_storage().exists(proof.file.name)
 
+
+def test_the_image_carries_pg_dump_of_the_compose_servers_major_version():
+    # No image is built here: the Dockerfile is read. The client must be the server's major
+    # version or newer; the image installs exactly the server's.
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    compose = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    [server] = re.findall(r"^  postgres:\n    image: postgres:(\d+)\b", compose, re.MULTILINE)
+    [client] = re.findall(r"^ARG POSTGRES_MAJOR=(\d+)$", dockerfile, re.MULTILINE)
+    assert server == client
+    assert '"postgresql-client-${POSTGRES_MAJOR}"' in dockerfile
