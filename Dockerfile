@@ -20,6 +20,23 @@ RUN pip install --upgrade "pip>=25.3" \
 # --- runtime ---------------------------------------------------------------------------------
 FROM python:3.11-slim
 
+# PostgreSQL's client programs, for `manage.py backup_portal` and `restore_portal` (pg_dump,
+# pg_restore) in this image: of the server's major version, the `postgres:16` of
+# docker-compose.yml (a client may be newer than its server, never older; change both
+# together). Debian ships one major version per release, so they come from the PostgreSQL
+# project's own repository (apt.postgresql.org), for this image's Debian release.
+ARG POSTGRES_MAJOR=16
+RUN set -eux; \
+    . /etc/os-release; \
+    install -d /usr/share/postgresql-common/pgdg; \
+    python -c "import urllib.request; urllib.request.urlretrieve('https://www.postgresql.org/media/keys/ACCC4CF8.asc', '/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc')"; \
+    echo "deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] https://apt.postgresql.org/pub/repos/apt ${VERSION_CODENAME}-pgdg main" \
+        > /etc/apt/sources.list.d/pgdg.list; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends "postgresql-client-${POSTGRES_MAJOR}"; \
+    rm -rf /var/lib/apt/lists/*; \
+    pg_dump --version | grep -q " ${POSTGRES_MAJOR}\."
+
 # The settings find templates/ and static/ next to the cpe_portal package, so the code runs
 # from /app (PYTHONPATH) rather than from the copy installed in the virtualenv.
 ENV PATH=/opt/venv/bin:$PATH \

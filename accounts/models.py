@@ -111,7 +111,8 @@ class ClaimedWork(models.Model):
 class OutboxMessage(ClaimedWork):
     """A message written in the transaction of the change it tells about, and sent after that
     change commits (`accounts.tasks.deliver_mail`, and a sweep that picks up what is left).
-    A change that is rolled back leaves no message; a message is sent at most once."""
+    A change that is rolled back leaves no message; a message is sent once (twice
+    only when its sender died between handing it over and marking it sent)."""
 
     recipient = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
                                   related_name="outbox_messages", verbose_name=_("recipient"))

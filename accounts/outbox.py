@@ -1,7 +1,9 @@
 """The outbox: every mail the portal sends is written as a row in the transaction of the change
 that causes it, handed to a worker once that transaction commits, and swept up later when the
-broker did not take it. A rolled-back change sends nothing; a message is sent once, under the
-claim of its row.
+broker did not take it. A rolled-back change sends nothing; a message is sent under the claim of
+its row, and twice only when its sender died between handing it to the mail server and marking
+it sent (the portal errs toward a duplicate, never a lost message: docs/operations.md, "A worker
+killed in the middle of a mail batch").
 
 Delivery tasks are started by name (`accounts.deliver_mail`, `accounts.deliver_mails`), so this
 module and the tasks that call back into it do not import each other.

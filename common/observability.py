@@ -6,18 +6,27 @@ the log carries ids, the readiness answer names checks only.
 """
 
 import contextvars
+import functools
 import logging
 import re
+import select
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import psycopg
 import redis
 from django.conf import settings
+from django.core.files.storage import Storage, storages
+from django.core.signals import setting_changed
 from django.db import connections
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import Histogram, disable_created_metrics
+from psycopg import pq
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from .jobs import ALREADY_DONE
 from .storage import private_storage
@@ -164,17 +173,69 @@ def connect_job_log() -> None:
 
 # --- Readiness ----------------------------------------------------------------------------
 
-READINESS_TIMEOUT = 1.0
+# Each check gives up within its bound, so that a probe has its answer in a few seconds even
+# from a service that takes the connection and never answers (a stopped process, a firewall
+# that drops the replies): a 503, never a request that hangs.
+READINESS_TIMEOUT = 1.0  # Redis: to connect, and for the answer to PING; no retry
+DATABASE_CONNECT_TIMEOUT = 2  # seconds; libpq's smallest
+DATABASE_ANSWER_TIMEOUT = 2.0  # for `SELECT 1`, once connected
+STORAGE_TIMEOUT = 2  # S3: to connect, and for each read; one attempt
+
 
 def _database() -> None:
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """`SELECT 1`. On PostgreSQL over a short connection of its own: the app's connection has
+    no bound (psycopg waits 130 s to connect, and for good for an answer), and a check on it
+    would also hold a request's pooled connection."""
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return
+    # Autocommit: closing after a failure then sends no ROLLBACK to a server that may not answer.
+    probe = psycopg.connect(**{**connection.get_connection_params(),
+                               "connect_timeout": DATABASE_CONNECT_TIMEOUT}, autocommit=True)
+    try:
+        answer_within(probe, "SELECT 1", seconds=DATABASE_ANSWER_TIMEOUT)
+    finally:
+        probe.close()
+
+
+def answer_within(probe: psycopg.Connection, query: str, *, seconds: float) -> None:
+    """Run `query` on `probe` and wait at most `seconds` for its result, which must be rows.
+    psycopg's own `execute` waits for as long as the server takes; this waits on the socket
+    with a deadline. Raises TimeoutError when the answer does not come in time."""
+    pgconn = probe.pgconn
+    deadline = time.monotonic() + seconds
+
+    def wait(*, write: bool) -> None:
+        remaining = deadline - time.monotonic()
+        readable, writable, _ = select.select([] if write else [pgconn.socket],
+                                              [pgconn.socket] if write else [], [],
+                                              max(remaining, 0))
+        if not (readable or writable):
+            raise TimeoutError(f"PostgreSQL did not answer within {seconds} s")
+
+    pgconn.send_query(query.encode())
+    while pgconn.flush():  # what the socket did not take yet
+        wait(write=True)
+    pgconn.consume_input()
+    while pgconn.is_busy():
+        wait(write=False)
+        pgconn.consume_input()
+    result = pgconn.get_result()
+    while pgconn.get_result() is not None:
+        pass
+    if result is None or result.status != pq.ExecStatus.TUPLES_OK:
+        message = result.error_message.decode(errors="replace") if result else "no result"
+        raise psycopg.OperationalError(message)
 
 
 def _ping(url: str) -> Callable[[], None]:
     def ping() -> None:
+        # redis-py retries a timeout three times by default: four seconds, not one.
         client = redis.Redis.from_url(url, socket_connect_timeout=READINESS_TIMEOUT,
-                                      socket_timeout=READINESS_TIMEOUT)
+                                      socket_timeout=READINESS_TIMEOUT,
+                                      retry=Retry(NoBackoff(), 0))
         try:
             if not client.ping():
                 raise redis.ConnectionError("no PONG")
@@ -187,7 +248,32 @@ def _storage() -> None:
     # Listing the top folder reaches the storage itself: a local folder that is gone (a volume
     # not mounted) or a bucket that is missing or cannot be reached raises. Looking up one name
     # would not do: a local look-up never fails, and S3 answers 404 for a missing bucket too.
-    private_storage().listdir("")
+    storage = private_storage()
+    if getattr(storage, "client_config", None) is not None:  # a bucket (django-storages' S3)
+        storage = _bounded_bucket()
+    storage.listdir("")
+
+
+@functools.cache
+def _bounded_bucket() -> Storage:
+    """The private bucket's storage for the check: the configured one, but with one attempt
+    and short timeouts, where botocore waits 60 s to connect and 60 s for each read, and tries
+    five times (the app's uploads and downloads keep those). Made once per process: a new
+    client costs 0.2 s of CPU."""
+    # Only where the private storage is a bucket: botocore is a dependency of that storage.
+    from botocore.config import Config
+
+    bucket = storages.create_storage(settings.STORAGES["private"])
+    bucket.client_config = bucket.client_config.merge(Config(
+        connect_timeout=STORAGE_TIMEOUT, read_timeout=STORAGE_TIMEOUT,
+        retries={"total_max_attempts": 1}))
+    return bucket
+
+
+@receiver(setting_changed)
+def _forget_bounded_bucket(*, setting: str, **kwargs: Any) -> None:
+    if setting == "STORAGES":
+        _bounded_bucket.cache_clear()
 
 
 def _redis_url(value: object) -> str | None:

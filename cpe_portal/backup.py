@@ -21,6 +21,9 @@ from typing import Any
 from django.core.files import File
 from django.core.files.storage import Storage
 
+from common.jobs import job_lock
+from yearend.retention import PURGE_LOCK
+
 DUMP = "database.dump"
 FILES = "files"
 MANIFEST = "manifest.json"
@@ -137,7 +140,9 @@ def back_up(folder: Path, *, database: dict[str, Any], storage: Storage, now: da
             say: Say) -> Summary:
     """Dump the database into `folder`, copy every private file into `folder/files/`, then
     write the manifest. The database is dumped first: a file stored meanwhile is at worst an
-    unreferenced extra copy."""
+    unreferenced extra copy. The only job that deletes stored files, the purge of expired
+    proof, waits until both are done (its advisory lock is held throughout): every file the
+    dump names is in the backup."""
     environment = _postgres_environment(database)
     pg_dump = _tool("pg_dump")
     folder.mkdir(parents=True, exist_ok=True)
@@ -145,25 +150,14 @@ def back_up(folder: Path, *, database: dict[str, Any], storage: Storage, now: da
         raise BackupError(f"{folder} is not empty: back up into a new folder, so that no "
                           "backup is overwritten or mixed with another.")
 
-    partial = folder / f"{DUMP}.partial"
-    _run([pg_dump, "--format=custom", "--no-password", f"--file={partial}"], environment)
-    partial.rename(folder / DUMP)
-    dump_sha256, dump_bytes = _sha256_of(_file_chunks(folder / DUMP))
-    say(f"Dumped database {database['NAME']} to {folder / DUMP} "
-        f"({dump_bytes} bytes, sha256 {dump_sha256}).")
-
-    files, total = [], 0
-    for key in storage_keys(storage):
-        target = _local_path(folder / FILES, key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        digest, size = hashlib.sha256(), 0
-        with target.open("wb") as copy:
-            for chunk in _stored_chunks(storage, key):
-                digest.update(chunk)
-                copy.write(chunk)
-                size += len(chunk)
-        files.append({"key": key, "size": size, "sha256": digest.hexdigest()})
-        total += size
+    with job_lock(PURGE_LOCK):
+        say("Holding the proof purge's lock: no stored file is deleted until the files are "
+            "copied.")
+        dump_sha256, dump_bytes = _dump(folder, pg_dump=pg_dump, environment=environment)
+        say(f"Dumped database {database['NAME']} to {folder / DUMP} "
+            f"({dump_bytes} bytes, sha256 {dump_sha256}).")
+        files = _copy_files(storage, folder / FILES)
+    total = sum(item["size"] for item in files)
     say(f"Copied {len(files)} private files ({total} bytes) to {folder / FILES}.")
 
     manifest = {"format": FORMAT, "created_at": now.isoformat(),
@@ -172,6 +166,28 @@ def back_up(folder: Path, *, database: dict[str, Any], storage: Storage, now: da
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     say(f"Wrote {folder / MANIFEST}: the backup is complete.")
     return Summary(files=len(files), bytes=total, dump_bytes=dump_bytes)
+
+
+def _dump(folder: Path, *, pg_dump: str, environment: dict[str, str]) -> tuple[str, int]:
+    partial = folder / f"{DUMP}.partial"
+    _run([pg_dump, "--format=custom", "--no-password", f"--file={partial}"], environment)
+    partial.rename(folder / DUMP)
+    return _sha256_of(_file_chunks(folder / DUMP))
+
+
+def _copy_files(storage: Storage, root: Path) -> list[dict[str, Any]]:
+    files = []
+    for key in storage_keys(storage):
+        target = _local_path(root, key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest, size = hashlib.sha256(), 0
+        with target.open("wb") as copy:
+            for chunk in _stored_chunks(storage, key):
+                digest.update(chunk)
+                copy.write(chunk)
+                size += len(chunk)
+        files.append({"key": key, "size": size, "sha256": digest.hexdigest()})
+    return files
 
 
 # --- Restore --------------------------------------------------------------------------------

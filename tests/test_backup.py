@@ -5,8 +5,12 @@ count, the stored standings and a proof's bytes are those of the backup."""
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -16,17 +20,23 @@ from pathlib import Path
 import psycopg
 import pytest
 from django.conf import settings as django_settings
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, connections
+from django.utils import timezone
 from psycopg import sql
 
 from certifications.services import ensure_certification_years
 from common.storage import private_storage
+from cpe_portal.backup import back_up
 from cpe_portal.settings.base import private_files
 from submissions.models import ProofFile
 from submissions.services import EntryDetails, attach_proof, log_entry
-from tests.factories import CertificationFactory, UserFactory, activity
+from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity
 from tests.s3 import KEYS, s3_client
+from tests.services import require
+from yearend.retention import purge_expired_proof
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PREFIX = "cpe-private"
@@ -185,3 +195,99 @@ def test_a_backup_of_sqlite_is_refused_with_a_reason(tmp_path):
     assert done.returncode == 1
     assert "Backups need PostgreSQL" in done.stderr
     assert not (tmp_path / "backup").exists()
+
+
+class _HeldOpen(FileSystemStorage):
+    """The private folder, whose reads wait until the test lets them go: a backup caught after
+    its dump, before it has copied a file."""
+
+    def __init__(self, location: str, copying: threading.Event, go_on: threading.Event) -> None:
+        super().__init__(location=location)
+        self.copying, self.go_on = copying, go_on
+
+    def open(self, name: str, mode: str = "rb") -> File:
+        self.copying.set()
+        assert self.go_on.wait(60)
+        return super().open(name, mode)
+
+
+def _in_thread(work, results: dict, name: str) -> threading.Thread:
+    def run() -> None:
+        try:
+            results[name] = work()
+        except Exception as error:
+            results[name] = error
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def _waiting_for_advisory_locks() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND wait_event_type = 'Lock' AND wait_event = 'advisory'")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_purge_started_during_a_backup_waits_so_every_file_the_dump_names_is_backed_up(
+        tmp_path):
+    pg_restore = require(shutil.which("pg_restore"), "pg_restore")
+    require(shutil.which("pg_dump"), "pg_dump")
+    # An ISP year that ended on 28 February 2025: its proof is past retention in April 2026.
+    certification = CertificationFactory(awarded_on=date(2024, 3, 1))
+    ensure_certification_years(today=date(2025, 3, 31), certifications=[certification])
+    entry = EntryFactory(holder=certification.holder, activity_date=date(2024, 7, 1))
+    proof = ProofFile.objects.create(entry=entry, file=SimpleUploadedFile("p.pdf", PDF),
+                                     original_name="p.pdf", content_type="application/pdf",
+                                     size=len(PDF))
+    copying, go_on, results = threading.Event(), threading.Event(), {}
+    storage = _HeldOpen(private_storage().location, copying, go_on)
+    backup = tmp_path / "backup"
+
+    backing_up = _in_thread(lambda: back_up(backup, database=connection.settings_dict,
+                                            storage=storage, now=timezone.now(),
+                                            say=lambda line: None), results, "backup")
+    try:
+        assert copying.wait(60), results.get("backup")
+        # The dump is written; the files are not copied yet. The nightly purge starts now.
+        purging = _in_thread(lambda: purge_expired_proof(today=date(2026, 4, 1)), results,
+                             "purge")
+        for _ in range(200):
+            if _waiting_for_advisory_locks():
+                break
+            time.sleep(0.05)
+        assert _waiting_for_advisory_locks() == 1
+        assert purging.is_alive()
+        assert private_storage().exists(proof.file.name)
+    finally:
+        go_on.set()
+        backing_up.join(timeout=60)
+    purging.join(timeout=60)
+
+    assert results["backup"].files >= 1, results
+    assert results["purge"].files == 1, results
+    manifest = json.loads((backup / "manifest.json").read_text())
+    assert proof.file.name in {item["key"] for item in manifest["files"]}
+    assert (backup / "files" / proof.file.name).read_bytes() == PDF
+    named = subprocess.run([pg_restore, "--data-only", "--table=submissions_prooffile",  # noqa: S603
+                            "--file=-", str(backup / "database.dump")],
+                           capture_output=True, text=True, check=True).stdout
+    assert proof.file.name in named
+    # The purge ran once the backup was done.
+    assert not ProofFile.objects.filter(pk=proof.pk).exists()
+    assert not private_storage().exists(proof.file.name)
+
+
+def test_the_image_carries_pg_dump_of_the_compose_servers_major_version():
+    # No image is built here: the Dockerfile is read. The client must be the server's major
+    # version or newer; the image installs exactly the server's.
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    compose = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    [server] = re.findall(r"^  postgres:\n    image: postgres:(\d+)\b", compose, re.MULTILINE)
+    [client] = re.findall(r"^ARG POSTGRES_MAJOR=(\d+)$", dockerfile, re.MULTILINE)
+    assert server == client
+    assert '"postgresql-client-${POSTGRES_MAJOR}"' in dockerfile

@@ -82,7 +82,7 @@ def timed(request: callable, *args: object, **kwargs: object):  # type: ignore[v
 def test_with_redis_down_holders_and_reviewers_work_and_the_mail_goes_once_it_is_back(
         celery_on, caplog):
     # A worker started earlier in this process leaves the root logger at ERROR.
-    caplog.set_level(logging.WARNING, logger="accounts.services")
+    caplog.set_level(logging.WARNING, logger="accounts.outbox")
     today = timezone.localdate()
     # A year that began 35 days ago, so that the activity below falls in the open year.
     certification = CertificationFactory(awarded_on=today - timedelta(days=400))

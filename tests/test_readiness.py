@@ -4,11 +4,16 @@ stays the liveness check that touches nothing."""
 
 import json
 import shutil
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
+from django.db import connection
 
+from common.observability import answer_within
 from cpe_portal.settings import base as base_settings
 
 from .services import Portal, PostgresCluster, RedisServer, get
@@ -150,3 +155,77 @@ def test_each_request_has_one_json_log_line_with_its_id_echoed(portal):
     # An id that is not a sane token is replaced by one of the portal's own.
     assert second["request_id"] == generated["X-Request-ID"]
     assert len(second["request_id"]) == 32
+
+
+# --- A service that takes the connection and never answers ----------------------------------
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A loopback port whose listener takes connections and never reads or answers: a host
+    that hangs (a stopped process, a firewall that drops the replies)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(128)
+        yield listener.getsockname()[1]
+
+
+HUNG = {
+    "database": lambda port: {"DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/cpe"},
+    "redis": lambda port: {"REDIS_URL": f"redis://127.0.0.1:{port}/0"},
+    "storage": lambda port: {"PRIVATE_STORAGE_BUCKET": "proof",
+                             "AWS_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+                             "AWS_ACCESS_KEY_ID": "probe", "AWS_SECRET_ACCESS_KEY": "probe"},
+}
+FAILING = {"database": {"database"}, "redis": {"cache", "broker"}, "storage": {"storage"}}
+# A probe's own timeout is a few seconds (Kubernetes' default: 1 s, often raised to 5).
+PROBE_SECONDS = 5.0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("hung", sorted(HUNG))
+def test_readyz_answers_503_within_seconds_when_a_service_takes_the_connection_and_hangs(
+        hung, silent_port, redis_server, tmp_path):
+    (tmp_path / "private").mkdir()
+    database = connection.settings_dict
+    environment = {
+        "DATABASE_URL": (f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+                         f"{database['PORT'] or 5432}/{database['NAME']}"),
+        "REDIS_URL": redis_server.url, "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
+        **HUNG[hung](silent_port)}
+    portal = Portal(environment, log=tmp_path / "log")
+    portal.start()
+    try:
+        # A probe asks again and again; the first answer also loads what the checks use (the
+        # S3 client: a second of CPU on a busy machine), so the second one is timed.
+        assert readyz(portal)[0] == 503
+        started = time.monotonic()
+        status, checks, body = readyz(portal)
+        took = time.monotonic() - started
+    finally:
+        portal.stop()
+
+    print(f"/readyz with the {hung} hanging: {status} in {took:.2f} s")
+    assert status == 503
+    assert {name for name, state in checks.items() if state == "failing"} == FAILING[hung]
+    assert str(silent_port).encode() not in body
+    assert took < PROBE_SECONDS
+
+
+@pytest.mark.django_db
+def test_the_database_check_waits_for_an_answer_only_so_long():
+    probe = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+    try:
+        answer_within(probe, "SELECT 1", seconds=2)
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            answer_within(probe, "SELECT pg_sleep(5)", seconds=0.3)
+        assert time.monotonic() - started < 2
+    finally:
+        probe.close()
+    probe = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+    try:
+        with pytest.raises(psycopg.OperationalError, match="no_such_table"):
+            answer_within(probe, "SELECT * FROM no_such_table", seconds=2)
+    finally:
+        probe.close()

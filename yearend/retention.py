@@ -23,6 +23,9 @@ from submissions.enums import UNDECIDED_STATES, DenialKind
 from submissions.models import ProofFile
 
 BATCH_FILES = 1000
+# The purge's advisory lock: a second purge waits for it, and so does a backup
+# (cpe_portal.backup), which must not lose a file its database dump still names.
+PURGE_LOCK = "purge_expired_proof"
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ def purge_expired_proof(*, today: date, batch_files: int = BATCH_FILES) -> Purge
     """Delete the stored proof past retention on `today` (see the module docstring).
     Returns how many files and bytes were deleted. Safe to run again, and after a crash."""
     files = size = 0
-    with job_lock("purge_expired_proof"):
+    with job_lock(PURGE_LOCK):
         while True:
             batch = list(expired_proof(today=today).order_by("pk")
                          .values_list("pk", "file", "size")[:batch_files])
