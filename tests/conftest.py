@@ -9,6 +9,7 @@ from accounts.models import User
 
 from .factories import PASSWORD, CertificationFactory, UserFactory
 from .s3 import s3_server
+from .services import RedisServer
 from .staff import add_totp, sign_in
 
 
@@ -40,6 +41,17 @@ def s3_endpoint(tmp_path_factory) -> Iterator[str]:
     """moto's S3 server on a free loopback port, for this module; stopped at its end."""
     with s3_server(tmp_path_factory.mktemp("moto") / "server.log") as endpoint:
         yield endpoint
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A redis-server of the test's own on a free port, stopped at its end."""
+    server = RedisServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

@@ -31,16 +31,6 @@ from tests.staff import make_staff, sign_in
 QUICK = 10.0
 
 
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def _forget_connections() -> None:
     # Celery keeps its broker connections and this thread's result backend once made; a new
     # broker URL takes effect only without them. (Closing the pool would break it for good:

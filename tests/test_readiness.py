@@ -16,7 +16,7 @@ from django.db import connection
 from common.observability import answer_within
 from cpe_portal.settings import base as base_settings
 
-from .services import Portal, PostgresCluster, RedisServer, get
+from .services import Portal, PostgresCluster, get
 
 
 @pytest.fixture
@@ -68,16 +68,6 @@ def postgres() -> Iterator[PostgresCluster]:
         yield cluster
     finally:
         cluster.remove()
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

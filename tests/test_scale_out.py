@@ -44,7 +44,7 @@ from submissions.enums import EntryState
 from submissions.models import Entry
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity, pdf_bytes
 from tests.s3 import KEYS, s3_client, s3_server
-from tests.services import ROOT, Portal, RedisServer, wait_for
+from tests.services import ROOT, Portal, wait_for
 from tests.smtp import MailSink
 from tests.staff import make_staff, sign_in
 
@@ -138,9 +138,7 @@ def static_root(tmp_path) -> Path:
 
 
 @pytest.fixture
-def services(tmp_path, static_root) -> Iterator[dict[str, object]]:
-    redis_server = RedisServer()
-    redis_server.start()
+def services(tmp_path, static_root, redis_server) -> Iterator[dict[str, object]]:
     sink = MailSink().start()
     try:
         with s3_server(tmp_path / "moto.log") as endpoint:
@@ -150,7 +148,6 @@ def services(tmp_path, static_root) -> Iterator[dict[str, object]]:
                    "static": static_root}
     finally:
         sink.stop()
-        redis_server.stop()
 
 
 def portal_environment(services: dict[str, object]) -> dict[str, str]:

@@ -22,7 +22,7 @@ from accounts.models import OutboxMessage
 from accounts.outbox import CLAIM_TIMEOUT, outbox_message_id
 from certifications.services import ensure_certification_years
 from tests.factories import CertificationFactory, UserFactory, title
-from tests.services import ROOT, RedisServer
+from tests.services import ROOT
 from tests.smtp import MailSink
 
 HOLDERS = 20
@@ -74,16 +74,6 @@ class Workers:
                     process.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     self.kill(process)
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
