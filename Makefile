@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 # benchmarks, mutation testing) installs the `dev` extra on top, in the same .venv.
 RUN_STAMP := $(VENV)/.run-stamp
 DEV_STAMP := $(VENV)/.dev-stamp
+# The tests' independent parsers from the npm registry (tests/js: ical.js reads the calendar feed).
+JS_STAMP := tests/js/node_modules/.ci-stamp
 PG_URL := postgres://postgres@127.0.0.1:5432/cpe_portal
 LOCAL := DJANGO_SETTINGS_MODULE=cpe_portal.settings.local \
 	CPE_SITE_URL=$${CPE_SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py
@@ -26,6 +28,12 @@ $(DEV_STAMP): pyproject.toml build-constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --build-constraint build-constraints.txt -e ".[dev]"
 	touch $(DEV_STAMP)
 
+# Without npm the tests that need them say so (skipped here, failed in CI).
+$(JS_STAMP): tests/js/package.json tests/js/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix tests/js --no-audit --no-fund && touch $(JS_STAMP); \
+	else echo "npm not found: the tests that parse with tests/js will say so"; fi
+
 install: $(DEV_STAMP)
 
 ## Serve the portal on http://127.0.0.1:$(PORT) (8000 unless PORT is set) with SQLite, inline
@@ -38,7 +46,7 @@ run: $(RUN_STAMP)
 	$(LOCAL) runserver 127.0.0.1:$(PORT)
 
 ## The whole suite, on PostgreSQL and Redis (DATABASE_URL / REDIS_URL).
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) $(JS_STAMP)
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("submissions.urls")),
     path("", include("certifications.urls")),
     path("", include("appeals.urls")),
+    path("", include("credentials.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

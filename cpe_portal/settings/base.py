@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "submissions",
     "appeals",
     "yearend",
+    # What holders carry out of the portal: the calendar of their CPE dates.
+    "credentials",
     # The project itself, on top of the apps: demo data and the landing page.
     "cpe_portal",
 ]

@@ -1,0 +1,156 @@
+"""Reads for the holder's calendar: every CPE date that matters to the holder, from the stored
+standings and the record as it is (no recounting), in a fixed number of queries however many
+certifications, years, entries or appeals the holder has."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from activities.rules import credits_text
+from appeals.enums import OPEN_APPEAL_STATES
+from appeals.models import Appeal
+from certifications.enums import UNCLOSED_YEAR_STATES, YearState
+from common.mail import site_url
+from submissions.enums import DenialKind
+from submissions.models import OWES_PROOF, Entry
+from submissions.selectors.holder import YearStanding, certification_standings
+
+from .models import CalendarFeed
+
+
+@dataclass(frozen=True)
+class CalendarDate:
+    """One all-day event of the holder's calendar. `uid` names the record and the kind of date
+    (never the date itself), so a calendar that subscribed updates the event when the date or
+    its text changes instead of adding another."""
+
+    uid: str
+    day: date
+    summary: str
+    description: str
+    url: str
+
+
+def feed_for_token(token: str) -> CalendarFeed | None:
+    """The feed with this token, with its holder; None for an unknown or replaced token. One
+    query, by the token's unique index."""
+    return CalendarFeed.objects.select_related("holder").filter(token=token).first()
+
+
+def _reminder_offsets() -> list[int]:
+    return sorted({int(days) for days in settings.CPE_REMINDER_DAYS if int(days) >= 0},
+                  reverse=True)
+
+
+def _year_dates(year: YearStanding, *, today: date) -> list[CalendarDate]:
+    """A certification year's end and reporting deadline and, while the year is open and short
+    of its requirement, the days the portal mails a reminder of its deadline."""
+    certification, window = year.certification, year.window
+    key = f"{certification.pk}-{window.number}"
+    url = site_url("submissions:year_detail", certification.pk, window.number)
+    names = {"title": certification.title.name, "number": window.number,
+             "deadline": date_format(window.deadline), "end": date_format(window.ends_on),
+             "counted": credits_text(year.counted, always_places=True),
+             "required": credits_text(year.requirement, always_places=True),
+             "missing": credits_text(year.missing, always_places=True)}
+    dates = [
+        CalendarDate(
+            f"year-end-{key}", window.ends_on,
+            _("Last day of certification year %(number)s: %(title)s") % names,
+            _("Activities up to this day count toward year %(number)s of %(title)s; you can "
+              "log them until the reporting deadline, %(deadline)s. Counted so far: "
+              "%(counted)s of %(required)s credits.") % names, url),
+        CalendarDate(
+            f"year-deadline-{key}", window.deadline,
+            _("CPE reporting deadline: %(title)s, year %(number)s") % names,
+            _("The last day to log activities of year %(number)s of %(title)s (it ended on "
+              "%(end)s). Counted so far: %(counted)s of %(required)s credits.") % names, url),
+    ]
+    # What the reminder job mails (submissions.reminders): open years below their requirement,
+    # up to their deadline; once the year is met the reminders leave the calendar.
+    if year.state == YearState.OPEN and not year.met and window.deadline >= today:
+        for days in _reminder_offsets():
+            dates.append(CalendarDate(
+                f"year-reminder-{key}-{days}", window.deadline - timedelta(days=days),
+                _("CPE reminder: %(missing)s credits missing for %(title)s") % names,
+                _("If year %(number)s of %(title)s is still short of its requirement on this "
+                  "day, the portal mails you a reminder: %(counted)s of %(required)s credits "
+                  "counted, %(missing)s missing, reporting deadline %(deadline)s.") % names,
+                url))
+    return dates
+
+
+def _years(holder: User, today: date) -> list[CalendarDate]:
+    """The years still open for logging of each certification that collects CPE, and a year
+    past its deadline that is held for decisions."""
+    dates: list[CalendarDate] = []
+    for standing in certification_standings(holder=holder, today=today):
+        if not standing.certification.collects_cpe:
+            continue
+        years = {year.window.number: year for year in standing.years}
+        held = standing.year_end
+        if held is not None and held.state in UNCLOSED_YEAR_STATES:
+            years.setdefault(held.window.number, held)
+        for _number, year in sorted(years.items()):
+            dates += _year_dates(year, today=today)
+    return dates
+
+
+def _proof_requests(holder: User) -> list[CalendarDate]:
+    """The due date of every entry whose proof a reviewer asked for and the holder has not sent
+    yet. One query, by the partial index of undecided entries."""
+    rows = (Entry.objects.filter(OWES_PROOF, holder_id=holder.pk, proof_due_on__isnull=False)
+            .order_by("proof_due_on", "pk")
+            .values_list("pk", "title", "activity_date", "proof_due_on"))
+    return [CalendarDate(
+        f"proof-due-{pk}", due_on,
+        _("Proof due: “%(title)s”") % {"title": title},
+        _("A reviewer asked for proof of “%(title)s” (%(date)s). Upload it by this day: "
+          "without it the entry is rejected.") % {"title": title,
+                                                  "date": date_format(activity_date)},
+        site_url("submissions:entry_detail", pk)) for pk, title, activity_date, due_on in rows]
+
+
+def appeal_subject(appeal: Appeal) -> str:
+    """What an appeal is about, in plain words."""
+    denial = appeal.denial
+    if denial.kind == DenialKind.DECERTIFIED:
+        return _("your appeal against the decertification of %(title)s") % {
+            "title": denial.certification.title.name}
+    if denial.kind == DenialKind.CREDITS_ADJUSTED:
+        return _("your appeal against the lower credit value given to “%(entry)s”") % {
+            "entry": denial.entry.title}
+    return _("your appeal against the rejection of “%(entry)s”") % {"entry": denial.entry.title}
+
+
+def _board_meetings(holder: User) -> list[CalendarDate]:
+    """The Board meeting of each of the holder's open appeals that has one. One query."""
+    appeals = (Appeal.objects
+               .filter(denial__holder_id=holder.pk, state__in=sorted(OPEN_APPEAL_STATES),
+                       meeting__isnull=False)
+               .select_related("meeting", "denial__entry", "denial__certification__title")
+               .order_by("meeting__meets_on", "pk"))
+    dates = []
+    for appeal in appeals:
+        subject = appeal_subject(appeal)
+        dates.append(CalendarDate(
+            f"appeal-meeting-{appeal.pk}", appeal.meeting.meets_on,
+            _("Board meeting: %(subject)s") % {"subject": subject},
+            _("The Board decides %(subject)s at its meeting of %(date)s. You receive its "
+              "decision by mail.") % {"subject": subject,
+                                      "date": date_format(appeal.meeting.meets_on)},
+            site_url("appeals:denial_detail", appeal.denial_id)))
+    return dates
+
+
+def calendar_dates(*, holder: User, today: date) -> list[CalendarDate]:
+    """Every date of the holder's calendar, by day: each open year's end and reporting
+    deadline, the reminder days of the open years below their requirement, the due date of
+    each proof request, and the Board meeting of each open appeal. Six queries, however many
+    rows."""
+    dates = _years(holder, today) + _proof_requests(holder) + _board_meetings(holder)
+    return sorted(dates, key=lambda event: (event.day, event.uid))

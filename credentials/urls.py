@@ -1,0 +1,14 @@
+from django.urls import path, re_path
+
+from . import views
+
+app_name = "credentials"
+
+urlpatterns = [
+    path("accounts/calendar/", views.calendar_settings, name="calendar"),
+    path("accounts/calendar/create/", views.calendar_create, name="calendar_create"),
+    path("accounts/calendar/reset/", views.calendar_reset, name="calendar_reset"),
+    # The token is the address's secret: `token` keeps it out of the request log.
+    re_path(r"^calendar/(?P<token>[A-Za-z0-9_-]{1,64})\.ics$", views.calendar_feed,
+            name="calendar_feed"),
+]

@@ -1,0 +1,66 @@
+"""The holder's calendar: the Account page that shows, creates and resets the private address,
+and the feed itself, read by calendar apps without a session."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import services
+from .calendar import calendar_file
+from .forms import ResetFeedForm
+from .models import CalendarFeed
+from .selectors import calendar_dates, feed_for_token
+
+
+def feed_url(request: HttpRequest, feed: CalendarFeed) -> str:
+    return request.build_absolute_uri(reverse("credentials:calendar_feed", args=[feed.token]))
+
+
+@login_required
+@require_GET
+def calendar_settings(request: HttpRequest) -> HttpResponse:
+    feed = CalendarFeed.objects.filter(holder=request.user).first()
+    return render(request, "credentials/calendar.html", {
+        "feed": feed, "feed_url": feed_url(request, feed) if feed else "",
+        "reset_form": ResetFeedForm(initial={"generation": feed.generation}) if feed else None})
+
+
+@login_required
+@require_POST
+def calendar_create(request: HttpRequest) -> HttpResponse:
+    services.create_calendar_feed(holder=request.user)
+    messages.success(request, _("Your calendar address is ready: add it to your calendar app."))
+    return redirect("credentials:calendar")
+
+
+@login_required
+@require_POST
+def calendar_reset(request: HttpRequest) -> HttpResponse:
+    form = ResetFeedForm(request.POST)
+    if form.is_valid() and services.reset_calendar_feed(
+            holder=request.user, generation=form.cleaned_data["generation"]):
+        messages.success(request, _("Your calendar has a new address; the old one no longer "
+                                    "works. Subscribe again with the new one."))
+    return redirect("credentials:calendar")
+
+
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The holder's CPE dates as iCalendar, for whoever has the address: an unknown or replaced
+    token is a 404."""
+    feed = feed_for_token(token)
+    if feed is None:
+        raise Http404
+    body = calendar_file(calendar_dates(holder=feed.holder, today=timezone.localdate()),
+                         now=timezone.now())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="cpe-dates.ics"'
+    response["X-Robots-Tag"] = "noindex"
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
