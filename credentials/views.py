@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from . import services
 from .calendar import calendar_file
@@ -50,7 +50,7 @@ def calendar_reset(request: HttpRequest) -> HttpResponse:
     return redirect("credentials:calendar")
 
 
-@require_GET
+@require_safe
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The holder's CPE dates as iCalendar, for whoever has the address: an unknown or replaced
     token is a 404."""

@@ -160,6 +160,17 @@ def test_feed_is_icalendar_of_all_day_events_with_links_and_private(certificatio
     assert b"DTSTART;VALUE=DATE:20260330" in response.content
 
 
+def test_the_request_log_keeps_the_token_out(certification, client, caplog):
+    feed = create_calendar_feed(holder=certification.holder)
+
+    with caplog.at_level("INFO", logger="cpe_portal.requests"):
+        client.get(reverse("credentials:calendar_feed", args=[feed.token]))
+
+    assert [record.path for record in caplog.records if hasattr(record, "path")] == [
+        "/calendar/….ics"]
+    assert feed.token not in caplog.text
+
+
 @pytest.mark.parametrize("token", ["unknown", "a" * 43, "x" * 70])
 def test_unknown_token_is_a_404(certification, client, token):
     create_calendar_feed(holder=certification.holder)
