@@ -5,6 +5,7 @@ portal under gunicorn, each on a free loopback port, gone when the test ends. In
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -171,3 +172,34 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, di
             return response.status, response.read(), dict(response.headers)
     except urllib.error.HTTPError as error:
         return error.code, error.read(), dict(error.headers)
+
+
+class CeleryProcess:
+    """A Celery worker or beat of the portal (`celery -A cpe_portal ARGS…`) as a subprocess in a
+    process group of its own, with `environment`, its output in `log`. `kill` is SIGKILL to the
+    whole group (the worker and its pool's children at once, as the OOM killer or `docker kill`
+    would); `stop` asks politely first."""
+
+    def __init__(self, args: list[str], environment: dict[str, str], log: Path) -> None:
+        self.log = log
+        with log.open("ab") as output:
+            self.process = subprocess.Popen(  # noqa: S603 — our own programs, fixed arguments
+                [sys.executable, "-m", "celery", "-A", "cpe_portal", *args],
+                cwd=ROOT, env=environment, stdout=output, stderr=output,
+                start_new_session=True)
+
+    def kill(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")

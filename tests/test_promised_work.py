@@ -28,7 +28,7 @@ from submissions.models import Denial
 from tests.factories import CertificationFactory, EntryFactory, activity
 from tests.staff import make_staff, sign_in
 from tests.test_admin import form_data
-from tests.test_broker_down import QUICK, celery_on, redis_server, timed  # noqa: F401
+from tests.test_broker_down import QUICK, celery_on, timed  # noqa: F401
 from yearend.closing import close_certification_years
 
 

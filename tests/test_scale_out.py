@@ -44,7 +44,7 @@ from submissions.enums import EntryState
 from submissions.models import Entry
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity, pdf_bytes
 from tests.s3 import KEYS, s3_client, s3_server
-from tests.services import ROOT, Portal, wait_for
+from tests.services import ROOT, CeleryProcess, Portal, wait_for
 from tests.smtp import MailSink
 from tests.staff import make_staff, sign_in
 
@@ -102,28 +102,6 @@ def session_of(user, *, staff: bool = False) -> str:
         client = Client()
         client.force_login(user)
     return client.cookies[settings.SESSION_COOKIE_NAME].value
-
-
-class Process:
-    """A Celery worker or beat of the portal, its output in `log`."""
-
-    def __init__(self, args: list[str], environment: dict[str, str], log: Path) -> None:
-        self.log = log
-        with log.open("ab") as output:
-            self.process = subprocess.Popen(  # noqa: S603 — our own programs, fixed arguments
-                [sys.executable, "-m", "celery", "-A", "cpe_portal", *args],
-                cwd=ROOT, env=environment, stdout=output, stderr=output)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
 
 
 @pytest.fixture
@@ -241,12 +219,12 @@ def test_two_instances_two_workers_and_two_beats_lose_and_double_nothing(service
     web = [Portal(environment, log=tmp_path / f"web{n}.log") for n in (1, 2)]
     for instance in web:
         instance.start()
-    processes = [Process(["worker", "--pool", "prefork", "--concurrency", "1", "--hostname",
+    processes = [CeleryProcess(["worker", "--pool", "prefork", "--concurrency", "1", "--hostname",
                           f"worker{n}@%h", "--without-gossip", "--without-mingle",
                           "--loglevel", "INFO"],
                          {**os.environ, **environment},
                          tmp_path / f"worker{n}.log") for n in (1, 2)]
-    processes += [Process(["beat", "--loglevel", "INFO", "--max-interval", "1",
+    processes += [CeleryProcess(["beat", "--loglevel", "INFO", "--max-interval", "1",
                            "--pidfile", str(tmp_path / f"beat{n}.pid"),
                            "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"],
                           {**os.environ, **environment},

@@ -4,9 +4,6 @@ killed worker was handing to the mail server (see docs/operations.md, "A worker 
 middle of a mail batch")."""
 
 import os
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -22,7 +19,7 @@ from accounts.models import OutboxMessage
 from accounts.outbox import CLAIM_TIMEOUT, outbox_message_id
 from certifications.services import ensure_certification_years
 from tests.factories import CertificationFactory, UserFactory, title
-from tests.services import ROOT
+from tests.services import CeleryProcess
 from tests.smtp import MailSink
 
 HOLDERS = 20
@@ -37,43 +34,27 @@ REMINDER_DAY = "2025-03-23"
 
 
 class Workers:
-    """Celery workers of the portal as subprocesses, each in a process group of its own, with
-    the production settings on the test's database, Redis and mail server."""
+    """Celery workers of the portal, by name, with the production settings on the test's
+    database, Redis and mail server."""
 
     def __init__(self, environment: dict[str, str], logs: Path) -> None:
         self.environment = environment
         self.logs = logs
-        self.processes: list[subprocess.Popen[bytes]] = []
+        self.processes: dict[str, CeleryProcess] = {}
 
-    def start(self, name: str) -> subprocess.Popen[bytes]:
-        with (self.logs / f"{name}.log").open("ab") as log:
-            process = subprocess.Popen(  # noqa: S603 — our own worker, fixed arguments
-                [sys.executable, "-m", "celery", "-A", "cpe_portal", "worker", "--pool",
-                 "prefork", "--concurrency", "1", "--loglevel", "INFO", "--hostname",
-                 f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-                cwd=ROOT, env=self.environment, stdout=log, stderr=log,
-                start_new_session=True)
-        self.processes.append(process)
-        return process
+    def start(self, name: str) -> CeleryProcess:
+        self.processes[name] = CeleryProcess(
+            ["worker", "--pool", "prefork", "--concurrency", "1", "--loglevel", "INFO",
+             "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle",
+             "--without-heartbeat"], self.environment, self.logs / f"{name}.log")
+        return self.processes[name]
 
     def log(self, name: str) -> str:
-        return (self.logs / f"{name}.log").read_text(errors="replace")[-4000:]
-
-    @staticmethod
-    def kill(process: subprocess.Popen[bytes]) -> None:
-        """SIGKILL to the worker and its pool's child at once, as the OOM killer or a
-        `docker kill` would."""
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+        return self.processes[name].text()[-4000:]
 
     def stop_all(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    self.kill(process)
+        for process in self.processes.values():
+            process.stop()
 
 
 @pytest.fixture
@@ -126,7 +107,7 @@ def test_a_worker_killed_mid_batch_loses_no_mail_and_doubles_at_most_the_one_in_
     deadline = time.monotonic() + 60
     while len(sink.received()) < KILL_AFTER and time.monotonic() < deadline:
         time.sleep(0.005)
-    workers.kill(first)
+    first.kill()
     before_restart = len(sink.received())
     assert KILL_AFTER <= before_restart < HOLDERS, workers.log("first")
     # What the sink has not seen is unsent; so is, most likely, the message in flight at the
