@@ -233,6 +233,24 @@ class YearActivityTotal(models.Model):
         return f"{self.year_id} / {self.activity_type_id}: {self.counted}"
 
 
+class HolderEntries(models.Model):
+    """How many entries a holder has logged: the entry list's count, read as one row instead of
+    counted over the holder's entries on every first view after a change. Kept by the database
+    (triggers on the entries table, migration 0013), so that every way an entry is written,
+    the services and bulk loads alike, keeps it in the same transaction."""
+
+    holder = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  primary_key=True, related_name="+", verbose_name=_("holder"))
+    entries = models.PositiveIntegerField(_("entries"), default=0)
+
+    class Meta:
+        verbose_name = _("holder's entry count")
+        verbose_name_plural = _("holders' entry counts")
+
+    def __str__(self) -> str:
+        return f"{self.holder_id}: {self.entries}"
+
+
 class EntryStateChange(models.Model):
     """Who changed an entry's state, when, and why."""
 

@@ -39,7 +39,15 @@ from common.prepared import Prepared
 from ..belonging import belonging_windows, entries_in, entries_of_outer_year
 from ..counting import ZERO, Progress, StoppedBy, YearEnd, progress, year_end
 from ..enums import DenialKind
-from ..models import CREDITS, OWES_PROOF, Denial, Entry, YearCredit, appeal_until
+from ..models import (
+    CREDITS,
+    OWES_PROOF,
+    Denial,
+    Entry,
+    HolderEntries,
+    YearCredit,
+    appeal_until,
+)
 from ..standings.recount import year_submission_cap
 
 # The reads of the holder's pages run on every first view after a change: each is compiled
@@ -652,9 +660,10 @@ def _entries_of(holder_id: int) -> QuerySet:
 
 
 _RECENT_ENTRIES = Prepared(lambda holder_id: _entries_of(holder_id)[:5], holder_id=int)
+# The holder's stored count (kept by the database with every entry written): one row, however
+# many entries.
 _ENTRY_COUNT = Prepared(
-    lambda holder_id: Entry.objects.filter(holder_id=holder_id).values("holder_id")
-    .annotate(entries=Count("pk")).values_list("entries"),
+    lambda holder_id: HolderEntries.objects.filter(holder_id=holder_id).values_list("entries"),
     holder_id=int)
 
 
@@ -667,8 +676,9 @@ def _entries_between(start: int, stop: int) -> Prepared:
 
 class EntryPages:
     """Every entry of a holder, newest first, as the entry list's paginator reads them: counted
-    and read a page at a time with queries compiled once (`common.prepared`), as the list is
-    shown on every first view after a change. A filtered list pages its queryset instead."""
+    by the stored count (`HolderEntries`) and read a page at a time with queries compiled once
+    (`common.prepared`), as the list is shown on every first view after a change. A filtered
+    list pages and counts its queryset instead."""
 
     def __init__(self, holder: User) -> None:
         self.holder_id = holder.pk
