@@ -246,6 +246,8 @@ class HolderEntries(models.Model):
     class Meta:
         verbose_name = _("holder's entry count")
         verbose_name_plural = _("holders' entry counts")
+        # Written by the database alone: no one is given a right to change it.
+        default_permissions = ()
 
     def __str__(self) -> str:
         return f"{self.holder_id}: {self.entries}"

@@ -127,6 +127,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': "holder's entry count",
                 'verbose_name_plural': "holders' entry counts",
+                'default_permissions': (),
             },
         ),
         migrations.RunPython(keep_counts, stop_keeping_counts),
