@@ -126,6 +126,11 @@ class Entry(models.Model):
             models.Index(fields=["holder", "activity_date"],
                          condition=Q(state__in=sorted(UNDECIDED_STATES)),
                          name="entry_holder_undecided"),
+            # The dashboard's proof owed: a holder's entries waiting for their proof, soonest
+            # due first, the first ten read in order and all of them counted from the index.
+            models.Index(fields=["holder", "proof_due_on", "activity_date", "id"],
+                         condition=Q(state="proof_requested", proof_submitted_at__isnull=True),
+                         name="entry_holder_owes_proof"),
             # The review queue: entries in a state, oldest first.
             models.Index(fields=["state", "logged_at"], name="entry_state_logged"),
             # The review queue's other half: requested proof that has arrived, oldest first.

@@ -22,7 +22,6 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    Window,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -327,15 +326,21 @@ PROOF_OWED_SHOWN = 10
 
 def proof_owed(*, holder: User) -> tuple[list[ProofOwed], int]:
     """The PROOF_OWED_SHOWN entries of the holder waiting for their proof whose proof is due
-    soonest, and how many wait in all. One query (the few entries in an undecided state, by
-    their partial index), however many there are."""
+    soonest, and how many wait in all. One query, by their partial index: the first ones read
+    in its order, all of them counted from the index alone, however many there are."""
     rows = _PROOF_OWED.rows(holder_id=holder.pk)
     return [ProofOwed(*row[:-1]) for row in rows], rows[0][-1] if rows else 0
 
 
+def _owing_proof(holder_id: int) -> QuerySet[Entry]:
+    return Entry.objects.filter(OWES_PROOF, holder_id=holder_id)
+
+
 _PROOF_OWED = Prepared(
-    lambda holder_id: Entry.objects.filter(OWES_PROOF, holder_id=holder_id)
-    .annotate(worth=CREDITS, owed_in_all=Window(Count("pk")))
+    lambda holder_id: _owing_proof(holder_id)
+    .annotate(worth=CREDITS, owed_in_all=Subquery(
+        _owing_proof(holder_id).order_by().values("holder_id").annotate(owed=Count("pk"))
+        .values("owed")))
     .order_by(F("proof_due_on").asc(nulls_last=True), "activity_date", "pk")
     .values_list("pk", "title", "worth", "proof_due_on", "owed_in_all")[:PROOF_OWED_SHOWN],
     holder_id=int)
