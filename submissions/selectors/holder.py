@@ -14,8 +14,10 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import (
+    BooleanField,
     Count,
     DecimalField,
+    ExpressionWrapper,
     F,
     Q,
     QuerySet,
@@ -418,19 +420,23 @@ def _open_windows(certification: Certification, today: date) -> list[YearWindow]
 
 def certification_standings(*, holder: User, today: date,
                             owed: dict[tuple[int, int], Decimal] | None = None,
+                            decertifications: dict[int, tuple] | None = None,
                             ) -> list[CertificationStanding]:
     """Per certification of the holder, each open year's counted credits, requirement,
     deadline and use of each capped activity, from the stored standings; a year that ended
     short and is not closed, or the decertification and the year that caused it, or the day
     an upheld appeal reinstated it. With `owed` (`proof_owed_by_year`), each year says how
-    many of its undecided credits wait for the holder's proof. Four queries, whatever the
+    many of its undecided credits wait for the holder's proof. With `decertifications` (each
+    certification's latest decertification, as `_decertification_denials` gives them), the
+    caller has read them already. Four queries (three with `decertifications`), whatever the
     number of entries or years."""
     owed = owed or {}
     certifications = _holder_certifications(holder)
     windows = {c.pk: _open_windows(c, today) for c in certifications if c.collects_cpe}
     capped = _capped_activity_types()
     rows, ends = _stored_years(certifications, today)
-    denials = _decertification_denials(certifications)
+    denials = (_decertification_denials(certifications) if decertifications is None
+               else decertifications)
     standings = []
     for certification in certifications:
         end_row = ends.get(certification.pk)
@@ -600,18 +606,46 @@ def open_decisions(*, holder: User, today: date) -> list[tuple[Denial, object | 
     holder may still appeal (within the window, none filed), those with an appeal the Board
     has yet to decide or decided in the last RECENTLY_DECIDED_DAYS days, newest first. Each
     with its entry or certification title and its appeal's meeting. One query."""
-    denials = _OPEN_DECISIONS.objects(
+    return _in_play(_dashboard_denials(holder, today))
+
+
+def _dashboard_denials(holder: User, today: date) -> list[Denial]:
+    """The holder's decertifications and decisions in play (`open_decisions`), newest first,
+    each marked `in_play` or not: the dashboard's denials, its cards' and its list's, in one
+    query."""
+    return _DENIALS.objects(
         holder_id=holder.pk, decided_since=today - timedelta(days=RECENTLY_DECIDED_DAYS),
         denied_since=today - timedelta(days=settings.CPE_APPEAL_WINDOW_DAYS))
-    return [(denial, getattr(denial, "appeal", None)) for denial in denials]
 
 
-# The appeal's states belong to the app above: an open appeal is one not decided yet.
-_OPEN_DECISIONS = Prepared(
+def _in_play(denials: list[Denial]) -> list[tuple[Denial, object | None]]:
+    return [(denial, getattr(denial, "appeal", None)) for denial in denials if denial.in_play]
+
+
+def _latest_decertifications(denials: list[Denial]) -> dict[int, tuple]:
+    """From `_dashboard_denials`, per certification ever decertified, its latest
+    decertification as `_decertification_denials` gives it."""
+    latest: dict[int, tuple] = {}
+    for denial in denials:
+        if denial.kind == DenialKind.DECERTIFIED and denial.certification_id not in latest:
+            appeal = getattr(denial, "appeal", None)
+            meeting = appeal.meeting if appeal is not None else None
+            latest[denial.certification_id] = (
+                denial.denied_on, denial.pk, appeal.state if appeal is not None else None,
+                meeting.meets_on if meeting is not None else None,
+                appeal.decided_at if appeal is not None else None)
+    return latest
+
+
+# The appeal's states belong to the app above: an open appeal is one not decided yet. A
+# decertification names the holder's own certification (`services.record_denials`).
+_DENIALS = Prepared(
     lambda holder_id, decided_since, denied_since: Denial.objects.filter(holder_id=holder_id)
-    .filter(Q(appeal__isnull=False, appeal__decided_at__isnull=True)
-            | Q(appeal__decided_at__date__gte=decided_since)
-            | Q(appeal__isnull=True, denied_on__gte=denied_since))
+    .annotate(in_play=ExpressionWrapper(
+        Q(appeal__isnull=False, appeal__decided_at__isnull=True)
+        | Q(appeal__decided_at__date__gte=decided_since)
+        | Q(appeal__isnull=True, denied_on__gte=denied_since), output_field=BooleanField()))
+    .filter(Q(kind=DenialKind.DECERTIFIED) | Q(in_play=True))
     .select_related("entry", "certification__title", "appeal__meeting")
     .order_by("-denied_on", "-pk"),
     holder_id=int, decided_since=date, denied_since=date)
@@ -628,9 +662,12 @@ def dashboard(*, holder: User, today: date) -> dict[str, object]:
     current year of the first certification that counts CPE (the highest level, the first
     card)."""
     owed, owed_in_all = proof_owed(holder=holder)
+    denials = _dashboard_denials(holder, today)
     # Summed by year only when some proof is owed (most views owe none).
-    standings = certification_standings(holder=holder, today=today, owed=proof_owed_by_year(
-        holder=holder, today=today) if owed_in_all else None)
+    standings = certification_standings(
+        holder=holder, today=today,
+        owed=proof_owed_by_year(holder=holder, today=today) if owed_in_all else None,
+        decertifications=_latest_decertifications(denials))
     chart_year = next((s.current for s in standings if s.current), None)
     return {
         "standings": standings,
@@ -640,7 +677,7 @@ def dashboard(*, holder: User, today: date) -> dict[str, object]:
         "chart_year": chart_year,
         "proof_owed": owed,
         "proof_owed_more": owed_in_all - len(owed),
-        "decisions": open_decisions(holder=holder, today=today),
+        "decisions": _in_play(denials),
     }
 
 

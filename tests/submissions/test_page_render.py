@@ -50,11 +50,10 @@ def holder(client):
 DASHBOARD_TABLES = [
     "django_session", "accounts_user",
     "submissions_entry",  # the entries waiting for the holder's proof
+    "submissions_denial",  # decertifications and the decisions and appeals still open
     "certifications_certification", "activities_activitytype",
     "certifications_certificationyear",  # every open year with what waits for proof, at once
-    "submissions_denial",  # decertifications, with a reinstating appeal's decision
     "submissions_entry",  # the recent activities
-    "submissions_denial",  # decisions and appeals still open
 ]
 
 
