@@ -131,6 +131,12 @@ class Entry(models.Model):
             models.Index(fields=["holder", "proof_due_on", "activity_date", "id"],
                          condition=Q(state="proof_requested", proof_submitted_at__isnull=True),
                          name="entry_holder_owes_proof"),
+            # And the credits of those entries in each of the holder's years (dated in it,
+            # reported by its deadline), summed from the index alone.
+            models.Index(fields=["holder", "activity_date"],
+                         include=["reported_on", "claimed_credits", "approved_credits"],
+                         condition=Q(state="proof_requested", proof_submitted_at__isnull=True),
+                         name="entry_holder_owes_proof_by_day"),
             # The review queue: entries in a state, oldest first.
             models.Index(fields=["state", "logged_at"], name="entry_state_logged"),
             # The review queue's other half: requested proof that has arrived, oldest first.

@@ -101,7 +101,7 @@ _STORED_YEARS = Prepared(
         "activity_totals__activity_type__name", "activity_totals__counted"),
     holder_id=int, today=date)
 # Per year, the credits of its entries waiting for their holder's proof: a sum over the few
-# entries in an undecided state, by their partial index.
+# entries that owe proof, from their partial index alone (`entry_holder_owes_proof_by_day`).
 _OWED_BY_YEAR = Prepared(
     lambda holder_id, today: _shown_years(holder_id, today).annotate(owed=Coalesce(
         Subquery(Entry.objects.filter(OWES_PROOF, entries_of_outer_year()).order_by()
