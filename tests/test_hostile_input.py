@@ -482,8 +482,11 @@ class Prober:
                    or any(m.level >= message_levels.ERROR
                           for m in get_messages(response.wsgi_request)))
         if refused:
+            changed = sorted(name for (name, digest), (_, was) in
+                             zip(_table_digests(self.app_labels), digests, strict=True)
+                             if digest != was)
             self.failures.append(f"{where}: refused ({response.status_code}) yet changed "
-                                 f"the tables of {', '.join(self.app_labels)}")
+                                 f"{', '.join(changed)}")
         for entry in Entry.objects.filter(pk__gt=last_entry):
             if self.user is None or entry.holder_id != self.user.pk:
                 self.failures.append(f"{where}: saved an entry for user {entry.holder_id}")
