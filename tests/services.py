@@ -2,6 +2,7 @@
 portal under gunicorn, each on a free loopback port, gone when the test ends. In CI
 (`CI=true`) a missing server program fails the test instead of skipping it."""
 
+import ctypes
 import glob
 import os
 import shutil
@@ -32,6 +33,19 @@ def require(program: str | None, what: str) -> str:
     if program is None:
         missing(f"{what} is not installed")
     return program
+
+
+# Looked up here, not in the child: a child forked beside other threads (the test's SMTP server)
+# should do as little as it can before it runs its program.
+_PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_the_test() -> None:
+    """In a child process before it runs its program: be sent SIGTERM when the test process
+    dies, so that no server or worker outlives an interrupted run and goes on writing to a
+    database a later run reuses (Linux' PR_SET_PDEATHSIG)."""
+    _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_port() -> int:
@@ -155,7 +169,8 @@ class Portal:
             self.process = subprocess.Popen(  # noqa: S603 — our own server, fixed arguments
                 [sys.executable, "-m", "gunicorn", "cpe_portal.wsgi", "--bind",
                  f"127.0.0.1:{self.port}", "--workers", str(self.workers), "--no-control-socket"],
-                cwd=ROOT, env=self.environment, stdout=log, stderr=log)
+                cwd=ROOT, env=self.environment, stdout=log, stderr=log,
+                preexec_fn=_die_with_the_test)
         wait_for(lambda: self.process.poll() is None and self._answers(), "gunicorn", 30)
 
     def stop(self) -> None:
@@ -186,7 +201,7 @@ class CeleryProcess:
             self.process = subprocess.Popen(  # noqa: S603 — our own programs, fixed arguments
                 [sys.executable, "-m", "celery", "-A", "cpe_portal", *args],
                 cwd=ROOT, env=environment, stdout=output, stderr=output,
-                start_new_session=True)
+                start_new_session=True, preexec_fn=_die_with_the_test)
 
     def kill(self) -> None:
         os.killpg(self.process.pid, signal.SIGKILL)
