@@ -5,7 +5,6 @@ certifications, years, entries or appeals the holder has."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -17,6 +16,7 @@ from certifications.enums import UNCLOSED_YEAR_STATES, YearState
 from common.mail import site_url
 from submissions.enums import DenialKind
 from submissions.models import OWES_PROOF, Entry
+from submissions.reminders import reminder_offsets
 from submissions.selectors.holder import YearStanding, certification_standings
 
 from .models import CalendarFeed
@@ -39,11 +39,6 @@ def feed_for_token(token: str) -> CalendarFeed | None:
     """The feed with this token, with its holder; None for an unknown or replaced token. One
     query, by the token's unique index."""
     return CalendarFeed.objects.select_related("holder").filter(token=token).first()
-
-
-def _reminder_offsets() -> list[int]:
-    return sorted({int(days) for days in settings.CPE_REMINDER_DAYS if int(days) >= 0},
-                  reverse=True)
 
 
 def _year_dates(year: YearStanding, *, today: date) -> list[CalendarDate]:
@@ -73,7 +68,7 @@ def _year_dates(year: YearStanding, *, today: date) -> list[CalendarDate]:
     # What the reminder job mails (submissions.reminders): open years below their requirement,
     # up to their deadline; once the year is met the reminders leave the calendar.
     if year.state == YearState.OPEN and not year.met and window.deadline >= today:
-        for days in _reminder_offsets():
+        for days in reversed(reminder_offsets()):
             dates.append(CalendarDate(
                 f"year-reminder-{key}-{days}", window.deadline - timedelta(days=days),
                 _("CPE reminder: %(missing)s credits missing for %(title)s") % names,

@@ -42,7 +42,8 @@ class ReminderRun:
     messages: int
 
 
-def _offsets() -> list[int]:
+def reminder_offsets() -> list[int]:
+    """The days before a deadline on which a year not met is reminded of it, fewest first."""
     return sorted({int(days) for days in settings.CPE_REMINDER_DAYS if int(days) >= 0})
 
 
@@ -50,7 +51,7 @@ def due_year_reminders(*, today: date):
     """The year reminders due on `today` that have not gone out: open years of active
     certifications that collect CPE, below their requirement, whose deadline is at most the
     largest offset away; each with the nearest offset whose day has come."""
-    offsets = _offsets()
+    offsets = reminder_offsets()
     if not offsets:
         return CertificationYear.objects.none()
     due = Case(*(When(deadline__lte=today + timedelta(days=days), then=Value(days))
