@@ -126,6 +126,17 @@ class Entry(models.Model):
             models.Index(fields=["holder", "activity_date"],
                          condition=Q(state__in=sorted(UNDECIDED_STATES)),
                          name="entry_holder_undecided"),
+            # The dashboard's proof owed: a holder's entries waiting for their proof, soonest
+            # due first, the first ten read in order and all of them counted from the index.
+            models.Index(fields=["holder", "proof_due_on", "activity_date", "id"],
+                         condition=Q(state="proof_requested", proof_submitted_at__isnull=True),
+                         name="entry_holder_owes_proof"),
+            # And the credits of those entries in each of the holder's years (dated in it,
+            # reported by its deadline), summed from the index alone.
+            models.Index(fields=["holder", "activity_date"],
+                         include=["reported_on", "claimed_credits", "approved_credits"],
+                         condition=Q(state="proof_requested", proof_submitted_at__isnull=True),
+                         name="entry_holder_owes_proof_by_day"),
             # The review queue: entries in a state, oldest first.
             models.Index(fields=["state", "logged_at"], name="entry_state_logged"),
             # The review queue's other half: requested proof that has arrived, oldest first.
@@ -231,6 +242,26 @@ class YearActivityTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year_id} / {self.activity_type_id}: {self.counted}"
+
+
+class HolderEntries(models.Model):
+    """How many entries a holder has logged: the entry list's count, read as one row instead of
+    counted over the holder's entries on every first view after a change. Kept by the database
+    (triggers on the entries table, migration 0013), so that every way an entry is written,
+    the services and bulk loads alike, keeps it in the same transaction."""
+
+    holder = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  primary_key=True, related_name="+", verbose_name=_("holder"))
+    entries = models.PositiveIntegerField(_("entries"), default=0)
+
+    class Meta:
+        verbose_name = _("holder's entry count")
+        verbose_name_plural = _("holders' entry counts")
+        # Written by the database alone: no one is given a right to change it.
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.holder_id}: {self.entries}"
 
 
 class EntryStateChange(models.Model):

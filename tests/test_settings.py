@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = {
@@ -55,3 +56,16 @@ def test_settings_refuse_a_default_proof_deadline_past_the_longest():
 
     assert result.returncode != 0
     assert "CPE_PROOF_DEADLINE_DAYS must be more than 0 and at most" in result.stderr
+
+
+@pytest.mark.django_db
+def test_a_statement_a_connection_repeats_is_prepared_once_and_planned_from_then_on():
+    sql = "SELECT count(*) FROM accounts_user WHERE id > %s"
+    with connection.cursor() as cursor:
+        for _ in range(8):
+            cursor.execute(sql, [0])
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s",
+                       ["%FROM accounts_user WHERE id > $1"])
+        prepared = cursor.fetchall()
+
+    assert prepared == [("SELECT count(*) FROM accounts_user WHERE id > $1",)]

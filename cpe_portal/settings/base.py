@@ -99,14 +99,17 @@ TEMPLATES = [
 # sets DATABASE_URL to PostgreSQL. Persistent connections cost nothing and save a connect per
 # request.
 def database(url: str, *, conn_max_age: int) -> dict:
-    """The database settings for a URL. On PostgreSQL, parameters are bound by the server, so
-    that psycopg prepares the statements a connection runs again and again (the recount of
-    the stored standings among them) and PostgreSQL plans each once per connection."""
+    """The database settings for a URL. On PostgreSQL, parameters are bound by the server and
+    psycopg prepares a statement the fifth time a connection runs it (the pages' reads, the
+    recount of the stored standings): PostgreSQL then parses it once per connection and plans
+    it once, not on every run. Django turns psycopg's preparing off unless `prepare_threshold`
+    is set (for poolers that share a server connection between clients, which the portal does
+    not sit behind)."""
     settings = env.db_url_config(url)
     settings["CONN_MAX_AGE"] = conn_max_age
     settings["CONN_HEALTH_CHECKS"] = True
     if settings["ENGINE"].endswith("postgresql"):
-        settings.setdefault("OPTIONS", {})["server_side_binding"] = True
+        settings.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
     return settings
 
 

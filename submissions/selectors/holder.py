@@ -14,15 +14,16 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import (
+    BooleanField,
     Count,
     DecimalField,
+    ExpressionWrapper,
     F,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
-    Window,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -39,7 +40,15 @@ from common.prepared import Prepared
 from ..belonging import belonging_windows, entries_in, entries_of_outer_year
 from ..counting import ZERO, Progress, StoppedBy, YearEnd, progress, year_end
 from ..enums import DenialKind
-from ..models import CREDITS, OWES_PROOF, Denial, Entry, YearCredit, appeal_until
+from ..models import (
+    CREDITS,
+    OWES_PROOF,
+    Denial,
+    Entry,
+    HolderEntries,
+    YearCredit,
+    appeal_until,
+)
 from ..standings.recount import year_submission_cap
 
 # The reads of the holder's pages run on every first view after a change: each is compiled
@@ -92,7 +101,7 @@ _STORED_YEARS = Prepared(
         "activity_totals__activity_type__name", "activity_totals__counted"),
     holder_id=int, today=date)
 # Per year, the credits of its entries waiting for their holder's proof: a sum over the few
-# entries in an undecided state, by their partial index.
+# entries that owe proof, from their partial index alone (`entry_holder_owes_proof_by_day`).
 _OWED_BY_YEAR = Prepared(
     lambda holder_id, today: _shown_years(holder_id, today).annotate(owed=Coalesce(
         Subquery(Entry.objects.filter(OWES_PROOF, entries_of_outer_year()).order_by()
@@ -319,15 +328,21 @@ PROOF_OWED_SHOWN = 10
 
 def proof_owed(*, holder: User) -> tuple[list[ProofOwed], int]:
     """The PROOF_OWED_SHOWN entries of the holder waiting for their proof whose proof is due
-    soonest, and how many wait in all. One query (the few entries in an undecided state, by
-    their partial index), however many there are."""
+    soonest, and how many wait in all. One query, by their partial index: the first ones read
+    in its order, all of them counted from the index alone, however many there are."""
     rows = _PROOF_OWED.rows(holder_id=holder.pk)
     return [ProofOwed(*row[:-1]) for row in rows], rows[0][-1] if rows else 0
 
 
+def _owing_proof(holder_id: int) -> QuerySet[Entry]:
+    return Entry.objects.filter(OWES_PROOF, holder_id=holder_id)
+
+
 _PROOF_OWED = Prepared(
-    lambda holder_id: Entry.objects.filter(OWES_PROOF, holder_id=holder_id)
-    .annotate(worth=CREDITS, owed_in_all=Window(Count("pk")))
+    lambda holder_id: _owing_proof(holder_id)
+    .annotate(worth=CREDITS, owed_in_all=Subquery(
+        _owing_proof(holder_id).order_by().values("holder_id").annotate(owed=Count("pk"))
+        .values("owed")))
     .order_by(F("proof_due_on").asc(nulls_last=True), "activity_date", "pk")
     .values_list("pk", "title", "worth", "proof_due_on", "owed_in_all")[:PROOF_OWED_SHOWN],
     holder_id=int)
@@ -405,19 +420,23 @@ def _open_windows(certification: Certification, today: date) -> list[YearWindow]
 
 def certification_standings(*, holder: User, today: date,
                             owed: dict[tuple[int, int], Decimal] | None = None,
+                            decertifications: dict[int, tuple] | None = None,
                             ) -> list[CertificationStanding]:
     """Per certification of the holder, each open year's counted credits, requirement,
     deadline and use of each capped activity, from the stored standings; a year that ended
     short and is not closed, or the decertification and the year that caused it, or the day
     an upheld appeal reinstated it. With `owed` (`proof_owed_by_year`), each year says how
-    many of its undecided credits wait for the holder's proof. Four queries, whatever the
+    many of its undecided credits wait for the holder's proof. With `decertifications` (each
+    certification's latest decertification, as `_decertification_denials` gives them), the
+    caller has read them already. Four queries (three with `decertifications`), whatever the
     number of entries or years."""
     owed = owed or {}
     certifications = _holder_certifications(holder)
     windows = {c.pk: _open_windows(c, today) for c in certifications if c.collects_cpe}
     capped = _capped_activity_types()
     rows, ends = _stored_years(certifications, today)
-    denials = _decertification_denials(certifications)
+    denials = (_decertification_denials(certifications) if decertifications is None
+               else decertifications)
     standings = []
     for certification in certifications:
         end_row = ends.get(certification.pk)
@@ -587,18 +606,46 @@ def open_decisions(*, holder: User, today: date) -> list[tuple[Denial, object | 
     holder may still appeal (within the window, none filed), those with an appeal the Board
     has yet to decide or decided in the last RECENTLY_DECIDED_DAYS days, newest first. Each
     with its entry or certification title and its appeal's meeting. One query."""
-    denials = _OPEN_DECISIONS.objects(
+    return _in_play(_dashboard_denials(holder, today))
+
+
+def _dashboard_denials(holder: User, today: date) -> list[Denial]:
+    """The holder's decertifications and decisions in play (`open_decisions`), newest first,
+    each marked `in_play` or not: the dashboard's denials, its cards' and its list's, in one
+    query."""
+    return _DENIALS.objects(
         holder_id=holder.pk, decided_since=today - timedelta(days=RECENTLY_DECIDED_DAYS),
         denied_since=today - timedelta(days=settings.CPE_APPEAL_WINDOW_DAYS))
-    return [(denial, getattr(denial, "appeal", None)) for denial in denials]
 
 
-# The appeal's states belong to the app above: an open appeal is one not decided yet.
-_OPEN_DECISIONS = Prepared(
+def _in_play(denials: list[Denial]) -> list[tuple[Denial, object | None]]:
+    return [(denial, getattr(denial, "appeal", None)) for denial in denials if denial.in_play]
+
+
+def _latest_decertifications(denials: list[Denial]) -> dict[int, tuple]:
+    """From `_dashboard_denials`, per certification ever decertified, its latest
+    decertification as `_decertification_denials` gives it."""
+    latest: dict[int, tuple] = {}
+    for denial in denials:
+        if denial.kind == DenialKind.DECERTIFIED and denial.certification_id not in latest:
+            appeal = getattr(denial, "appeal", None)
+            meeting = appeal.meeting if appeal is not None else None
+            latest[denial.certification_id] = (
+                denial.denied_on, denial.pk, appeal.state if appeal is not None else None,
+                meeting.meets_on if meeting is not None else None,
+                appeal.decided_at if appeal is not None else None)
+    return latest
+
+
+# The appeal's states belong to the app above: an open appeal is one not decided yet. A
+# decertification names the holder's own certification (`services.record_denials`).
+_DENIALS = Prepared(
     lambda holder_id, decided_since, denied_since: Denial.objects.filter(holder_id=holder_id)
-    .filter(Q(appeal__isnull=False, appeal__decided_at__isnull=True)
-            | Q(appeal__decided_at__date__gte=decided_since)
-            | Q(appeal__isnull=True, denied_on__gte=denied_since))
+    .annotate(in_play=ExpressionWrapper(
+        Q(appeal__isnull=False, appeal__decided_at__isnull=True)
+        | Q(appeal__decided_at__date__gte=decided_since)
+        | Q(appeal__isnull=True, denied_on__gte=denied_since), output_field=BooleanField()))
+    .filter(Q(kind=DenialKind.DECERTIFIED) | Q(in_play=True))
     .select_related("entry", "certification__title", "appeal__meeting")
     .order_by("-denied_on", "-pk"),
     holder_id=int, decided_since=date, denied_since=date)
@@ -615,9 +662,12 @@ def dashboard(*, holder: User, today: date) -> dict[str, object]:
     current year of the first certification that counts CPE (the highest level, the first
     card)."""
     owed, owed_in_all = proof_owed(holder=holder)
+    denials = _dashboard_denials(holder, today)
     # Summed by year only when some proof is owed (most views owe none).
-    standings = certification_standings(holder=holder, today=today, owed=proof_owed_by_year(
-        holder=holder, today=today) if owed_in_all else None)
+    standings = certification_standings(
+        holder=holder, today=today,
+        owed=proof_owed_by_year(holder=holder, today=today) if owed_in_all else None,
+        decertifications=_latest_decertifications(denials))
     chart_year = next((s.current for s in standings if s.current), None)
     return {
         "standings": standings,
@@ -627,7 +677,7 @@ def dashboard(*, holder: User, today: date) -> dict[str, object]:
         "chart_year": chart_year,
         "proof_owed": owed,
         "proof_owed_more": owed_in_all - len(owed),
-        "decisions": open_decisions(holder=holder, today=today),
+        "decisions": _in_play(denials),
     }
 
 
@@ -652,9 +702,10 @@ def _entries_of(holder_id: int) -> QuerySet:
 
 
 _RECENT_ENTRIES = Prepared(lambda holder_id: _entries_of(holder_id)[:5], holder_id=int)
+# The holder's stored count (kept by the database with every entry written): one row, however
+# many entries.
 _ENTRY_COUNT = Prepared(
-    lambda holder_id: Entry.objects.filter(holder_id=holder_id).values("holder_id")
-    .annotate(entries=Count("pk")).values_list("entries"),
+    lambda holder_id: HolderEntries.objects.filter(holder_id=holder_id).values_list("entries"),
     holder_id=int)
 
 
@@ -667,8 +718,9 @@ def _entries_between(start: int, stop: int) -> Prepared:
 
 class EntryPages:
     """Every entry of a holder, newest first, as the entry list's paginator reads them: counted
-    and read a page at a time with queries compiled once (`common.prepared`), as the list is
-    shown on every first view after a change. A filtered list pages its queryset instead."""
+    by the stored count (`HolderEntries`) and read a page at a time with queries compiled once
+    (`common.prepared`), as the list is shown on every first view after a change. A filtered
+    list pages and counts its queryset instead."""
 
     def __init__(self, holder: User) -> None:
         self.holder_id = holder.pk
