@@ -392,16 +392,19 @@ def browser(user: User | None = None) -> Client:
 
 # --- Sending: a savepoint around each request, and what must hold after it -----------------------
 
-def _table_digests(app_labels: tuple[str, ...] = ("submissions",)) -> list[tuple[str, str]]:
-    """A digest of each table of the apps named: a change to any row changes it."""
-    tables = [model._meta.db_table for label in app_labels
-              for model in apps.get_app_config(label).get_models()]
+def _table_digests(app_labels: tuple[str, ...] = ("submissions",)) -> dict[str, str]:
+    """A digest of each table of the apps named, by table: a change to any row changes it.
+    PostgreSQL promises no order for the arms of a UNION ALL, and its plan for this one answers
+    them in another order from one run to the next, so the digests are read by table name,
+    never by position."""
+    tables = sorted({model._meta.db_table for label in app_labels
+                     for model in apps.get_app_config(label).get_models()})
     with connection.cursor() as cursor:
         # Table names come from the app registry, not from input.
         cursor.execute(" UNION ALL ".join(
             f"SELECT '{table}', md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "  # noqa: S608
             f"FROM {connection.ops.quote_name(table)} t" for table in tables))
-        return cursor.fetchall()
+        return dict(cursor.fetchall())
 
 
 def _last_pk(model: type) -> int:
@@ -482,9 +485,8 @@ class Prober:
                    or any(m.level >= message_levels.ERROR
                           for m in get_messages(response.wsgi_request)))
         if refused:
-            changed = sorted(name for (name, digest), (_, was) in
-                             zip(_table_digests(self.app_labels), digests, strict=True)
-                             if digest != was)
+            after = _table_digests(self.app_labels)
+            changed = sorted(name for name, digest in after.items() if digest != digests[name])
             self.failures.append(f"{where}: refused ({response.status_code}) yet changed "
                                  f"{', '.join(changed)}")
         for entry in Entry.objects.filter(pk__gt=last_entry):
