@@ -1,5 +1,10 @@
 """The holder's calendar: the Account page that shows, creates and resets the private address,
-and the feed itself, read by calendar apps without a session."""
+and the feed itself, read by calendar apps without a session.
+
+The badges, for anyone who verifies one (public, read without a session, from any origin): the
+issuer's DID document."""
+
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +21,7 @@ from .calendar import calendar_file
 from .forms import ResetFeedForm
 from .models import CalendarFeed
 from .selectors import calendar_dates, feed_for_token
+from .signing import did_document
 
 
 def feed_url(request: HttpRequest, feed: CalendarFeed) -> str:
@@ -64,3 +70,24 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex"
     patch_cache_control(response, private=True, no_cache=True)
     return response
+
+
+def _public(response: HttpResponse) -> HttpResponse:
+    """For verifiers anywhere, a browser's included: no cookie is read, nothing private is
+    said."""
+    response["Access-Control-Allow-Origin"] = "*"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _json(data: object) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=2).encode()
+
+
+@require_safe
+def issuer_did_document(request: HttpRequest) -> HttpResponse:
+    """did:web's DID document of the portal's domain: the keys credentials are signed with."""
+    response = HttpResponse(_json(did_document()), content_type="application/did+json")
+    patch_cache_control(response, public=True, max_age=300)
+    return _public(response)
+

@@ -7,11 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.services import credential_keys
+
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = {
     "SECRET_KEY": "a-long-random-production-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
     "ALLOWED_HOSTS": "cpe.example.org",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/cpe_portal",
+    "CPE_SITE_URL": "https://cpe.example.org",
+    "CPE_CREDENTIAL_KEYS": credential_keys(),
 }
 
 
@@ -55,3 +59,25 @@ def test_settings_refuse_a_default_proof_deadline_past_the_longest():
 
     assert result.returncode != 0
     assert "CPE_PROOF_DEADLINE_DAYS must be more than 0 and at most" in result.stderr
+
+
+def test_production_settings_refuse_the_development_key_for_a_public_domain():
+    result = manage("check", **(REQUIRED | {"CPE_CREDENTIAL_KEYS": "development"}))
+
+    assert result.returncode != 0
+    assert ("CPE_CREDENTIAL_KEYS=development is the public development key: it signs only for "
+            "localhost.") in result.stderr
+
+
+def test_production_settings_take_the_development_key_on_this_machine():
+    result = manage("check", **(REQUIRED | {"CPE_CREDENTIAL_KEYS": "development",
+                                            "CPE_SITE_URL": "http://localhost:8000"}))
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_production_settings_refuse_keys_that_cannot_sign():
+    result = manage("check", **(REQUIRED | {"CPE_CREDENTIAL_KEYS": '{"keys": [{"kty": "RSA"}]}'}))
+
+    assert result.returncode != 0
+    assert "Key 1 of CPE_CREDENTIAL_KEYS is not an Ed25519 key" in result.stderr
