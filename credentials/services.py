@@ -1,11 +1,21 @@
-"""Writes for the holder's credentials: the private calendar address."""
+"""Writes for the holder's credentials: the private calendar address, and a certification's
+place in the status list."""
 
-from django.db import transaction
+import random
+
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from certifications.models import Certification
 
-from .models import CalendarFeed, new_feed_token
+from . import openbadges
+from .models import CalendarFeed, StatusListSlot, new_feed_token
+
+# Indexes drawn per try: with at most a quarter of the places taken, all of them are taken
+# about once in 4 billion tries.
+DRAWN = 16
+TRIES = 5
 
 
 @transaction.atomic
@@ -36,3 +46,43 @@ def reset_calendar_feed(*, holder: User, generation: int) -> CalendarFeed | None
     feed.full_clean()
     feed.save(update_fields=["token", "generation", "reset_at"])
     return feed
+
+
+def _free_indexes() -> list[int]:
+    """Indexes no certification holds, drawn at random (the Bitstring Status List spec asks
+    for it: a position then says nothing about when it was given or how many there are) among
+    at least four times as many places as are taken, so most draws are free and the list grows
+    one block at a time as slots are given out. Two queries."""
+    taken = StatusListSlot.objects.count()
+    places = openbadges.list_length(4 * (taken + 1) - 1)
+    drawn = random.SystemRandom().sample(range(places), DRAWN)
+    used = set(StatusListSlot.objects.filter(index__in=drawn).values_list("index", flat=True))
+    return [index for index in drawn if index not in used]
+
+
+@transaction.atomic
+def assign_status_list_index(*, certification: Certification) -> int:
+    """The certification's index in the status list: the one it has, or a free one drawn now
+    (the first time its credential is issued), kept for good.
+
+    Side effects: a StatusListSlot row, the first time. The certification's row is locked
+    while it is given one, so two first requests at once give it one index; an index another
+    certification took between the draw and the insert is drawn again."""
+    Certification.objects.select_for_update().filter(pk=certification.pk).values_list(
+        "pk").get()
+    held = StatusListSlot.objects.filter(certification=certification).values_list(
+        "index", flat=True).first()
+    if held is not None:
+        return held
+    for _try in range(TRIES):
+        for index in _free_indexes():
+            slot = StatusListSlot(certification=certification, index=index)
+            try:
+                with transaction.atomic():
+                    slot.full_clean(validate_unique=False)
+                    slot.save()
+            except IntegrityError:
+                continue
+            return index
+    raise RuntimeError("No free status list index was found.")
+

@@ -23,6 +23,10 @@ from jwcrypto.common import JWException
 from jwcrypto.jwk import JWK
 from jwcrypto.jws import JWS
 
+from common.mail import site_url
+
+from .openbadges import STATUS_LIST_ID, Issuer
+
 ALGORITHM = "EdDSA"
 # The development key's seed: anyone can derive it, so it signs nothing anyone should trust.
 DEVELOPMENT = "development"
@@ -39,6 +43,18 @@ def issuer_did(site_url: str | None = None) -> str:
     if address.port:
         host = f"{host}:{address.port}"
     return f"did:web:{quote(host, safe='')}"
+
+
+def issuer_profile() -> Issuer:
+    """The issuer as credentials name it: its DID, the certification body's name, the portal's
+    address and the time zone its dates are days in."""
+    return Issuer(did=issuer_did(), name=settings.CPE_ISSUER_NAME,
+                  site_url=settings.CPE_SITE_URL, time_zone=settings.TIME_ZONE)
+
+
+def status_list_url() -> str:
+    """The address of the status list every credential names."""
+    return site_url("credentials:status_list", STATUS_LIST_ID)
 
 
 @dataclass(frozen=True)

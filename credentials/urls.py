@@ -13,4 +13,5 @@ urlpatterns = [
             name="calendar_feed"),
     # did:web resolves the portal's domain to this address.
     path(".well-known/did.json", views.issuer_did_document, name="did_document"),
+    path("credentials/status/<int:list_id>", views.status_list, name="status_list"),
 ]

@@ -2,13 +2,13 @@
 and the feed itself, read by calendar apps without a session.
 
 The badges, for anyone who verifies one (public, read without a session, from any origin): the
-issuer's DID document."""
+issuer's DID document and the revocation list."""
 
 import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,8 @@ from . import services
 from .calendar import calendar_file
 from .forms import ResetFeedForm
 from .models import CalendarFeed
-from .selectors import calendar_dates, feed_for_token
+from .openbadges import STATUS_LIST_ID
+from .selectors import calendar_dates, feed_for_token, signed_status_list
 from .signing import did_document
 
 
@@ -89,5 +90,22 @@ def issuer_did_document(request: HttpRequest) -> HttpResponse:
     """did:web's DID document of the portal's domain: the keys credentials are signed with."""
     response = HttpResponse(_json(did_document()), content_type="application/did+json")
     patch_cache_control(response, public=True, max_age=300)
+    return _public(response)
+
+
+@require_safe
+def status_list(request: HttpRequest, list_id: int) -> HttpResponse:
+    """The signed revocation list. Verifiers may keep it, but ask again each time (its ETag
+    answers 304 while it has not changed): a decertification shows on the next request."""
+    if list_id != STATUS_LIST_ID:
+        raise Http404
+    signed = signed_status_list()
+    etag = f'"{signed.digest}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        response = HttpResponse(signed.jwt, content_type="application/jwt")
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, no_cache=True)
     return _public(response)
 
