@@ -4,10 +4,11 @@ The calendar: every CPE date that matters to the holder, from the stored standin
 record as it is (no recounting), in a fixed number of queries however many certifications,
 years, entries or appeals the holder has.
 
-The badges: the revocation list, read from the certifications' status as it is, in two
-queries however many there are."""
+The badges: the certification behind a badge id, and the revocation list, read from the
+certifications' status as it is, in two queries however many there are."""
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -21,6 +22,7 @@ from activities.rules import credits_text
 from appeals.enums import OPEN_APPEAL_STATES
 from appeals.models import Appeal
 from certifications.enums import UNCLOSED_YEAR_STATES, CertificationStatus, YearState
+from certifications.models import Certification
 from common.mail import site_url
 from submissions.enums import DenialKind
 from submissions.models import OWES_PROOF, Entry
@@ -159,6 +161,14 @@ def calendar_dates(*, holder: User, today: date) -> list[CalendarDate]:
     rows."""
     dates = _years(holder, today) + _proof_requests(holder) + _board_meetings(holder)
     return sorted(dates, key=lambda event: (event.day, event.uid))
+
+
+def badge_certification(badge_id: uuid.UUID) -> Certification | None:
+    """The certification of a badge id, with what its credential says (holder, title, level,
+    status list slot); None for an unknown id. One query."""
+    return (Certification.objects
+            .select_related("holder", "title__level", "status_list_slot")
+            .filter(badge_id=badge_id).first())
 
 
 def status_list_bits() -> bytes:

@@ -1,16 +1,19 @@
-"""Writes for the holder's credentials: the private calendar address, and a certification's
-place in the status list."""
+"""Writes for the holder's credentials: the private calendar address, and the Open Badges
+credential of a certification with its place in the status list."""
 
 import random
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from certifications.models import Certification
 
 from . import openbadges
 from .models import CalendarFeed, StatusListSlot, new_feed_token
+from .signing import issuer_profile, sign, status_list_url
 
 # Indexes drawn per try: with at most a quarter of the places taken, all of them are taken
 # about once in 4 billion tries.
@@ -86,3 +89,43 @@ def assign_status_list_index(*, certification: Certification) -> int:
             return index
     raise RuntimeError("No free status list index was found.")
 
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    """A certification's credential: `credential` the OpenBadgeCredential as JSON data, `jwt`
+    the same signed (a VC-JWT, EdDSA), which is what a verifier checks."""
+
+    credential: dict[str, object]
+    jwt: str
+
+
+def issue_badge_credential(*, certification: Certification) -> IssuedCredential:
+    """The certification's Open Badges 3.0 credential, signed with the first key of
+    `CPE_CREDENTIAL_KEYS`. A decertified certification's credential is issued too: its status
+    entry says it is revoked. The same certification, settings and key give the same token,
+    so a credential fetched twice is the same credential. `certification` comes with its
+    holder, title and level (`selectors.badge_certification`).
+
+    Side effects: the certification's status list index, the first time (see
+    `assign_status_list_index`)."""
+    slot = getattr(certification, "status_list_slot", None)
+    index = slot.index if slot is not None else assign_status_list_index(
+        certification=certification)
+    title = certification.title
+    facts = openbadges.CertificationFacts(
+        badge_id=certification.badge_id, holder_pk=certification.holder_id,
+        holder_name=certification.holder.full_name, title_code=title.code,
+        title_name=title.name, level_name=title.level.name,
+        required_credits=title.level.required_credits, field_name=str(title.get_field_display()),
+        awarded_on=certification.awarded_on, status_list_index=index)
+    rules = openbadges.CpeRules(grace_days=settings.CPE_REPORTING_GRACE_DAYS,
+                                cap_from=settings.CPE_SUBMISSION_CAP_FROM,
+                                cap_factor=settings.CPE_SUBMISSION_CAP_FACTOR)
+    the_issuer = issuer_profile()
+    # In the portal's own language whoever asks: a signed credential is one text.
+    with translation.override(settings.LANGUAGE_CODE):
+        credential = openbadges.open_badge_credential(
+            facts, issuer=the_issuer, rules=rules, status_list_url=status_list_url())
+    claims = openbadges.jwt_claims(credential, valid_from=openbadges.valid_from(
+        certification.awarded_on, the_issuer.time_zone))
+    return IssuedCredential(credential=credential, jwt=sign(claims))

@@ -14,4 +14,8 @@ urlpatterns = [
     # did:web resolves the portal's domain to this address.
     path(".well-known/did.json", views.issuer_did_document, name="did_document"),
     path("credentials/status/<int:list_id>", views.status_list, name="status_list"),
+    path("credentials/<uuid:badge_id>.jwt", views.badge_credential, {"as_json": False},
+         name="badge_credential"),
+    path("credentials/<uuid:badge_id>.json", views.badge_credential, {"as_json": True},
+         name="badge_credential_json"),
 ]

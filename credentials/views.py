@@ -2,9 +2,10 @@
 and the feed itself, read by calendar apps without a session.
 
 The badges, for anyone who verifies one (public, read without a session, from any origin): the
-issuer's DID document and the revocation list."""
+issuer's DID document, the revocation list, and a certification's credential by its badge id."""
 
 import json
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,7 +22,7 @@ from .calendar import calendar_file
 from .forms import ResetFeedForm
 from .models import CalendarFeed
 from .openbadges import STATUS_LIST_ID
-from .selectors import calendar_dates, feed_for_token, signed_status_list
+from .selectors import badge_certification, calendar_dates, feed_for_token, signed_status_list
 from .signing import did_document
 
 
@@ -109,3 +110,20 @@ def status_list(request: HttpRequest, list_id: int) -> HttpResponse:
     patch_cache_control(response, public=True, no_cache=True)
     return _public(response)
 
+
+@require_safe
+def badge_credential(request: HttpRequest, badge_id: uuid.UUID, as_json: bool) -> HttpResponse:
+    """A certification's Open Badges credential, signed (`.jwt`) or as JSON data (`.json`),
+    for whoever has its badge id, as the public verification page is; a decertified
+    certification's too (its status says revoked)."""
+    certification = badge_certification(badge_id)
+    if certification is None:
+        raise Http404
+    issued = services.issue_badge_credential(certification=certification)
+    if as_json:
+        response = HttpResponse(_json(issued.credential), content_type="application/json")
+    else:
+        response = HttpResponse(issued.jwt, content_type="application/jwt")
+    # What it says changes seldom (a name, a title); whether it is revoked is not in it.
+    patch_cache_control(response, public=True, max_age=300)
+    return _public(response)
