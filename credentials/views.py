@@ -9,11 +9,11 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
@@ -90,7 +90,9 @@ def _json(data: object) -> bytes:
 def issuer_did_document(request: HttpRequest) -> HttpResponse:
     """did:web's DID document of the portal's domain: the keys credentials are signed with."""
     response = HttpResponse(_json(did_document()), content_type="application/did+json")
-    patch_cache_control(response, public=True, max_age=300)
+    # Asked for again each time: after a key rotation no verifier holds a document without
+    # the key that signs.
+    patch_cache_control(response, public=True, no_cache=True)
     return _public(response)
 
 
@@ -101,14 +103,11 @@ def status_list(request: HttpRequest, list_id: int) -> HttpResponse:
     if list_id != STATUS_LIST_ID:
         raise Http404
     signed = signed_status_list()
-    etag = f'"{signed.digest}"'
-    if etag in request.headers.get("If-None-Match", ""):
-        response: HttpResponse = HttpResponseNotModified()
-    else:
-        response = HttpResponse(signed.jwt, content_type="application/jwt")
-    response["ETag"] = etag
+    response = HttpResponse(signed.jwt, content_type="application/jwt")
+    response["ETag"] = f'"{signed.digest}"'
     patch_cache_control(response, public=True, no_cache=True)
-    return _public(response)
+    # 304 Not Modified, with the same headers, to a verifier that has this list already.
+    return _public(get_conditional_response(request, etag=response["ETag"], response=response))
 
 
 @require_safe

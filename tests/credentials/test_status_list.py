@@ -100,10 +100,14 @@ def test_status_list_answers_304_until_it_changes(client):
     first = client.get("/credentials/status/1")
 
     unchanged = client.get("/credentials/status/1", headers={"If-None-Match": first["ETag"]})
+    among_others = client.get("/credentials/status/1",
+                              headers={"If-None-Match": f'"other", {first["ETag"]}'})
     decertify(certification)
     changed = client.get("/credentials/status/1", headers={"If-None-Match": first["ETag"]})
 
     assert (unchanged.status_code, unchanged.content) == (304, b"")
+    assert (unchanged["ETag"], unchanged["Access-Control-Allow-Origin"]) == (first["ETag"], "*")
+    assert among_others.status_code == 304
     assert changed.status_code == 200
     assert changed["ETag"] != first["ETag"]
     assert status_bit(client, index) == 1
