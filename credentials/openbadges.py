@@ -80,8 +80,8 @@ def criteria_narrative(facts: CertificationFacts, issuer: Issuer, rules: CpeRule
              "credits": credits_text(facts.required_credits),
              "cap_from": date_format(rules.cap_from),
              "factor": credits_text(rules.cap_factor)}
-    awarded = _("Awarded by %(issuer)s to a holder of the %(title)s certification, after the "
-                "examination for the %(level)s level.") % names
+    awarded = _("Awarded by %(issuer)s to a holder of the %(title)s certification, at the "
+                "%(level)s level.") % names
     if facts.required_credits <= 0:
         return awarded + " " + _("%(level)s titles require no Continuing Professional "
                                  "Education (CPE): the certification stays valid without "

@@ -72,8 +72,8 @@ def test_credential_verifies_with_jwcrypto_and_is_an_open_badge(client, expert):
                                           "the Expert level in information security.")
     assert achievement["criteria"]["narrative"] == (
         "Awarded by SECO-Institute to a holder of the Information Security Expert "
-        "certification, after the examination for the Expert level. To keep it, the holder "
-        "earns at least 40 CPE credits in every certification year (from one anniversary of "
+        "certification, at the Expert level. To keep it, the holder earns at least 40 CPE "
+        "credits in every certification year (from one anniversary of "
         "the award date to the day before the next) with professional development activities "
         "relevant to information security or a neighbouring field, not the holder's regular "
         "job, and reports them at most 30 days after the year ends. In years that begin on or "
