@@ -175,12 +175,13 @@ def status_list_bits() -> bytes:
     """The revocation list's bits: set for each slot whose certification is decertified (or
     gone), long enough for the highest index given out. Two queries, whatever the number of
     certifications: the bits are the status itself, read as it is committed."""
-    top = StatusListSlot.objects.aggregate(top=Max("index"))["top"]
-    revoked = StatusListSlot.objects.filter(
+    top = StatusListSlot.objects.aggregate(top=Max("index"))["top"] or 0
+    revoked = list(StatusListSlot.objects.filter(
         Q(certification__isnull=True)
         | Q(certification__status=CertificationStatus.DECERTIFIED)).values_list(
-        "index", flat=True)
-    return openbadges.bitstring(revoked, openbadges.list_length(top))
+        "index", flat=True))
+    # A slot given out between the two reads may lie past the highest index read first.
+    return openbadges.bitstring(revoked, openbadges.list_length(max([top, *revoked])))
 
 
 # How long a signed list is kept: its key names everything it was made from, so a changed list

@@ -158,6 +158,28 @@ def test_the_list_grows_by_whole_blocks_for_a_high_index(client):
     assert list_length(None) == list_length(LIST_BLOCK_BITS - 1) == LIST_BLOCK_BITS
 
 
+def test_a_revoked_slot_given_out_between_the_two_reads_is_in_the_list():
+    late = CertificationFactory()
+    decertify(late)
+    given: list[StatusListSlot] = []
+
+    def give_a_slot_after_the_highest_index_is_read(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if "MAX" in sql and not given:
+            # Another request's first issue of a decertified certification's credential, in
+            # the next block of the list.
+            given.append(StatusListSlot(certification=late, index=LIST_BLOCK_BITS + 7))
+            given[0].save()
+        return result
+
+    with connection.execute_wrapper(give_a_slot_after_the_highest_index_is_read):
+        bits = status_list_bits()
+
+    assert given
+    assert len(bits) * 8 == 2 * LIST_BLOCK_BITS
+    assert is_set(LIST_BLOCK_BITS + 7)
+
+
 def test_bitstring_puts_index_zero_at_the_left_most_bit():
     bits = bitstring([0, 9, 131_071], 131_072)
 
