@@ -15,7 +15,7 @@ from certifications.services import decertify_certifications, reinstate_certific
 from credentials.models import StatusListSlot
 from credentials.openbadges import LIST_BLOCK_BITS, bitstring, encoded_list, list_length
 from credentials.selectors import status_list_bits
-from credentials.services import assign_status_list_index
+from credentials.services import DRAWN, assign_status_list_index
 from tests.credentials.verifying import DID, SITE, b64, status_bit, status_bits, verified
 from tests.factories import CertificationFactory
 
@@ -144,6 +144,30 @@ def test_indexes_are_drawn_at_random_distinct_and_kept():
     assert sorted(indexes) != list(range(min(indexes), min(indexes) + 40))
     assert [assign_status_list_index(certification=c) for c in certifications] == indexes
     assert StatusListSlot.objects.count() == 40
+
+
+def test_indexes_taken_by_others_between_the_draw_and_the_insert_are_drawn_again():
+    certification = CertificationFactory()
+    others = [CertificationFactory() for _ in range(DRAWN)]
+    taken: list[int] = []
+
+    def others_take_every_index_drawn(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith("SELECT") and "statuslistslot" in sql and " IN " in sql and not taken:
+            # Other requests give each drawn index to another certification before this one
+            # inserts its own.
+            taken.extend(params)
+            StatusListSlot.objects.bulk_create([
+                StatusListSlot(certification=other, index=index)
+                for other, index in zip(others, taken, strict=True)])
+        return result
+
+    with connection.execute_wrapper(others_take_every_index_drawn):
+        index = assign_status_list_index(certification=certification)
+
+    assert len(taken) == DRAWN
+    assert index not in taken
+    assert StatusListSlot.objects.get(certification=certification).index == index
 
 
 def test_the_list_grows_by_whole_blocks_for_a_high_index(client):
