@@ -8,7 +8,8 @@ BIN := $(VENV)/bin
 # benchmarks, mutation testing) installs the `dev` extra on top, in the same .venv.
 RUN_STAMP := $(VENV)/.run-stamp
 DEV_STAMP := $(VENV)/.dev-stamp
-# The tests' independent parsers from the npm registry (tests/js: ical.js reads the calendar feed).
+# The tests' independent parsers and verifiers from the npm registry (tests/js: ical.js reads the
+# calendar feed, did-jwt-vc verifies the Open Badges credentials).
 JS_STAMP := tests/js/node_modules/.ci-stamp
 PG_URL := postgres://postgres@127.0.0.1:5432/cpe_portal
 LOCAL := DJANGO_SETTINGS_MODULE=cpe_portal.settings.local \

@@ -70,6 +70,10 @@ def main() -> int:
         "DATABASE_URL": database_url,
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # The production settings ask for the domain and keys credentials are issued with;
+        # on loopback the public development key may sign.
+        "CPE_SITE_URL": os.environ.get("CPE_SITE_URL", "http://127.0.0.1:8000"),
+        "CPE_CREDENTIAL_KEYS": "development",
         "SECURE_SSL_REDIRECT": "False",
         "CONN_MAX_AGE": "60",
         "BENCH_STATIC_ROOT": str(workdir / "static"),

@@ -33,3 +33,29 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return str(_("Calendar feed of holder %(id)s") % {"id": self.holder_id})
+
+
+class StatusListSlot(models.Model):
+    """A certification's place in the status list: the index its credential's status entry
+    names, drawn at random among the free ones the first time its credential is issued, and
+    never given to another (a credential issued once keeps pointing at it).
+
+    The bit at the index is the certification's status itself: set while it is decertified
+    (or if it no longer exists), clear while it is active. So it changes in the very
+    transaction of `certifications.services.decertify_certifications` and
+    `reinstate_certification`, the only writers of that status, and no copy of it can lag."""
+
+    # Kept if the certification is ever deleted: its credentials then read as revoked, and its
+    # index is not drawn again.
+    certification = models.OneToOneField(
+        "certifications.Certification", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="status_list_slot", verbose_name=_("certification"))
+    index = models.PositiveIntegerField(_("status list index"), unique=True, editable=False)
+    assigned_at = models.DateTimeField(_("assigned"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("status list slot")
+        verbose_name_plural = _("status list slots")
+
+    def __str__(self) -> str:
+        return str(_("Status list index %(index)s") % {"index": self.index})

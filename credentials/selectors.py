@@ -1,10 +1,19 @@
-"""Reads for the holder's calendar: every CPE date that matters to the holder, from the stored
-standings and the record as it is (no recounting), in a fixed number of queries however many
-certifications, years, entries or appeals the holder has."""
+"""Reads for the holder's credentials.
 
+The calendar: every CPE date that matters to the holder, from the stored standings and the
+record as it is (no recounting), in a fixed number of queries however many certifications,
+years, entries or appeals the holder has.
+
+The badges: the certification behind a badge id, and the revocation list, read from the
+certifications' status as it is, in two queries however many there are."""
+
+import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.cache import cache
+from django.db.models import Max, Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -12,14 +21,17 @@ from accounts.models import User
 from activities.rules import credits_text
 from appeals.enums import OPEN_APPEAL_STATES
 from appeals.models import Appeal
-from certifications.enums import UNCLOSED_YEAR_STATES, YearState
+from certifications.enums import UNCLOSED_YEAR_STATES, CertificationStatus, YearState
+from certifications.models import Certification
 from common.mail import site_url
 from submissions.enums import DenialKind
 from submissions.models import OWES_PROOF, Entry
 from submissions.reminders import reminder_offsets
 from submissions.selectors.holder import YearStanding, certification_standings
 
-from .models import CalendarFeed
+from . import openbadges
+from .models import CalendarFeed, StatusListSlot
+from .signing import issuer_keys, issuer_profile, key_id, sign, status_list_url
 
 
 @dataclass(frozen=True)
@@ -149,3 +161,54 @@ def calendar_dates(*, holder: User, today: date) -> list[CalendarDate]:
     rows."""
     dates = _years(holder, today) + _proof_requests(holder) + _board_meetings(holder)
     return sorted(dates, key=lambda event: (event.day, event.uid))
+
+
+def badge_certification(badge_id: uuid.UUID) -> Certification | None:
+    """The certification of a badge id, with what its credential says (holder, title, level,
+    status list slot); None for an unknown id. One query."""
+    return (Certification.objects
+            .select_related("holder", "title__level", "status_list_slot")
+            .filter(badge_id=badge_id).first())
+
+
+def status_list_bits() -> bytes:
+    """The revocation list's bits: set for each slot whose certification is decertified (or
+    gone), long enough for the highest index given out. Two queries, whatever the number of
+    certifications: the bits are the status itself, read as it is committed."""
+    top = StatusListSlot.objects.aggregate(top=Max("index"))["top"] or 0
+    revoked = list(StatusListSlot.objects.filter(
+        Q(certification__isnull=True)
+        | Q(certification__status=CertificationStatus.DECERTIFIED)).values_list(
+        "index", flat=True))
+    # A slot given out between the two reads may lie past the highest index read first.
+    return openbadges.bitstring(revoked, openbadges.list_length(max([top, *revoked])))
+
+
+# How long a signed list is kept: its key names everything it was made from, so a changed list
+# is never served from the cache; this only frees the memory of lists no longer current.
+STATUS_LIST_CACHE_SECONDS = 24 * 60 * 60
+
+
+@dataclass(frozen=True)
+class SignedStatusList:
+    jwt: str
+    # A digest of all the token is made from (bits, key, address): its ETag.
+    digest: str
+
+
+def signed_status_list() -> SignedStatusList:
+    """The revocation list as a signed BitstringStatusListCredential (a VC-JWT). Signed once
+    per content and kept in the cache under a digest of the bits, the signing key and the
+    address: a decertification or reinstatement changes the bits, so the next request gets a
+    list that shows it, and a key rotation gets a list signed with the new key."""
+    bits = status_list_bits()
+    url = status_list_url()
+    digest = hashlib.sha256(
+        b"\0".join([bits, key_id(issuer_keys().signing).encode(), url.encode()])).hexdigest()
+    cache_key = f"credentials:status-list:{digest}"
+    jwt = cache.get(cache_key)
+    if jwt is None:
+        credential = openbadges.status_list_credential(url=url, issuer=issuer_profile(), bits=bits)
+        jwt = sign(openbadges.jwt_claims(credential))
+        cache.set(cache_key, jwt, STATUS_LIST_CACHE_SECONDS)
+    return SignedStatusList(jwt=jwt, digest=digest)

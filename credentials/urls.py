@@ -11,4 +11,11 @@ urlpatterns = [
     # The token is the address's secret: `token` keeps it out of the request log.
     re_path(r"^calendar/(?P<token>[A-Za-z0-9_-]{1,64})\.ics$", views.calendar_feed,
             name="calendar_feed"),
+    # did:web resolves the portal's domain to this address.
+    path(".well-known/did.json", views.issuer_did_document, name="did_document"),
+    path("credentials/status/<int:list_id>", views.status_list, name="status_list"),
+    path("credentials/<uuid:badge_id>.jwt", views.badge_credential, {"as_json": False},
+         name="badge_credential"),
+    path("credentials/<uuid:badge_id>.json", views.badge_credential, {"as_json": True},
+         name="badge_credential_json"),
 ]

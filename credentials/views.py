@@ -1,5 +1,11 @@
 """The holder's calendar: the Account page that shows, creates and resets the private address,
-and the feed itself, read by calendar apps without a session."""
+and the feed itself, read by calendar apps without a session.
+
+The badges, for anyone who verifies one (public, read without a session, from any origin): the
+issuer's DID document, the revocation list, and a certification's credential by its badge id."""
+
+import json
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
@@ -15,7 +21,9 @@ from . import services
 from .calendar import calendar_file
 from .forms import ResetFeedForm
 from .models import CalendarFeed
-from .selectors import calendar_dates, feed_for_token
+from .openbadges import STATUS_LIST_ID
+from .selectors import badge_certification, calendar_dates, feed_for_token, signed_status_list
+from .signing import did_document
 
 
 def feed_url(request: HttpRequest, feed: CalendarFeed) -> str:
@@ -64,3 +72,57 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex"
     patch_cache_control(response, private=True, no_cache=True)
     return response
+
+
+def _public(response: HttpResponse) -> HttpResponse:
+    """For verifiers anywhere, a browser's included: no cookie is read, nothing private is
+    said."""
+    response["Access-Control-Allow-Origin"] = "*"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _json(data: object) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=2).encode()
+
+
+@require_safe
+def issuer_did_document(request: HttpRequest) -> HttpResponse:
+    """did:web's DID document of the portal's domain: the keys credentials are signed with."""
+    response = HttpResponse(_json(did_document()), content_type="application/did+json")
+    # Asked for again each time: after a key rotation no verifier holds a document without
+    # the key that signs.
+    patch_cache_control(response, public=True, no_cache=True)
+    return _public(response)
+
+
+@require_safe
+def status_list(request: HttpRequest, list_id: int) -> HttpResponse:
+    """The signed revocation list. Verifiers may keep it, but ask again each time (its ETag
+    answers 304 while it has not changed): a decertification shows on the next request."""
+    if list_id != STATUS_LIST_ID:
+        raise Http404
+    signed = signed_status_list()
+    response = HttpResponse(signed.jwt, content_type="application/jwt")
+    response["ETag"] = f'"{signed.digest}"'
+    patch_cache_control(response, public=True, no_cache=True)
+    # 304 Not Modified, with the same headers, to a verifier that has this list already.
+    return _public(get_conditional_response(request, etag=response["ETag"], response=response))
+
+
+@require_safe
+def badge_credential(request: HttpRequest, badge_id: uuid.UUID, as_json: bool) -> HttpResponse:
+    """A certification's Open Badges credential, signed (`.jwt`) or as JSON data (`.json`),
+    for whoever has its badge id, as the public verification page is; a decertified
+    certification's too (its status says revoked)."""
+    certification = badge_certification(badge_id)
+    if certification is None:
+        raise Http404
+    issued = services.issue_badge_credential(certification=certification)
+    if as_json:
+        response = HttpResponse(_json(issued.credential), content_type="application/json")
+    else:
+        response = HttpResponse(issued.jwt, content_type="application/jwt")
+    # What it says changes seldom (a name, a title); whether it is revoked is not in it.
+    patch_cache_control(response, public=True, max_age=300)
+    return _public(response)

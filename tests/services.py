@@ -4,6 +4,7 @@ portal under gunicorn, each on a free loopback port, gone when the test ends. In
 
 import ctypes
 import glob
+import json
 import os
 import shutil
 import signal
@@ -19,6 +20,7 @@ from typing import NoReturn
 
 import pytest
 import redis
+from jwcrypto.jwk import JWK
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,6 +48,12 @@ def _die_with_the_test() -> None:
     dies, so that no server or worker outlives an interrupted run and goes on writing to a
     database a later run reuses (Linux' PR_SET_PDEATHSIG)."""
     _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def credential_keys() -> str:
+    """CPE_CREDENTIAL_KEYS of one new Ed25519 key, as the production settings require."""
+    key = JWK.generate(kty="OKP", crv="Ed25519")
+    return json.dumps({"keys": [key.export_private(as_dict=True)]})
 
 
 def free_port() -> int:
@@ -150,7 +158,8 @@ class Portal:
         self.environment = {
             **os.environ, "DJANGO_SETTINGS_MODULE": "cpe_portal.settings.production",
             "SECRET_KEY": "a-test-secret-key-that-is-long-enough-for-the-checks-0123456789",
-            "ALLOWED_HOSTS": "127.0.0.1", **environment}
+            "ALLOWED_HOSTS": "127.0.0.1", "CPE_SITE_URL": self.url,
+            "CPE_CREDENTIAL_KEYS": credential_keys(), **environment}
         self.process: subprocess.Popen[bytes] | None = None
 
     @property

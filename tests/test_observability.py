@@ -28,7 +28,7 @@ from accounts.pending import queue_job
 from accounts.tasks import deliver_mails
 from cpe_portal.settings import base as base_settings
 from tests.factories import UserFactory
-from tests.services import ROOT, Portal, RedisServer, get
+from tests.services import ROOT, Portal, RedisServer, credential_keys, get
 
 
 def as_json(record: logging.LogRecord) -> dict[str, object]:
@@ -102,6 +102,7 @@ def test_a_worker_writes_the_job_line_as_json_in_production(tmp_path):
         **os.environ, "DJANGO_SETTINGS_MODULE": "cpe_portal.settings.production",
         "SECRET_KEY": "a-test-secret-key-that-is-long-enough-for-the-checks-0123456789",
         "ALLOWED_HOSTS": "127.0.0.1", "REDIS_URL": redis_server.url,
+        "CPE_SITE_URL": "http://127.0.0.1", "CPE_CREDENTIAL_KEYS": credential_keys(),
         "DATABASE_URL": f"postgres://{database['USER']}@{address}/{database['NAME']}"}
     with log.open("wb") as output:
         worker = subprocess.Popen(

@@ -44,7 +44,7 @@ from submissions.enums import EntryState
 from submissions.models import Entry
 from tests.factories import CertificationFactory, EntryFactory, UserFactory, activity, pdf_bytes
 from tests.s3 import KEYS, s3_client, s3_server
-from tests.services import ROOT, CeleryProcess, Portal, wait_for
+from tests.services import ROOT, CeleryProcess, Portal, credential_keys, wait_for
 from tests.smtp import MailSink
 from tests.staff import make_staff, sign_in
 
@@ -141,7 +141,8 @@ def portal_environment(services: dict[str, object]) -> dict[str, str]:
         "PRIVATE_STORAGE_BUCKET": services["bucket"],  # type: ignore[dict-item]
         "AWS_S3_ENDPOINT_URL": services["s3"], **KEYS,  # type: ignore[dict-item]
         "EMAIL_URL": services["sink"].url,  # type: ignore[attr-defined]
-        "CPE_SITE_URL": "https://portal.example.org", "LOG_FORMAT": "json",
+        "CPE_SITE_URL": "https://portal.example.org", "CPE_CREDENTIAL_KEYS": credential_keys(),
+        "LOG_FORMAT": "json",
         "CONN_MAX_AGE": "0", "STATIC_ROOT": str(services["static"]),
     }
 

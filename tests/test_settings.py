@@ -8,11 +8,15 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests.services import credential_keys
+
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = {
     "SECRET_KEY": "a-long-random-production-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
     "ALLOWED_HOSTS": "cpe.example.org",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/cpe_portal",
+    "CPE_SITE_URL": "https://cpe.example.org",
+    "CPE_CREDENTIAL_KEYS": credential_keys(),
 }
 
 
@@ -69,3 +73,25 @@ def test_a_statement_a_connection_repeats_is_prepared_once_and_planned_from_then
         prepared = cursor.fetchall()
 
     assert prepared == [("SELECT count(*) FROM accounts_user WHERE id > $1",)]
+
+
+def test_production_settings_refuse_the_development_key_for_a_public_domain():
+    result = manage("check", **(REQUIRED | {"CPE_CREDENTIAL_KEYS": "development"}))
+
+    assert result.returncode != 0
+    assert ("CPE_CREDENTIAL_KEYS=development is the public development key: it signs only for "
+            "localhost.") in result.stderr
+
+
+def test_production_settings_take_the_development_key_on_this_machine():
+    result = manage("check", **(REQUIRED | {"CPE_CREDENTIAL_KEYS": "development",
+                                            "CPE_SITE_URL": "http://localhost:8000"}))
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_production_settings_refuse_keys_that_cannot_sign():
+    result = manage("check", **(REQUIRED | {"CPE_CREDENTIAL_KEYS": '{"keys": [{"kty": "RSA"}]}'}))
+
+    assert result.returncode != 0
+    assert "Key 1 of CPE_CREDENTIAL_KEYS is not an Ed25519 key" in result.stderr

@@ -19,7 +19,7 @@ from accounts.models import OutboxMessage
 from accounts.outbox import CLAIM_TIMEOUT, outbox_message_id
 from certifications.services import ensure_certification_years
 from tests.factories import CertificationFactory, UserFactory, title
-from tests.services import CeleryProcess
+from tests.services import CeleryProcess, credential_keys
 from tests.smtp import MailSink
 
 HOLDERS = 20
@@ -76,7 +76,8 @@ def workers(redis_server, sink, tmp_path) -> Iterator[Workers]:
     pool = Workers({
         **os.environ, "DJANGO_SETTINGS_MODULE": "cpe_portal.settings.production",
         "SECRET_KEY": "a-test-secret-key-that-is-long-enough-for-the-checks-0123456789",
-        "ALLOWED_HOSTS": "127.0.0.1",
+        "ALLOWED_HOSTS": "127.0.0.1", "CPE_SITE_URL": "http://127.0.0.1",
+        "CPE_CREDENTIAL_KEYS": credential_keys(),
         "DATABASE_URL": f"postgres://{database['USER']}@{address}/{database['NAME']}",
         "REDIS_URL": redis_server.url, "EMAIL_URL": sink.url,
         "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"), "LOG_FORMAT": "plain",

@@ -230,6 +230,16 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CPE Portal <cpe@localhos
 CPE_SITE_URL = env("CPE_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Open Badges credentials (the credentials app) --------------------------------------------
+# Each certification is an Open Badges 3.0 credential signed by the portal as `did:web` of
+# CPE_SITE_URL's domain. The keys: a JWK Set of Ed25519 keys, newest first; the first signs and
+# every one is published in /.well-known/did.json, so credentials signed before a rotation keep
+# verifying (docs/badges.md). `development` is a public key for `make run` and the tests; the
+# production settings require keys of the installation's own.
+CPE_CREDENTIAL_KEYS = env("CPE_CREDENTIAL_KEYS", default="")
+# The certification body, as credentials name their issuer.
+CPE_ISSUER_NAME = env("CPE_ISSUER_NAME", default="CPE Portal")
+
 # --- Cache ----------------------------------------------------------------------------------
 # Sign-in rate limits count in the cache, so every web worker must share it: Redis when there is
 # one, memory for `make run`.

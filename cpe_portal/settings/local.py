@@ -4,6 +4,8 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)
+# Credentials signed with the public development key unless keys are given.
+CPE_CREDENTIAL_KEYS = env("CPE_CREDENTIAL_KEYS", default="development")
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
 }

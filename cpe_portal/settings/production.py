@@ -1,13 +1,25 @@
-"""Production: refuses to start without SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL."""
+"""Production: refuses to start without SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CPE_SITE_URL
+(the domain credentials are issued from) and CPE_CREDENTIAL_KEYS (the keys they are signed
+with), or with the public development key for a domain other than this machine's."""
+
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import database, env
+from .base import CPE_CREDENTIAL_KEYS, CPE_SITE_URL, database, env
 
-for _name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"):
+for _name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CPE_SITE_URL",
+              "CPE_CREDENTIAL_KEYS"):
     if not env.str(_name, default=""):
         raise ImproperlyConfigured(f"Set the {_name} environment variable.")
+# Anyone can derive the development key: it may sign for this machine (compose on a laptop), never
+# for a domain others verify credentials from.
+if (CPE_CREDENTIAL_KEYS.strip() == "development"
+        and urlsplit(CPE_SITE_URL).hostname not in {"localhost", "127.0.0.1", "::1"}):
+    raise ImproperlyConfigured(
+        "CPE_CREDENTIAL_KEYS=development is the public development key: it signs only for "
+        "localhost. Make a key of your own with `python manage.py credential_key`.")
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")

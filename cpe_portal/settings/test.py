@@ -14,6 +14,9 @@ DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_
 # pyproject.toml.
 INSTALLED_APPS = [*INSTALLED_APPS, "django_migration_linter"]  # noqa: F405
 
+# Credentials signed with the public development key unless a test gives keys of its own.
+CPE_CREDENTIAL_KEYS = env("CPE_CREDENTIAL_KEYS", default="development")
+
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
