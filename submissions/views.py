@@ -177,16 +177,18 @@ def entry_list(request: HttpRequest) -> HttpResponse:
         years = holder_pages.year_filter_choices(holder=holder, today=today)
         form = EntryFilterForm(request.GET or None,
                                year_choices=[(key, label) for key, label, _w in years])
-        every_entry = entries = holder_pages.holder_entries(holder=holder)
+        # Every entry, counted and paged by `EntryPages`; a queryset only for a filter.
+        every_entry = entries = None
         if form.is_valid():
-            entries = holder_pages.filter_entries(entries, years=years, **form.cleaned_data)
-        listed = holder_pages.EntryPages(holder) if entries is every_entry else entries
+            every_entry = holder_pages.holder_entries(holder=holder)
+            entries = holder_pages.filter_entries(every_entry, years=years, **form.cleaned_data)
+        filtered = entries is not every_entry
+        listed = entries if filtered else holder_pages.EntryPages(holder)
         page = Paginator(listed, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
         # Entries on the list say the holder has some: only a filter that matched none asks.
-        has_entries = bool(page.paginator.count) or (entries is not every_entry
-                                                     and every_entry.exists())
+        has_entries = bool(page.paginator.count) or (filtered and every_entry.exists())
         return {"form": form, "page": page, "query": query.urlencode(),
                 "selected": {name: str(form[name].value() or "") for name in form.fields},
                 "has_entries": has_entries}
