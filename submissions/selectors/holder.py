@@ -19,6 +19,7 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     Q,
     QuerySet,
     Subquery,
@@ -26,6 +27,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -94,11 +96,17 @@ def _shown_years(holder_id: int, today: date) -> QuerySet[CertificationYear]:
 
 
 _STORED_YEARS = Prepared(
-    lambda holder_id, today: _shown_years(holder_id, today).values_list(
+    lambda holder_id, today: _shown_years(holder_id, today)
+    # What each activity counted, for the years still open to logging only (their capped
+    # activities and chart): a year past its deadline is shown by its totals alone, and a
+    # holder's history of such years would otherwise bring a row per activity each.
+    .annotate(open_totals=FilteredRelation(
+        "activity_totals", condition=Q(GreaterThanOrEqual(F("deadline"), today))))
+    .values_list(
         "certification_id", "number", "starts_on", "ends_on", "deadline",
         "required_credits", "counted_credits", "undecided_credits", "state",
-        "board_decided_on", "activity_totals__activity_type_id",
-        "activity_totals__activity_type__name", "activity_totals__counted"),
+        "board_decided_on", "open_totals__activity_type_id",
+        "open_totals__activity_type__name", "open_totals__counted"),
     holder_id=int, today=date)
 # Per year, the credits of its entries waiting for their holder's proof: a sum over the few
 # entries that owe proof, from their partial index alone (`entry_holder_owes_proof_by_day`).
