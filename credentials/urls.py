@@ -18,4 +18,5 @@ urlpatterns = [
          name="badge_credential"),
     path("credentials/<uuid:badge_id>.json", views.badge_credential, {"as_json": True},
          name="badge_credential_json"),
+    path("credentials/<uuid:badge_id>.svg", views.badge_image, name="badge_image"),
 ]
