@@ -138,3 +138,29 @@ def test_the_page_reads_the_same_queries_for_the_public_and_the_holder(
     # And the session and its user.
     with django_assert_num_queries(6):
         page(client, expert)
+
+
+def card_links(client) -> str:
+    html = client.get(reverse("home")).content.decode()
+    start = html.index('<span class="badge-links">')
+    return html[start:html.index("</span>", start) + len("</span>")]
+
+
+def test_each_dashboard_card_links_to_the_badge_pages_parts(client, expert):
+    client.force_login(expert.holder)
+    badge = f"/verify/{expert.badge_id}/"
+
+    assert card_links(client) == (
+        f'<span class="badge-links">Badge: <a href="{badge}">public page</a> · '
+        f'<a href="{badge}#badge-download">download</a> · '
+        f'<a href="{badge}#badge-linkedin">LinkedIn</a> · '
+        f'<a href="{badge}#badge-qr">QR code</a></span>')
+
+
+def test_a_decertified_cards_badge_links_offer_no_linkedin(client, expert):
+    decertify_certifications([expert.pk], on=date(2025, 10, 1), reason="Year 1 ended short",
+                             now=timezone.now())
+    client.force_login(expert.holder)
+
+    assert "LinkedIn" not in card_links(client)
+    assert "#badge-download" in card_links(client)
