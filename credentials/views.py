@@ -22,7 +22,7 @@ from certifications.models import Certification
 from common.shortcuts import download_name
 
 from . import services
-from .baking import baked_svg
+from .baking import baked_png, baked_svg
 from .calendar import calendar_file
 from .forms import ResetFeedForm
 from .models import CalendarFeed
@@ -140,18 +140,24 @@ def badge_credential(request: HttpRequest, badge_id: uuid.UUID, as_json: bool) -
     return _credential(response)
 
 
+# The badge image's formats: how each is drawn, and its media type.
+IMAGES = {"svg": (baked_svg, "image/svg+xml"), "png": (baked_png, "image/png")}
+
+
 @require_safe
-def badge_image(request: HttpRequest, badge_id: uuid.UUID) -> HttpResponse:
-    """The badge as an SVG image with the signed credential baked in, for whoever has its badge
-    id (it says what the credential and the verification page say), as a download."""
+def badge_image(request: HttpRequest, badge_id: uuid.UUID, kind: str) -> HttpResponse:
+    """The badge as an image (SVG or PNG) with the signed credential baked in, for whoever has
+    its badge id (it says what the credential and the verification page say), as a
+    download."""
     certification = badge_certification(badge_id)
     if certification is None:
         raise Http404
     issued = services.issue_badge_credential(certification=certification)
-    response = HttpResponse(baked_svg(badge_text(certification), jwt=issued.jwt),
-                            content_type="image/svg+xml")
+    draw, media_type = IMAGES[kind]
+    response = HttpResponse(draw(badge_text(certification), jwt=issued.jwt),
+                            content_type=media_type)
     response["Content-Disposition"] = content_disposition_header(
-        True, _file_name(certification, "svg"))
+        True, _file_name(certification, kind))
     # An image opened on its own runs nothing, whatever it holds.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["X-Content-Type-Options"] = "nosniff"

@@ -4,12 +4,15 @@ document as served), its text escaped, saved under the title's name; and the por
 verification function, which the badge page uses: valid, revoked, forged, another issuer's."""
 
 import base64
+import io
+import struct
 from datetime import date
 from xml.etree import ElementTree
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from certifications.services import decertify_certifications
 from credentials.selectors import CredentialCheck, check_credential
@@ -82,8 +85,39 @@ def test_the_credential_opens_in_the_browser_and_saves_under_the_titles_name(cli
             f'inline; filename="Information Security Expert badge.{extension}"')
 
 
+def itxt_chunks(png: bytes) -> list[tuple[bytes, int, bytes]]:
+    """Each iTXt chunk of a PNG, read from its bytes as the PNG spec lays them out: keyword,
+    compression flag, text."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, position = [], 8
+    while position < len(png):
+        length, kind = struct.unpack(">I4s", png[position:position + 8])
+        data = png[position + 8:position + 8 + length]
+        if kind == b"iTXt":
+            keyword, rest = data.split(b"\0", 1)
+            flag, _method, rest = rest[0], rest[1], rest[2:]
+            _language, _translated, text = rest.split(b"\0", 2)
+            chunks.append((keyword, flag, text))
+        position += 12 + length
+    return chunks
+
+
+def test_the_png_has_the_credential_in_one_uncompressed_itxt_chunk_and_it_verifies(
+        client, expert):
+    response = client.get(reverse("credentials:badge_image_png", args=[expert.badge_id]))
+
+    assert (response.status_code, response["Content-Type"]) == (200, "image/png")
+    assert response["Content-Disposition"] == (
+        'attachment; filename="Information Security Expert badge.png"')
+    ((keyword, compressed, text),) = itxt_chunks(response.content)
+    assert (keyword, compressed) == (b"openbadgecredential", 0)
+    assert verified(client, text.decode())["id"] == f"urn:uuid:{expert.badge_id}"
+    assert Image.open(io.BytesIO(response.content)).size == (800, 880)
+
+
 @pytest.mark.parametrize("address", [
     "/credentials/00000000-0000-4000-8000-000000000000.svg",
+    "/credentials/00000000-0000-4000-8000-000000000000.png",
     "/credentials/not-a-badge-id.svg",
     "/credentials/.svg",
 ])

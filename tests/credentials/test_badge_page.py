@@ -78,8 +78,8 @@ def test_the_holder_downloads_the_image_and_the_credential(client, expert):
             "page. Download Badge image (SVG): the image with the signed credential baked in"
             ) in text
     badge = expert.badge_id
-    for address in (f"/credentials/{badge}.svg", f"/credentials/{badge}.jwt",
-                    f"/credentials/{badge}.json"):
+    for address in (f"/credentials/{badge}.svg", f"/credentials/{badge}.png",
+                    f"/credentials/{badge}.jwt", f"/credentials/{badge}.json"):
         assert f'<a href="{address}" download>' in html
     assert 'id="badge-download"' in html
 

@@ -1,6 +1,7 @@
 """A holder's badge in Chromium, at 1,280 and 390 px: from the dashboard card to the badge
-page, download the baked SVG badge and the signed credential (the SVG's credential verifies
-with jwcrypto against the DID document the portal serves, and is the JWT downloaded), see the
+page, download the baked SVG and PNG badges and the signed credential (the SVG's credential
+verifies with jwcrypto against the DID document the portal serves, and is the PNG's and the
+JWT downloaded), see the
 QR code and the LinkedIn link; then a visitor signed out opens the verification link and reads
 that the badge verifies, and the credential it links to. Every page passes axe-core and does
 not scroll sideways."""
@@ -13,6 +14,7 @@ import pytest
 from django.conf import settings
 from jwcrypto.jwk import JWK
 from jwcrypto.jws import JWS
+from PIL import Image
 from playwright.sync_api import APIRequestContext, Page, expect
 
 from tests.e2e.checks import SIZES
@@ -58,6 +60,9 @@ def test_holder_downloads_and_shares_the_badge_and_a_visitor_verifies_it(
     svg = ElementTree.parse(Path(image.value.path())).getroot()  # noqa: S314 (the portal's)
     baked = svg.find(f"{OB}credential").get("verify")
     assert verified(page.request, base, baked)["id"] == f"urn:uuid:{badge_id}"
+    with page.expect_download() as png:
+        page.get_by_role("link", name="Badge image (PNG)").click()
+    assert Image.open(png.value.path()).text["openbadgecredential"] == baked
     with page.expect_download() as credential:
         page.get_by_role("link", name="Signed credential (JWT)").click()
     assert credential.value.suggested_filename == f"{TITLE} badge.jwt"
