@@ -4,6 +4,7 @@ W3C `BitstringStatusListCredential`, with the JWT claims Open Badges 3.0 puts be
 ORM, no clock and no keys here: the callers read the record and sign."""
 
 import base64
+import binascii
 import gzip
 import uuid
 from collections.abc import Iterable
@@ -182,6 +183,26 @@ def encoded_list(bits: bytes) -> str:
     GZIP header: the same bits give the same text."""
     packed = gzip.compress(bits, mtime=0)
     return "u" + base64.urlsafe_b64encode(packed).decode().rstrip("=")
+
+
+def decoded_list(encoded: str) -> bytes:
+    """The bits of an `encodedList`: multibase base64url (the `u` prefix), then GZIP.
+    ValueError for anything else."""
+    if not encoded.startswith("u"):
+        raise ValueError("The status list is not multibase base64url.")
+    text = encoded[1:]
+    try:
+        return gzip.decompress(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    except (OSError, EOFError, binascii.Error) as error:
+        raise ValueError("The status list cannot be decoded.") from error
+
+
+def bit_is_set(bits: bytes, index: int) -> bool:
+    """The bit at `index` (index 0 the left-most bit of the first byte); ValueError past the
+    end of the list."""
+    if not 0 <= index < len(bits) * 8:
+        raise ValueError("The status list has no such index.")
+    return bool(bits[index // 8] & (0x80 >> (index % 8)))
 
 
 def status_list_credential(*, url: str, issuer: Issuer, bits: bytes) -> dict[str, object]:

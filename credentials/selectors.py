@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max, Q
 from django.utils.formats import date_format
@@ -30,8 +31,17 @@ from submissions.reminders import reminder_offsets
 from submissions.selectors.holder import YearStanding, certification_standings
 
 from . import openbadges
+from .baking import BadgeText
 from .models import CalendarFeed, StatusListSlot
-from .signing import issuer_keys, issuer_profile, key_id, sign, status_list_url
+from .signing import (
+    InvalidSignature,
+    issuer_keys,
+    issuer_profile,
+    key_id,
+    sign,
+    status_list_url,
+    verify,
+)
 
 
 @dataclass(frozen=True)
@@ -171,6 +181,15 @@ def badge_certification(badge_id: uuid.UUID) -> Certification | None:
             .filter(badge_id=badge_id).first())
 
 
+def badge_text(certification: Certification) -> BadgeText:
+    """What the badge image says, as the verification page says it (`certification` as
+    `badge_certification` reads it)."""
+    return BadgeText(title=certification.title.name, level=certification.title.level.name,
+                     holder=certification.holder.full_name, issuer=settings.CPE_ISSUER_NAME,
+                     awarded=_("Awarded %(date)s") % {
+                         "date": date_format(certification.awarded_on)})
+
+
 def status_list_bits() -> bytes:
     """The revocation list's bits: set for each slot whose certification is decertified (or
     gone), long enough for the highest index given out. Two queries, whatever the number of
@@ -212,3 +231,42 @@ def signed_status_list() -> SignedStatusList:
         jwt = sign(openbadges.jwt_claims(credential))
         cache.set(cache_key, jwt, STATUS_LIST_CACHE_SECONDS)
     return SignedStatusList(jwt=jwt, digest=digest)
+
+
+@dataclass(frozen=True)
+class CredentialCheck:
+    """What the portal's own verification says of a credential: `verifies` when its signature
+    is one of the issuer's published keys' and its status could be read; then `revoked` says
+    whether its bit is set in the status list. `problem` says why it does not verify."""
+
+    verifies: bool
+    issuer_name: str = ""
+    revoked: bool = False
+    problem: str = ""
+
+
+def check_credential(token: str) -> CredentialCheck:
+    """Verify a credential (a VC-JWT) as a verifier would, with the portal's published keys
+    (the DID document's) and its status list as served: the signature, then the signed status
+    list the credential names, then the credential's bit in it. Three queries at most (the
+    status list's two, when it is not cached)."""
+    try:
+        claims = verify(token)
+    except InvalidSignature:
+        return CredentialCheck(verifies=False,
+                               problem=_("its signature is not one of the issuer’s keys"))
+    issuer = claims.get("issuer")
+    issuer_name = str(issuer.get("name", "")) if isinstance(issuer, dict) else str(issuer)
+    entry = claims.get("credentialStatus")
+    if not isinstance(entry, dict) or entry.get("statusListCredential") != status_list_url():
+        return CredentialCheck(verifies=False, issuer_name=issuer_name,
+                               problem=_("it names no status list of this issuer"))
+    try:
+        listed = verify(signed_status_list().jwt)
+        revoked = openbadges.bit_is_set(
+            openbadges.decoded_list(str(listed["credentialSubject"]["encodedList"])),
+            int(str(entry.get("statusListIndex"))))
+    except (InvalidSignature, KeyError, TypeError, ValueError):
+        return CredentialCheck(verifies=False, issuer_name=issuer_name,
+                               problem=_("its status cannot be read"))
+    return CredentialCheck(verifies=True, issuer_name=issuer_name, revoked=revoked)

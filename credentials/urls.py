@@ -18,4 +18,8 @@ urlpatterns = [
          name="badge_credential"),
     path("credentials/<uuid:badge_id>.json", views.badge_credential, {"as_json": True},
          name="badge_credential_json"),
+    path("credentials/<uuid:badge_id>.svg", views.badge_image, {"kind": "svg"},
+         name="badge_image"),
+    path("credentials/<uuid:badge_id>.png", views.badge_image, {"kind": "png"},
+         name="badge_image_png"),
 ]

@@ -14,15 +14,26 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
+from certifications.models import Certification
+from common.shortcuts import download_name
+
 from . import services
+from .baking import baked_png, baked_svg
 from .calendar import calendar_file
 from .forms import ResetFeedForm
 from .models import CalendarFeed
 from .openbadges import STATUS_LIST_ID
-from .selectors import badge_certification, calendar_dates, feed_for_token, signed_status_list
+from .selectors import (
+    badge_certification,
+    badge_text,
+    calendar_dates,
+    feed_for_token,
+    signed_status_list,
+)
 from .signing import did_document
 
 
@@ -123,6 +134,42 @@ def badge_credential(request: HttpRequest, badge_id: uuid.UUID, as_json: bool) -
         response = HttpResponse(_json(issued.credential), content_type="application/json")
     else:
         response = HttpResponse(issued.jwt, content_type="application/jwt")
+    # Opened in the browser from a link; saved under the title's name.
+    response["Content-Disposition"] = content_disposition_header(
+        False, _file_name(certification, "json" if as_json else "jwt"))
+    return _credential(response)
+
+
+# The badge image's formats: how each is drawn, and its media type.
+IMAGES = {"svg": (baked_svg, "image/svg+xml"), "png": (baked_png, "image/png")}
+
+
+@require_safe
+def badge_image(request: HttpRequest, badge_id: uuid.UUID, kind: str) -> HttpResponse:
+    """The badge as an image (SVG or PNG) with the signed credential baked in, for whoever has
+    its badge id (it says what the credential and the verification page say), as a
+    download."""
+    certification = badge_certification(badge_id)
+    if certification is None:
+        raise Http404
+    issued = services.issue_badge_credential(certification=certification)
+    draw, media_type = IMAGES[kind]
+    response = HttpResponse(draw(badge_text(certification), jwt=issued.jwt),
+                            content_type=media_type)
+    response["Content-Disposition"] = content_disposition_header(
+        True, _file_name(certification, kind))
+    # An image opened on its own runs nothing, whatever it holds.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return _credential(response)
+
+
+def _file_name(certification: Certification, extension: str) -> str:
+    return download_name(f"{certification.title.name} badge.{extension}",
+                         default=f"badge.{extension}")
+
+
+def _credential(response: HttpResponse) -> HttpResponse:
     # What it says changes seldom (a name, a title); whether it is revoked is not in it.
     patch_cache_control(response, public=True, max_age=300)
     return _public(response)

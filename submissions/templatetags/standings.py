@@ -282,8 +282,13 @@ _CARD = ('\n  \n  <div class="col-lg-6">\n    <section class="card h-100 certifi
          '\n        <p class="text-body-secondary mb-3">{level} · {awarded}</p>'
          '\n        {reinstated}\n        {body}\n      </div>'
          '\n      <div class="card-footer small d-flex flex-wrap gap-3">'
-         '\n        <a href="{years}">{all_years}</a>\n        <a href="{badge}">{badge_link}</a>'
+         '\n        <a href="{years}">{all_years}</a>'
+         '\n        <span class="badge-links">{badge_label} <a href="{badge}">{badge_link}</a>'
+         ' · <a href="{badge}#badge-download">{download}</a>{linkedin}'
+         ' · <a href="{badge}#badge-qr">{qr_code}</a></span>'
          '\n      </div>\n    </section>\n  </div>\n  \n')
+# LinkedIn's add-to-profile link, on the badge page, while the certification is active.
+_LINKEDIN = ' · <a href="{}#badge-linkedin">{}</a>'
 _REINSTATED = ('\n          <p class="reinstated"><span class="status status-met">{}</span> {} '
                '<a href="{}">{}</a></p>\n        ')
 _DECERTIFIED = ('\n          <div class="year-end year-end-decertified">'
@@ -321,7 +326,8 @@ def certification_cards(standings: Iterable[object]) -> SafeString:
     """The dashboard's card of each certification (a `CertificationStanding`): its title,
     level and award; a reinstatement by the Board; then the decertification and how to appeal
     it, or that the title needs no CPE, or the year that ended short and the open years; and
-    links to every year and to the public badge."""
+    links to every year and to the badge page: the page, its downloads, LinkedIn (while the
+    certification is active) and its QR code, all read from the certification itself."""
     say, cards = Words(), []
     for standing in standings:
         certification = standing.certification
@@ -333,6 +339,7 @@ def certification_cards(standings: Iterable[object]) -> SafeString:
                 say("The Board upheld your appeal against the decertification: you may use "
                      "the title again, and its badge is valid."),
                 _denial_url(standing.reinstated_denial_id), say("See the decision"))
+        badge = path("certifications:badge", certification.badge_id)
         cards.append(_CARD.format(
             pk=int(certification.pk), name=escape(certification.title.name),
             level=escape(certification.title.level.name),
@@ -340,6 +347,8 @@ def certification_cards(standings: Iterable[object]) -> SafeString:
             reinstated=reinstated, body=_card_body(say, standing, certification),
             years=path("submissions:year_list", certification.pk),
             all_years=say("All years"),
-            badge=path("certifications:badge", certification.badge_id),
-            badge_link=say("Public badge link")))
+            badge=badge, badge_label=say("Badge:"), badge_link=say("public page"),
+            download=say("download"), qr_code=say("QR code"),
+            linkedin=_LINKEDIN.format(badge, say("LinkedIn")) if certification.is_active
+            else ""))
     return mark_safe("".join(cards))  # noqa: S308 (every value escaped)
