@@ -4,6 +4,7 @@ import pytest
 import time_machine
 
 from certifications.services import ensure_certification_years
+from tests.credentials.verifying import SITE
 from tests.factories import CertificationFactory, UserFactory, title
 
 # Year 2 of a certification awarded on 1 March 2024 runs to 28 February 2026; its reporting
@@ -29,3 +30,17 @@ def certification(db, today):
 @pytest.fixture
 def holder(certification):
     return certification.holder
+
+
+@pytest.fixture
+def badge_site(settings):
+    """The portal the badge tests issue from: its address (its did:web) and the certification
+    body's name."""
+    settings.CPE_SITE_URL = SITE
+    settings.CPE_ISSUER_NAME = "SECO-Institute"
+
+
+@pytest.fixture
+def expert():
+    return CertificationFactory(holder=UserFactory(full_name="Bea Badge"), title=title("ISE"),
+                                awarded_on=date(2024, 9, 1))

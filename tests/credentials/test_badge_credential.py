@@ -23,21 +23,9 @@ from tests.credentials.verifying import (
     status_bit,
     verified,
 )
-from tests.factories import CertificationFactory, UserFactory, title
+from tests.factories import CertificationFactory, title
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _site(settings):
-    settings.CPE_SITE_URL = SITE
-    settings.CPE_ISSUER_NAME = "SECO-Institute"
-
-
-@pytest.fixture
-def expert():
-    return CertificationFactory(holder=UserFactory(full_name="Bea Badge"), title=title("ISE"),
-                                awarded_on=date(2024, 9, 1))
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("badge_site")]
 
 
 def test_credential_verifies_with_jwcrypto_and_is_an_open_badge(client, expert):

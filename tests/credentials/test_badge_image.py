@@ -18,19 +18,13 @@ from certifications.services import decertify_certifications
 from credentials.selectors import CredentialCheck, check_credential
 from credentials.services import issue_badge_credential
 from credentials.signing import sign
-from tests.credentials.verifying import SITE, b64, credential_jwt, new_keys, verified
+from tests.credentials.verifying import b64, credential_jwt, new_keys, verified
 from tests.factories import CertificationFactory, UserFactory, title
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("badge_site")]
 
 SVG = "{http://www.w3.org/2000/svg}"
 OB = "{https://purl.imsglobal.org/ob/v3p0}"
-
-
-@pytest.fixture(autouse=True)
-def _site(settings):
-    settings.CPE_SITE_URL = SITE
-    settings.CPE_ISSUER_NAME = "SECO-Institute"
 
 
 @pytest.fixture

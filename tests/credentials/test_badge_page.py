@@ -14,26 +14,14 @@ from django.utils.html import strip_tags
 
 from certifications.services import decertify_certifications
 from tests.credentials.verifying import SITE
-from tests.factories import CertificationFactory, UserFactory, title
+from tests.factories import CertificationFactory, title
 from tests.staff import make_staff
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("badge_site")]
 
 VERIFIES = "✓ Verifies: signed by SECO-Institute, not revoked."
 PUBLIC_LINKS = ("This badge is also an Open Badges 3.0 credential, signed by its issuer, that "
                 "anyone can check: the credential (JSON) · signed (JWT)")
-
-
-@pytest.fixture(autouse=True)
-def _site(settings):
-    settings.CPE_SITE_URL = SITE
-    settings.CPE_ISSUER_NAME = "SECO-Institute"
-
-
-@pytest.fixture
-def expert():
-    return CertificationFactory(holder=UserFactory(full_name="Bea Badge"), title=title("ISE"),
-                                awarded_on=date(2024, 9, 1))
 
 
 def page(client, certification) -> tuple[str, str]:

@@ -10,14 +10,9 @@ from django.core.management import call_command
 from jwcrypto.jwk import JWK
 
 from credentials.signing import development_keys, parse_keys, sign
-from tests.credentials.verifying import DID, SITE, header, new_keys, verified
+from tests.credentials.verifying import DID, header, new_keys, verified
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _site(settings):
-    settings.CPE_SITE_URL = SITE
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("badge_site")]
 
 
 def test_did_document_is_did_web_of_the_site_with_public_keys_only(client):

@@ -19,14 +19,9 @@ from credentials.services import DRAWN, assign_status_list_index
 from tests.credentials.verifying import DID, SITE, b64, status_bit, status_bits, verified
 from tests.factories import CertificationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("badge_site")]
 
 LIST = f"{SITE}/credentials/status/1"
-
-
-@pytest.fixture(autouse=True)
-def _site(settings):
-    settings.CPE_SITE_URL = SITE
 
 
 def decertify(*certifications) -> None:
