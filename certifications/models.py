@@ -108,6 +108,13 @@ class Certification(models.Model):
                 name="certification_decertified_after_award",
             ),
         ]
+        indexes = [
+            # The badges' status list (`credentials.selectors.status_list_bits`): the few
+            # decertified certifications, read on every fetch of the list, however many
+            # certifications there are.
+            models.Index(fields=["id"], condition=Q(status=CertificationStatus.DECERTIFIED),
+                         name="certification_decertified"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} — {self.holder}"

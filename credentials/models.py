@@ -56,6 +56,12 @@ class StatusListSlot(models.Model):
     class Meta:
         verbose_name = _("status list slot")
         verbose_name_plural = _("status list slots")
+        indexes = [
+            # The status list (`selectors.status_list_bits`): the slots of certifications that
+            # no longer exist, read on every fetch of the list without a pass over every slot.
+            models.Index(fields=["index"], condition=models.Q(certification__isnull=True),
+                         name="status_slot_orphaned"),
+        ]
 
     def __str__(self) -> str:
         return str(_("Status list index %(index)s") % {"index": self.index})

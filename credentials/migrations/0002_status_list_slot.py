@@ -24,6 +24,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'status list slot',
                 'verbose_name_plural': 'status list slots',
+                'indexes': [models.Index(condition=models.Q(('certification__isnull', True)), fields=['index'], name='status_slot_orphaned')],
             },
         ),
     ]
