@@ -1,7 +1,8 @@
 """The independent check of the stored standings (behind `manage.py recount_standings --check`):
 each open year recounted by the pure `counting.count_year` from the holder's entries and compared
 with what is stored, row by row; each closed year compared with what its close recorded
-(`counted_at_close`), since no recount touches it. Every difference is listed.
+(`counted_at_close`), since no recount touches it; and each holder's stored count of entries
+(`HolderEntries`, kept by the database) compared with the entries. Every difference is listed.
 """
 
 from collections import defaultdict
@@ -18,7 +19,7 @@ from certifications.rules import takes_entry
 
 from ..counting import ZERO, Countable, YearCount, count_year
 from ..enums import COUNTING_STATES, UNDECIDED_STATES
-from ..models import Entry, YearActivityTotal, YearCredit
+from ..models import Entry, HolderEntries, YearActivityTotal, YearCredit
 from .recount import year_submission_cap
 
 
@@ -34,6 +35,19 @@ class Difference:
         return (f"{certification.holder.email} {certification.title.code} year "
                 f"{self.year.number} ({self.year.starts_on} to {self.year.ends_on}): {self.what} "
                 f"stored {self.stored}, recounted {self.recounted}")
+
+
+@dataclass(frozen=True)
+class EntryCountDifference:
+    """A holder whose stored count of entries (`HolderEntries`) is not the entries' number."""
+
+    holder: User
+    stored: int
+    counted: int
+
+    def __str__(self) -> str:
+        return (f"{self.holder.email}: entries stored {self.stored}, "
+                f"counted {self.counted}")
 
 
 def recount_in_python(year: CertificationYear, entries: Iterable[Entry],
@@ -56,10 +70,11 @@ def recount_in_python(year: CertificationYear, entries: Iterable[Entry],
     return count, undecided
 
 
-def check_standings(holders: QuerySet | None = None, *,
-                    batch_size: int = 500) -> Iterator[Difference]:
-    """Every difference between the stored standings and a recount by `count_year`, holder by
-    holder in batches (a fixed number of queries a batch)."""
+def check_standings(holders: QuerySet | None = None, *, batch_size: int = 500
+                    ) -> Iterator[Difference | EntryCountDifference]:
+    """Every difference between the stored standings and a recount by `count_year`, and
+    between each holder's stored count of entries and their entries, holder by holder in
+    batches (a fixed number of queries a batch)."""
     caps = dict(ActivityType.objects.values_list("pk", "annual_cap"))
     holders = (holders if holders is not None else User.objects.all()).order_by("pk")
     ids = list(holders.filter(certifications__isnull=False).distinct()
@@ -85,6 +100,11 @@ def check_standings(holders: QuerySet | None = None, *,
         for year in years:
             yield from _year_differences(year, entries[year.certification.holder_id], caps,
                                          stored[year.pk], totals[year.pk])
+        kept = dict(HolderEntries.objects.filter(holder_id__in=batch)
+                    .values_list("holder_id", "entries"))
+        for holder in User.objects.filter(pk__in=[pk for pk in batch
+                                                  if kept.get(pk, 0) != len(entries[pk])]):
+            yield EntryCountDifference(holder, kept.get(holder.pk, 0), len(entries[holder.pk]))
 
 
 def _year_differences(year: CertificationYear, entries: list[Entry],

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import User
 from activities.models import ActivityType
@@ -33,7 +33,7 @@ from certifications.services import ensure_certification_years
 
 from ..belonging import belonging_windows, belongs_sql
 from ..enums import COUNTING_STATES, UNDECIDED_STATES
-from ..models import Entry, YearActivityTotal, YearCredit
+from ..models import Entry, HolderEntries, YearActivityTotal, YearCredit
 
 
 def year_submission_cap(required_credits: Decimal, starts_on: date) -> Decimal | None:
@@ -349,6 +349,22 @@ def recount_holders(holder_ids: Sequence[int]) -> int:
         certification__holder_id__in=holder_ids).values_list("pk", flat=True))
 
 
+def store_entry_counts(holder_ids: Sequence[int]) -> None:
+    """Write each of these holders' stored count of entries (`HolderEntries`) from their
+    entries, as the database's triggers keep it: for a rebuild, after anything that wrote
+    entries around the triggers (a TRUNCATE, a load with triggers off). The caller holds the
+    holders' locks."""
+    counts = dict(Entry.objects.filter(holder_id__in=holder_ids).order_by()
+                  .values("holder_id").annotate(entries=Count("pk"))
+                  .values_list("holder_id", "entries"))
+    HolderEntries.objects.bulk_create(
+        [HolderEntries(holder_id=pk, entries=entries) for pk, entries in counts.items()],
+        update_conflicts=True, unique_fields=["holder"], update_fields=["entries"])
+    # A holder without entries has no row, or one at zero, as the triggers leave it.
+    HolderEntries.objects.filter(holder_id__in=holder_ids).exclude(
+        holder_id__in=list(counts)).update(entries=0)
+
+
 @dataclass(frozen=True)
 class Rebuilt:
     holders: int
@@ -359,8 +375,9 @@ class Rebuilt:
 def rebuild_standings(*, today: date, holders: QuerySet | None = None,
                       batch_size: int = 500) -> Rebuilt:
     """Rebuild the stored standings from the entries: open the certification years that have
-    begun (rows missing for active certifications), then recount every year, a batch of
-    holders per transaction. Safe to run at any time and again."""
+    begun (rows missing for active certifications), then recount every year and store each
+    holder's count of entries, a batch of holders per transaction. Safe to run at any time and
+    again."""
     holders = holders if holders is not None else User.objects.all()
     certifications = Certification.objects.filter(
         holder__in=holders, status=CertificationStatus.ACTIVE, awarded_on__lte=today,
@@ -372,6 +389,7 @@ def rebuild_standings(*, today: date, holders: QuerySet | None = None,
     for start in range(0, len(ids), batch_size):
         with transaction.atomic():
             changed += recount_holders(ids[start:start + batch_size])
+            store_entry_counts(ids[start:start + batch_size])
     return Rebuilt(len(ids), opened, changed)
 
 

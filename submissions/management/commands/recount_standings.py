@@ -10,8 +10,9 @@ from submissions.standings.recount import rebuild_standings
 
 class Command(BaseCommand):
     help = ("Rebuild the stored standings (counted credits per entry and certification year, "
-            "and each year's totals) from the entries; with --check, only compare and list "
-            "every difference (exit status 1 when there is one).")
+            "each year's totals, and each holder's count of entries) from the entries; with "
+            "--check, only compare and list every difference (exit status 1 when there is "
+            "one).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--check", action="store_true",
