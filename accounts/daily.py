@@ -21,6 +21,7 @@ from .models import DailyRun
 
 logger = logging.getLogger(__name__)
 
+
 def once_a_day(job: str, day: date,
                work: Callable[[], dict[str, int]]) -> dict[str, int] | str:
     """Do `work` for `day` unless a run of `job` finished it already. Returns what the work
